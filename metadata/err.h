@@ -1,0 +1,27 @@
+/* One clear error line per failure: layers fill an sd_err with what failed
+ * and why; the CLI prints it as "stardm: <msg>". */
+#ifndef STARDM_ERR_H
+#define STARDM_ERR_H
+
+#include <stddef.h>
+
+struct sd_err {
+	char msg[512];
+};
+
+/* Set err->msg (printf style) and return -code (a positive errno value or
+ * an SD_E* code); err may be NULL.  Returns a negative value for chaining. */
+int sd_fail(struct sd_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Error codes beyond errno for conditions callers test for. */
+enum {
+	SD_E_CORRUPT = 1000,   /* no valid metadata / bad format */
+	SD_E_CONFLICT = 1001,  /* concurrent metadata update detected */
+	SD_E_NOSPACE = 1002,   /* not enough free extents or metadata space */
+	SD_E_NOTFOUND = 1003,
+	SD_E_EXISTS = 1004,
+	SD_E_INVAL = 1005,
+};
+
+#endif

@@ -1,0 +1,176 @@
+/* On-disk format of a stardm group, version 1.  docs/format.md is the
+ * byte-exact specification; this header must match it.  All integers are
+ * little-endian (see le.h); every struct has a fixed size checked below. */
+#ifndef STARDM_FORMAT_H
+#define STARDM_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "le.h"
+
+#define SD_FORMAT_VERSION 1u
+#define SD_BLOCK 4096u           /* label, slot header and host slot size */
+#define SD_NAME_LEN 64u          /* NUL-padded name fields */
+
+#define SD_LABEL_MAGIC "STARDMLB"
+#define SD_SLOT_MAGIC "STARDMMD"
+#define SD_PAYLOAD_MAGIC "STARDMPL"
+#define SD_HOST_MAGIC "STARDMHS"
+
+/* The label: first 4 KiB of the LUN and last 4 KiB of the LUN. */
+struct sd_label_disk {
+	uint8_t magic[8];          /*   0 "STARDMLB" */
+	le32 version;              /*   8 */
+	le32 label_size;           /*  12 4096 */
+	uint8_t group_uuid[16];    /*  16 */
+	char group_name[SD_NAME_LEN]; /* 32 */
+	le64 lun_size;             /*  96 bytes */
+	le64 extent_size;          /* 104 bytes */
+	le64 host_area_offset;     /* 112 */
+	le32 host_slot_size;       /* 120 4096 */
+	le32 host_slots;           /* 124 */
+	le64 slot_size;            /* 128 bytes of one metadata slot */
+	le64 copy_offset[2];       /* 136 first slot of copy A, of copy B */
+	le64 data_offset;          /* 152 byte offset of extent 0 */
+	le64 extent_count;         /* 160 */
+	le64 self_offset;          /* 168 where this label copy lives */
+	le64 created_ns;           /* 176 informational */
+	le32 slots_per_copy;       /* 184 2 */
+	le32 flags;                /* 188 0 */
+	uint8_t reserved[3900];    /* 192 zero */
+	le32 crc;                  /* 4092 crc32c of bytes 0..4091 */
+};
+
+/* Header of one metadata slot; the payload follows it directly. */
+struct sd_slot_header {
+	uint8_t magic[8];          /*   0 "STARDMMD" */
+	le32 version;              /*   8 */
+	le32 header_size;          /*  12 4096 */
+	uint8_t group_uuid[16];    /*  16 */
+	le64 seqno;                /*  32 strictly increasing per commit */
+	le64 payload_size;         /*  40 bytes after the header */
+	le32 payload_crc;          /*  48 crc32c of the payload */
+	le32 writer_host;          /*  52 host id of the committer, 0 = none */
+	le64 commit_ns;            /*  56 informational only, never ordered on */
+	le32 copy_index;           /*  64 0 = copy A, 1 = copy B */
+	le32 slot_index;           /*  68 slot within the copy */
+	uint8_t reserved[4020];    /*  72 zero */
+	le32 crc;                  /* 4092 crc32c of bytes 0..4091 */
+};
+
+/* Start of the payload: counts of each record array, in this order. */
+struct sd_payload_header {
+	uint8_t magic[8];          /*   0 "STARDMPL" */
+	le32 pool_count;           /*   8 */
+	le32 segment_count;        /*  12 */
+	le32 volume_count;         /*  16 */
+	le32 snapshot_count;       /*  20 */
+	le32 host_count;           /*  24 */
+	le32 pending_count;        /*  28 */
+	le32 next_pool_id;         /*  32 */
+	le32 next_volume_id;       /*  36 */
+	le32 record_sizes[6];      /*  40 sizes of the six record types */
+	uint8_t reserved[64];      /*  64 zero */
+};
+
+/* A pool: one VM's dm-thin pool. */
+struct sd_pool_rec {
+	le32 pool_id;              /*   0 unique in the group, never 0 */
+	le32 vmid;                 /*   4 */
+	le64 transaction_id;       /*   8 kernel transaction id the pool must reach */
+	le32 next_thin_id;         /*  16 next free 24-bit thin device id */
+	le32 chunk_sectors;        /*  20 dm-thin data block size, 512 B sectors */
+	le32 owner_host;           /*  24 0 = not owned */
+	le32 flags;                /*  28 SD_POOL_* */
+	le64 owner_generation;     /*  32 bumped on every change of owner */
+	le64 created_ns;           /*  40 */
+	uint8_t reserved[80];      /*  48 zero */
+};
+
+/* A run of extents of one pool; a pool's segments of one role, in record
+ * order, are concatenated into its metadata or data device. */
+struct sd_segment_rec {
+	le32 pool_id;              /*   0 */
+	le16 role;                 /*   4 SD_ROLE_* */
+	le16 reserved0;            /*   6 zero */
+	le64 start_extent;         /*   8 */
+	le64 extent_count;         /*  16 */
+	le64 reserved1;            /*  24 zero */
+};
+
+struct sd_volume_rec {
+	le32 volume_id;            /*   0 unique in the group, never 0 */
+	le32 pool_id;              /*   4 */
+	le32 thin_id;              /*   8 current thin device (changes on rollback) */
+	le32 flags;                /*  12 SD_VOL_* */
+	le64 size_bytes;           /*  16 */
+	le64 created_ns;           /*  24 */
+	char name[SD_NAME_LEN];    /*  32 */
+	uint8_t reserved[32];      /*  96 zero */
+};
+
+struct sd_snapshot_rec {
+	le32 volume_id;            /*   0 the volume it was taken of */
+	le32 thin_id;              /*   4 */
+	le32 flags;                /*   8 */
+	le32 reserved0;            /*  12 zero */
+	le64 size_bytes;           /*  16 volume size when taken */
+	le64 created_ns;           /*  24 */
+	char name[SD_NAME_LEN];    /*  32 */
+	uint8_t reserved[32];      /*  96 zero */
+};
+
+struct sd_host_rec {
+	le32 host_id;              /*   0 1..host_slots */
+	le32 flags;                /*   4 */
+	le64 registered_ns;        /*   8 */
+	char name[SD_NAME_LEN];    /*  16 node name */
+	uint8_t reserved[48];      /*  80 zero */
+};
+
+/* A pool message the kernel must have applied once the pool reaches
+ * transaction_id (brief section 3); replayed on activation. */
+struct sd_pending_rec {
+	le32 pool_id;              /*   0 */
+	le32 op;                   /*   4 SD_OP_* */
+	le32 thin_id;              /*   8 */
+	le32 origin_id;            /*  12 snapshot origin, else 0 */
+	le64 transaction_id;       /*  16 the transaction this op belongs to */
+	le64 reserved;             /*  24 zero */
+};
+
+/* One per host id, for heartbeats and handover messages (issue 5). */
+struct sd_host_slot {
+	uint8_t magic[8];          /*   0 "STARDMHS" */
+	le32 host_id;              /*   8 */
+	le32 state;                /*  12 */
+	le64 counter;              /*  16 heartbeat counter */
+	le64 timestamp_ns;         /*  24 writer's clock, informational */
+	char name[SD_NAME_LEN];    /*  32 */
+	uint8_t reserved[3996];    /*  96 */
+	le32 crc;                  /* 4092 */
+};
+
+enum { SD_ROLE_META = 1, SD_ROLE_DATA = 2 };
+enum { SD_OP_CREATE = 1, SD_OP_SNAP = 2, SD_OP_DELETE = 3 };
+enum { SD_VOL_BASE = 1u << 0 }; /* template volume (base-<vmid>-disk-<n>) */
+
+#define SD_CHECK_SIZE(type, size) \
+	_Static_assert(sizeof(struct type) == (size), #type " must be " #size " bytes")
+SD_CHECK_SIZE(sd_label_disk, 4096);
+SD_CHECK_SIZE(sd_slot_header, 4096);
+SD_CHECK_SIZE(sd_payload_header, 128);
+SD_CHECK_SIZE(sd_pool_rec, 128);
+SD_CHECK_SIZE(sd_segment_rec, 32);
+SD_CHECK_SIZE(sd_volume_rec, 128);
+SD_CHECK_SIZE(sd_snapshot_rec, 128);
+SD_CHECK_SIZE(sd_host_rec, 128);
+SD_CHECK_SIZE(sd_pending_rec, 32);
+SD_CHECK_SIZE(sd_host_slot, 4096);
+_Static_assert(offsetof(struct sd_label_disk, crc) == 4092, "label crc offset");
+_Static_assert(offsetof(struct sd_slot_header, crc) == 4092, "slot crc offset");
+_Static_assert(offsetof(struct sd_label_disk, data_offset) == 152, "label layout");
+_Static_assert(offsetof(struct sd_volume_rec, name) == 32, "volume layout");
+
+#endif

@@ -1,0 +1,333 @@
+#include "store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+
+#include "codec.h"
+#include "crc32c.h"
+#include "ops.h"
+
+
+/* Labels: read both, keep the first valid one; two valid labels must agree. */
+int sd_store_probe(struct sd_io *io, struct sd_geometry *g, struct sd_copy_status copy[2],
+		   struct sd_err *err)
+{
+	memset(copy, 0, 2 * sizeof(*copy));
+	if (io->size < 2 * SD_BLOCK)
+		return sd_fail(err, SD_E_CORRUPT, "device is too small to hold a stardm group");
+	void *buf = sd_io_alloc(2 * SD_BLOCK);
+	if (!buf)
+		return sd_fail(err, ENOMEM, "out of memory");
+	uint64_t at[2] = { 0, (io->size & ~(uint64_t)(SD_BLOCK - 1)) - SD_BLOCK };
+	struct sd_iov v[2] = { { at[0], buf, SD_BLOCK }, { at[1], (char *)buf + SD_BLOCK, SD_BLOCK } };
+	int rc = sd_io_read(io, v, 2);
+	if (rc) {
+		free(buf);
+		return sd_fail(err, -rc, "cannot read labels: %s", strerror(-rc));
+	}
+	struct sd_geometry got[2];
+	for (int c = 0; c < 2; c++) {
+		struct sd_err e;
+		copy[c].label_valid = sd_label_decode(v[c].buf, at[c], &got[c], &e) == 0;
+		if (!copy[c].label_valid)
+			snprintf(copy[c].label_error, sizeof(copy[c].label_error), "%s", e.msg);
+	}
+	free(buf);
+	if (copy[0].label_valid && copy[1].label_valid &&
+	    (memcmp(got[0].uuid, got[1].uuid, 16) || got[0].lun_size != got[1].lun_size))
+		return sd_fail(err, SD_E_CORRUPT, "the two labels describe different groups");
+	if (!copy[0].label_valid && !copy[1].label_valid)
+		return sd_fail(err, SD_E_CORRUPT, "not a stardm device (no valid label at start or end)");
+	*g = got[copy[0].label_valid ? 0 : 1];
+	if (g->lun_size > io->size)
+		return sd_fail(err, SD_E_CORRUPT, "device is smaller than the group it holds");
+	return 0;
+}
+
+/* Read the four slot headers into hdr (4 blocks). */
+static int read_headers(struct sd_store *st, void *hdr)
+{
+	struct sd_iov v[4];
+	for (int i = 0; i < 4; i++)
+		v[i] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2),
+					(char *)hdr + i * SD_BLOCK, SD_BLOCK };
+	return sd_io_read(st->io, v, 4);
+}
+
+struct candidate {
+	struct sd_slot_info info;
+	void *buf; /* header block + payload */
+};
+
+/* Decode headers, then read the payloads of valid ones in one batch. */
+static int load_slots(struct sd_store *st, struct candidate cand[4])
+{
+	void *hdr = sd_io_alloc(4 * SD_BLOCK);
+	if (!hdr)
+		return -ENOMEM;
+	int rc = read_headers(st, hdr);
+	struct sd_iov v[4];
+	unsigned n = 0;
+	for (int i = 0; i < 4 && !rc; i++) {
+		struct sd_slot_status *ss = &st->copy[i / 2].slot[i % 2];
+		struct sd_err e;
+		if (sd_slot_header_decode((char *)hdr + i * SD_BLOCK, &st->geo, i / 2, i % 2,
+					  &cand[i].info, &e)) {
+			snprintf(ss->error, sizeof(ss->error), "%s", e.msg);
+			continue;
+		}
+		ss->seqno = cand[i].info.seqno;
+		ss->payload_size = cand[i].info.payload_size;
+		cand[i].buf = sd_io_alloc(SD_BLOCK + cand[i].info.payload_size);
+		if (!cand[i].buf) {
+			rc = -ENOMEM;
+			break;
+		}
+		size_t len = (SD_BLOCK + cand[i].info.payload_size + 511) & ~(size_t)511;
+		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len };
+	}
+	free(hdr);
+	return rc ? rc : sd_io_read(st->io, v, n);
+}
+
+/* The newest slot whose payload checks out wins. */
+static int pick_newest(struct sd_store *st, struct candidate cand[4], struct sd_state *state,
+		       struct sd_err *err)
+{
+	int best = -1;
+	for (int i = 0; i < 4; i++) {
+		struct sd_slot_status *ss = &st->copy[i / 2].slot[i % 2];
+		if (!cand[i].buf)
+			continue;
+		const char *payload = (char *)cand[i].buf + SD_BLOCK;
+		struct sd_state tmp;
+		struct sd_err e;
+		if (crc32c(payload, cand[i].info.payload_size) != cand[i].info.payload_crc) {
+			snprintf(ss->error, sizeof(ss->error), "payload checksum mismatch (torn or damaged)");
+			continue;
+		}
+		if (sd_payload_decode(payload, cand[i].info.payload_size, &st->geo, &tmp, &e)) {
+			snprintf(ss->error, sizeof(ss->error), "%s", e.msg);
+			continue;
+		}
+		ss->valid = true;
+		if (best < 0 || cand[i].info.seqno > cand[best].info.seqno) {
+			sd_state_free(state);
+			*state = tmp;
+			best = i;
+		} else {
+			sd_state_free(&tmp);
+		}
+	}
+	if (best < 0)
+		return sd_fail(err, SD_E_CORRUPT, "no valid metadata slot in either copy");
+	st->seqno = cand[best].info.seqno;
+	st->source_copy = best / 2;
+	return 0;
+}
+
+int sd_store_open(struct sd_io *io, int flags, struct sd_store **out, struct sd_state *state,
+		  struct sd_err *err)
+{
+	struct sd_store *st = calloc(1, sizeof(*st));
+	if (!st)
+		return sd_fail(err, ENOMEM, "out of memory");
+	st->io = io;
+	sd_state_init(state);
+	int rc = sd_store_probe(io, &st->geo, st->copy, err);
+	if (rc == 0 && (flags & SD_STORE_LOCK))
+		rc = sd_store_lock(st, err);
+	struct candidate cand[4] = {0};
+	if (rc == 0) {
+		rc = load_slots(st, cand);
+		if (rc)
+			rc = sd_fail(err, -rc, "cannot read metadata: %s", strerror(-rc));
+	}
+	if (rc == 0)
+		rc = pick_newest(st, cand, state, err);
+	for (int i = 0; i < 4; i++)
+		free(cand[i].buf);
+	if (rc) {
+		sd_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void sd_store_close(struct sd_store *st)
+{
+	if (!st)
+		return;
+	if (st->lock_depth)
+		flock(st->io->fd, LOCK_UN);
+	free(st);
+}
+
+int sd_store_lock(struct sd_store *st, struct sd_err *err)
+{
+	if (st->lock_depth++)
+		return 0;
+	if (flock(st->io->fd, LOCK_EX) == 0)
+		return 0;
+	st->lock_depth = 0;
+	return sd_fail(err, errno, "cannot lock the device: %s", strerror(errno));
+}
+
+void sd_store_unlock(struct sd_store *st)
+{
+	if (st->lock_depth && --st->lock_depth == 0)
+		flock(st->io->fd, LOCK_UN);
+}
+
+/* The newest sequence number on disk whose slot is complete.  Headers with
+ * a higher number than ours are only believed once their payload checks out:
+ * a torn commit must not block every later writer. */
+static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
+{
+	struct candidate cand[4] = {0};
+	struct sd_copy_status saved[2];
+	memcpy(saved, st->copy, sizeof(saved));
+	memset(st->copy, 0, sizeof(st->copy));
+	int rc = load_slots(st, cand);
+	*seq = 0;
+	for (int i = 0; i < 4 && !rc; i++) {
+		if (!cand[i].buf)
+			continue;
+		const char *payload = (char *)cand[i].buf + SD_BLOCK;
+		if (cand[i].info.seqno > *seq &&
+		    crc32c(payload, cand[i].info.payload_size) == cand[i].info.payload_crc)
+			*seq = cand[i].info.seqno;
+	}
+	for (int i = 0; i < 4; i++)
+		free(cand[i].buf);
+	memcpy(st->copy, saved, sizeof(saved));
+	return rc ? sd_fail(err, -rc, "cannot re-read metadata: %s", strerror(-rc)) : 0;
+}
+
+/* Build the new slot image (header + payload) for copy c. */
+static void *build_slot(struct sd_store *st, const struct sd_state *state, uint64_t seq,
+			int c, size_t *len)
+{
+	size_t psize = sd_payload_size(state);
+	*len = (SD_BLOCK + psize + 511) & ~(size_t)511;
+	char *buf = sd_io_alloc(*len);
+	if (!buf)
+		return NULL;
+	sd_payload_encode(state, buf + SD_BLOCK);
+	struct sd_slot_info info = { seq, psize, crc32c(buf + SD_BLOCK, psize), st->writer_host,
+				     sd_now_ns() };
+	sd_slot_header_encode(&st->geo, c, (int)(seq % 2), &info, buf);
+	return buf;
+}
+
+/* Both copies' older slot (never the one holding the current state) plus any
+ * damaged label go out in one batch with one flush: whatever subset of
+ * sectors lands, the current state stays intact in its slots. */
+static int write_commit(struct sd_store *st, const struct sd_state *state, uint64_t seq,
+			struct sd_err *err)
+{
+	struct sd_iov v[4];
+	unsigned n = 0;
+	int rc = 0;
+	for (int c = 0; c < 2; c++) {
+		size_t len;
+		void *buf = build_slot(st, state, seq, c, &len);
+		if (!buf) {
+			rc = sd_fail(err, ENOMEM, "out of memory");
+			break;
+		}
+		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, c, (int)(seq % 2)), buf, len };
+		if (st->copy[c].label_valid)
+			continue;
+		void *label = sd_io_alloc(SD_BLOCK);
+		if (!label) {
+			rc = sd_fail(err, ENOMEM, "out of memory");
+			break;
+		}
+		sd_label_encode(&st->geo, c, label);
+		v[n++] = (struct sd_iov){ sd_label_offset(&st->geo, c), label, SD_BLOCK };
+	}
+	if (!rc) {
+		rc = sd_io_write(st->io, v, n, true);
+		if (rc)
+			rc = sd_fail(err, -rc, "metadata write failed: %s", strerror(-rc));
+	}
+	for (unsigned i = 0; i < n; i++)
+		free(v[i].buf);
+	return rc;
+}
+
+int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd_err *err)
+{
+	if (!st->io->writable)
+		return sd_fail(err, EROFS, "device is open read-only");
+	int rc = sd_state_validate(state, &st->geo, err);
+	if (rc)
+		return rc;
+	if (SD_BLOCK + sd_payload_size(state) > st->geo.slot_size)
+		return sd_fail(err, SD_E_NOSPACE, "metadata area full: %zu bytes needed, slot holds %"
+			       PRIu64, SD_BLOCK + sd_payload_size(state), st->geo.slot_size);
+	if ((rc = sd_store_lock(st, err)))
+		return rc;
+	uint64_t seq;
+	rc = ondisk_seqno(st, &seq, err);
+	if (rc == 0 && seq != st->seqno)
+		rc = sd_fail(err, SD_E_CONFLICT, "concurrent metadata update detected "
+			     "(read sequence %" PRIu64 ", disk now has %" PRIu64 ")", st->seqno, seq);
+	if (rc == 0)
+		rc = write_commit(st, state, st->seqno + 1, err);
+	if (rc == 0) {
+		st->seqno++;
+		for (int c = 0; c < 2; c++)
+			st->copy[c].label_valid = true;
+	}
+	sd_store_unlock(st);
+	return rc;
+}
+
+int sd_store_format(struct sd_io *io, struct sd_geometry *g, struct sd_err *err)
+{
+	g->lun_size = io->size;
+	int rc = sd_layout_compute(g, err);
+	if (rc)
+		return rc;
+	/* labels, zeroed host area, and both copies: slot 0 empty, slot 1 = seq 1 */
+	struct sd_state empty;
+	sd_state_init(&empty);
+	struct sd_store st = { .io = io, .geo = *g };
+	size_t slen;
+	void *zero_hosts = sd_io_alloc((size_t)g->host_slots * SD_BLOCK);
+	void *zero_slot = sd_io_alloc(SD_BLOCK);
+	void *labels = sd_io_alloc(2 * SD_BLOCK);
+	void *slot[2] = { build_slot(&st, &empty, 1, 0, &slen), build_slot(&st, &empty, 1, 1, &slen) };
+	if (!zero_hosts || !zero_slot || !labels || !slot[0] || !slot[1]) {
+		rc = sd_fail(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	sd_label_encode(g, 0, labels);
+	sd_label_encode(g, 1, (char *)labels + SD_BLOCK);
+	struct sd_iov v[] = {
+		{ sd_slot_offset(g, 0, 0), zero_slot, SD_BLOCK },
+		{ sd_slot_offset(g, 1, 0), zero_slot, SD_BLOCK },
+		{ sd_slot_offset(g, 0, 1), slot[0], slen },
+		{ sd_slot_offset(g, 1, 1), slot[1], slen },
+		{ g->host_area_offset, zero_hosts, (size_t)g->host_slots * SD_BLOCK },
+		{ sd_label_offset(g, 0), labels, SD_BLOCK },
+		{ sd_label_offset(g, 1), (char *)labels + SD_BLOCK, SD_BLOCK },
+	};
+	rc = sd_io_write(io, v, 7, true);
+	if (rc)
+		rc = sd_fail(err, -rc, "cannot write the new group: %s", strerror(-rc));
+out:
+	free(zero_hosts);
+	free(zero_slot);
+	free(labels);
+	free(slot[0]);
+	free(slot[1]);
+	return rc;
+}

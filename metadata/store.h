@@ -1,0 +1,56 @@
+/* A group on a device: reads the label and metadata copies, picks the
+ * newest valid slot, and commits new states atomically (DESIGN-BRIEF
+ * section 2; docs/format.md "Commit protocol"). */
+#ifndef STARDM_STORE_H
+#define STARDM_STORE_H
+
+#include "io.h"
+#include "state.h"
+
+struct sd_slot_status {
+	bool valid;       /* header and payload check out */
+	uint64_t seqno;   /* from the header when it decoded, else 0 */
+	uint64_t payload_size;
+	char error[512];  /* why it is not valid */
+};
+
+struct sd_copy_status {
+	bool label_valid;
+	char label_error[512];
+	struct sd_slot_status slot[2];
+};
+
+struct sd_store {
+	struct sd_io *io;
+	struct sd_geometry geo;
+	uint64_t seqno;                 /* of the state the caller holds */
+	int source_copy;                /* copy the state was read from */
+	struct sd_copy_status copy[2];
+	uint32_t writer_host;           /* recorded in slot headers */
+	int lock_depth;
+};
+
+enum { SD_STORE_LOCK = 1 }; /* hold the host-local lock from open to close */
+
+/* Read the group on io into *state.  The store does not own io. */
+int sd_store_open(struct sd_io *io, int flags, struct sd_store **out, struct sd_state *state,
+		  struct sd_err *err);
+void sd_store_close(struct sd_store *st);
+
+/* Write state as the next sequence number.  Fails with SD_E_CONFLICT
+ * ("concurrent metadata update detected") if another writer committed since
+ * this store read or last committed. */
+int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd_err *err);
+
+/* Write a new, empty group described by g (uuid, name, sizes) onto io. */
+int sd_store_format(struct sd_io *io, struct sd_geometry *g, struct sd_err *err);
+
+/* Host-local exclusive lock (flock on the device); nests. */
+int sd_store_lock(struct sd_store *st, struct sd_err *err);
+void sd_store_unlock(struct sd_store *st);
+
+/* Read the labels only (for scan): 0 and *g filled when either is valid. */
+int sd_store_probe(struct sd_io *io, struct sd_geometry *g, struct sd_copy_status copy[2],
+		   struct sd_err *err);
+
+#endif
