@@ -1,0 +1,146 @@
+#include "group.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "metadata/alloc.h"
+#include "metadata/ops.h"
+
+void sdg_uuid_format(const uint8_t u[16], char out[37])
+{
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
+}
+
+/* A path (anything with a '/', or an existing file) is used as it is; a
+ * name is resolved by scanning; several devices with one group name are
+ * refused rather than guessed between. */
+static int resolve(const char *group, char *path, size_t len, struct sd_err *err)
+{
+	struct stat sb;
+	if (strchr(group, '/') || stat(group, &sb) == 0) {
+		snprintf(path, len, "%s", group);
+		return 0;
+	}
+	struct sdg_found *f;
+	size_t n;
+	int rc = sdg_scan(&f, &n, err);
+	if (rc)
+		return rc;
+	int hits = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].geo.name, group) && hits++ == 0)
+			snprintf(path, len, "%s", f[i].devnode);
+	free(f);
+	if (hits == 0)
+		return sd_fail(err, SD_E_NOTFOUND, "group %s: no device carries it", group);
+	if (hits > 1)
+		return sd_fail(err, SD_E_EXISTS, "group %s: found on %d devices; name the device",
+			       group, hits);
+	return 0;
+}
+
+int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
+{
+	struct sdg *g = calloc(1, sizeof(*g));
+	if (!g)
+		return sd_fail(err, ENOMEM, "out of memory");
+	sd_state_init(&g->state);
+	int rc = resolve(group, g->path, sizeof(g->path), err);
+	if (rc == 0)
+		rc = sd_io_open(g->path, flags & SDG_WRITE, SD_IO_AUTO, &g->io, err);
+	if (rc == 0) {
+		rc = sd_store_open(g->io, (flags & SDG_WRITE) ? SD_STORE_LOCK : 0, &g->st,
+				   &g->state, err);
+		if (rc) { /* prefix the device, keep the reason */
+			struct sd_err why = *err;
+			rc = sd_fail(err, -rc, "%s: %s", g->path, why.msg);
+		}
+	}
+	if (rc) {
+		sdg_close(g);
+		return rc;
+	}
+	*out = g;
+	return 0;
+}
+
+void sdg_close(struct sdg *g)
+{
+	if (!g)
+		return;
+	sd_store_close(g->st);
+	sd_io_close(g->io);
+	sd_state_free(&g->state);
+	free(g);
+}
+
+int sdg_commit(struct sdg *g, struct sd_err *err)
+{
+	return sd_store_commit(g->st, &g->state, err);
+}
+
+void sdg_space(const struct sdg *g, struct sdg_space *sp)
+{
+	const struct sd_geometry *geo = &g->st->geo;
+	sp->extent_size = geo->extent_size;
+	sp->extents_total = geo->extent_count;
+	sp->extents_free = sd_free_extents(&g->state, geo);
+	sp->total = geo->extent_count * geo->extent_size;
+	sp->free = sp->extents_free * geo->extent_size;
+	sp->used = sp->total - sp->free;
+}
+
+static int check_clean(const char *device, struct sd_io *io, bool force, struct sd_err *err)
+{
+	struct sd_geometry old;
+	struct sd_copy_status cs[2];
+	if (sd_store_probe(io, &old, cs, NULL) == 0 && !force)
+		return sd_fail(err, SD_E_EXISTS, "%s already holds stardm group %s; "
+			       "use --force to overwrite it", device, old.name);
+	char what[64];
+	int rc = sdg_foreign_signature(device, what, sizeof(what), err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0 && !force)
+		return sd_fail(err, SD_E_EXISTS, "%s has a %s signature; use --force to "
+			       "overwrite it", device, what);
+	return 0;
+}
+
+int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geometry *out,
+	     struct sd_err *err)
+{
+	if (!o->name || !sd_name_valid(o->name))
+		return sd_fail(err, SD_E_INVAL, "invalid group name '%s' (letters, digits, "
+			       "'-', '_', '.', '+'; at most 63)", o->name ? o->name : "");
+	struct sd_geometry g = {
+		.extent_size = o->extent_size ? o->extent_size : SD_DEFAULT_EXTENT_SIZE,
+		.slot_size = o->metadata_size ? o->metadata_size : SD_DEFAULT_SLOT_SIZE,
+		.created_ns = sd_now_ns(),
+	};
+	snprintf(g.name, sizeof(g.name), "%s", o->name);
+	if (getrandom(g.uuid, sizeof(g.uuid), 0) != sizeof(g.uuid))
+		return sd_fail(err, errno, "cannot get random bytes: %s", strerror(errno));
+	g.uuid[6] = (uint8_t)((g.uuid[6] & 0x0f) | 0x40); /* RFC 4122 version 4 */
+	g.uuid[8] = (uint8_t)((g.uuid[8] & 0x3f) | 0x80);
+	struct sd_io *io;
+	int rc = sd_io_open(device, true, SD_IO_AUTO, &io, err);
+	if (rc)
+		return rc;
+	g.lun_size = io->size;
+	rc = sd_layout_compute(&g, err);
+	if (rc == 0)
+		rc = check_clean(device, io, o->force, err);
+	if (rc == 0)
+		rc = sd_store_format(io, &g, err);
+	sd_io_close(io);
+	if (rc == 0 && out)
+		*out = g;
+	return rc;
+}

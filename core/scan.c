@@ -1,0 +1,98 @@
+/* Find stardm groups: enumerate block devices with libudev (it works from
+ * sysfs, so also without a running udev daemon) and read their labels.
+ * Path devices under a multipath map (they have holders) are skipped: the
+ * map is the device to use, and listing each path would show one group
+ * several times. */
+#include "group.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libudev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metadata/vec.h"
+
+static bool has_holders(struct udev_device *d)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/holders", udev_device_get_syspath(d));
+	DIR *dir = opendir(p);
+	if (!dir)
+		return false;
+	struct dirent *e;
+	bool any = false;
+	while (!any && (e = readdir(dir)))
+		any = e->d_name[0] != '.';
+	closedir(dir);
+	return any;
+}
+
+/* Our own dm devices (pool layers, volumes) never hold a label. */
+static bool is_ours(struct udev_device *d)
+{
+	const char *uuid = udev_device_get_sysattr_value(d, "dm/uuid");
+	return uuid && !strncmp(uuid, "STARDM-", 7);
+}
+
+static void by_id_link(struct udev_device *d, char *out, size_t len)
+{
+	out[0] = '\0';
+	struct udev_list_entry *e;
+	udev_list_entry_foreach(e, udev_device_get_devlinks_list_entry(d)) {
+		const char *l = udev_list_entry_get_name(e);
+		/* prefer stable WWN/SCSI ids; take the first by-id link otherwise */
+		if (!strncmp(l, "/dev/disk/by-id/", 16) && (!out[0] || strstr(l, "wwn-")))
+			snprintf(out, len, "%s", l);
+	}
+}
+
+static void probe(struct udev_device *d, void *vec)
+{
+	const char *node = udev_device_get_devnode(d);
+	if (!node || has_holders(d) || is_ours(d))
+		return;
+	const char *size = udev_device_get_sysattr_value(d, "size");
+	if (size && !strcmp(size, "0"))
+		return;
+	struct sd_io *io;
+	if (sd_io_open(node, false, SD_IO_AUTO, &io, NULL))
+		return;
+	struct sdg_found f = {0};
+	struct sd_copy_status cs[2];
+	if (sd_store_probe(io, &f.geo, cs, NULL) == 0) {
+		snprintf(f.devnode, sizeof(f.devnode), "%s", node);
+		by_id_link(d, f.by_id, sizeof(f.by_id));
+		f.label_valid[0] = cs[0].label_valid;
+		f.label_valid[1] = cs[1].label_valid;
+		struct sdg_found *slot = sd_vec_push(vec, sizeof(f));
+		if (slot)
+			*slot = f;
+	}
+	sd_io_close(io);
+}
+
+int sdg_scan(struct sdg_found **out, size_t *n, struct sd_err *err)
+{
+	struct udev *u = udev_new();
+	if (!u)
+		return sd_fail(err, ENOMEM, "scan: cannot start libudev");
+	struct udev_enumerate *en = udev_enumerate_new(u);
+	udev_enumerate_add_match_subsystem(en, "block");
+	udev_enumerate_scan_devices(en);
+	SD_VEC(struct sdg_found) found = {0};
+	struct udev_list_entry *e;
+	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
+		struct udev_device *d = udev_device_new_from_syspath(u, udev_list_entry_get_name(e));
+		if (d) {
+			probe(d, &found);
+			udev_device_unref(d);
+		}
+	}
+	udev_enumerate_unref(en);
+	udev_unref(u);
+	*out = found.v;
+	*n = found.n;
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* The stardm command: it only parses arguments and prints; the work is done
+ * by the orchestration layer (core/). */
+#ifndef STARDM_CLI_H
+#define STARDM_CLI_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "metadata/err.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct cmd {
+	const char *name;
+	const char *usage;   /* arguments after the command name */
+	int (*run)(int argc, char **argv);
+};
+
+/* Print "stardm: <msg>" on stderr; returns EXIT_FAIL. */
+int cli_error(const struct sd_err *err);
+/* Print "stardm: <fmt>" plus a usage hint; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "10G", "512M", "4096", "1.5T" -> bytes (powers of 1024); -1 when invalid. */
+int cli_parse_size(const char *s, uint64_t *out);
+/* "4.0 GiB" style. */
+const char *cli_human(uint64_t bytes, char *buf, size_t len);
+/* Print one JSON document on stdout and drop the reference. */
+void cli_print_json(json_object *o);
+json_object *cli_json_u64(uint64_t v);
+
+/* Options common to the commands: --json, --force, --name, ... parsed by
+ * cli_parse_opts into this struct; positional args are left in pos[]. */
+struct cli_opts {
+	bool json, force, readonly;
+	const char *name, *snapshot;
+	uint64_t extent_size, metadata_size, size;
+	bool has_size;
+	long vmid;
+	int npos;
+	char **pos;
+};
+enum {
+	OPT_JSON = 1 << 0, OPT_FORCE = 1 << 1, OPT_NAME = 1 << 2, OPT_EXTENT = 1 << 3,
+	OPT_MDSIZE = 1 << 4, OPT_SIZE = 1 << 5, OPT_VMID = 1 << 6, OPT_SNAPSHOT = 1 << 7,
+	OPT_READONLY = 1 << 8,
+};
+/* Returns 0, or EXIT_USAGE after printing the problem. */
+int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int min_pos,
+		   int max_pos, struct cli_opts *o);
+
+int cmd_init(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+
+#endif

@@ -1,0 +1,150 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_error(const struct sd_err *err)
+{
+	fprintf(stderr, "stardm: %s\n", err->msg[0] ? err->msg : "failed");
+	return EXIT_FAIL;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("stardm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, " (see 'stardm help %s')", cmd);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	uint64_t mul = 1;
+	if (*end) {
+		const char *units = "KMGTP";
+		const char *u = strchr(units, *end & ~0x20);
+		if (!u || !*u)
+			return -1;
+		mul = 1ull << (10 * (u - units + 1));
+		end++;
+		if ((*end & ~0x20) == 'I' && (end[1] & ~0x20) == 'B')
+			end += 2; /* "GiB" */
+		else if ((*end & ~0x20) == 'B')
+			end++;    /* "GB" is read as GiB, as LVM does */
+	}
+	if (*end)
+		return -1;
+	double bytes = v * (double)mul;
+	if (bytes >= 18446744073709551615.0)
+		return -1;
+	uint64_t b = (uint64_t)bytes;
+	if ((double)b != bytes) /* fractions must come out to whole bytes */
+		return -1;
+	*out = b;
+	return 0;
+}
+
+const char *cli_human(uint64_t bytes, char *buf, size_t len)
+{
+	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	int i = 0;
+	while (v >= 1024 && i < 5) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, len, "%" PRIu64 " B", bytes);
+	else
+		snprintf(buf, len, "%.1f %s", v, u[i]);
+	return buf;
+}
+
+void cli_print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	json_object_put(o);
+}
+
+json_object *cli_json_u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+static int size_opt(const char *cmd, const char *flag, const char *arg, uint64_t *out)
+{
+	if (cli_parse_size(arg, out))
+		return cli_usage(cmd, "%s '%s': not a size (bytes, or K/M/G/T suffix)", flag, arg);
+	return 0;
+}
+
+int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int min_pos,
+		   int max_pos, struct cli_opts *o)
+{
+	static const struct option all[] = {
+		{ "json", no_argument, NULL, 'j' },        { "force", no_argument, NULL, 'f' },
+		{ "name", required_argument, NULL, 'n' },  { "extent-size", required_argument, NULL, 'e' },
+		{ "metadata-size", required_argument, NULL, 'm' },
+		{ "size", required_argument, NULL, 's' },  { "vmid", required_argument, NULL, 'v' },
+		{ "snapshot", required_argument, NULL, 'S' },
+		{ "readonly", no_argument, NULL, 'r' },    { 0, 0, 0, 0 },
+	};
+	static const unsigned bit[] = { OPT_JSON, OPT_FORCE, OPT_NAME, OPT_EXTENT, OPT_MDSIZE,
+					OPT_SIZE, OPT_VMID, OPT_SNAPSHOT, OPT_READONLY };
+	memset(o, 0, sizeof(*o));
+	o->vmid = -1;
+	optind = 1;
+	opterr = 0;
+	int c, idx, rc = 0;
+	while (!rc && (c = getopt_long(argc, argv, ":", all, &idx)) != -1) {
+		if (c == '?' || c == ':')
+			return cli_usage(cmd, "%s: %s '%s'", cmd,
+					 c == '?' ? "unknown option" : "missing value for",
+					 argv[optind - 1]);
+		if (!(allowed & bit[idx]))
+			return cli_usage(cmd, "%s does not take --%s", cmd, all[idx].name);
+		switch (c) {
+		case 'j': o->json = true; break;
+		case 'f': o->force = true; break;
+		case 'r': o->readonly = true; break;
+		case 'n': o->name = optarg; break;
+		case 'S': o->snapshot = optarg; break;
+		case 'e': rc = size_opt(cmd, "--extent-size", optarg, &o->extent_size); break;
+		case 'm': rc = size_opt(cmd, "--metadata-size", optarg, &o->metadata_size); break;
+		case 's': rc = size_opt(cmd, "--size", optarg, &o->size); o->has_size = true; break;
+		case 'v': {
+			char *end;
+			o->vmid = strtol(optarg, &end, 10);
+			if (*end || o->vmid < 1 || o->vmid > 999999999)
+				rc = cli_usage(cmd, "--vmid '%s': not a VM id", optarg);
+			break;
+		}
+		}
+	}
+	if (rc)
+		return rc;
+	o->pos = argv + optind;
+	o->npos = argc - optind;
+	if (o->npos < min_pos)
+		return cli_usage(cmd, "%s: missing arguments", cmd);
+	if (o->npos > max_pos)
+		return cli_usage(cmd, "%s: unexpected argument '%s'", cmd, o->pos[max_pos]);
+	return 0;
+}

@@ -1,0 +1,296 @@
+/* stardm inspect: everything the metadata says, and which copies are sound.
+ * Opens the device read-only: inspect never writes.  The report is built
+ * once as JSON; the human form is rendered from it. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/group.h"
+#include "metadata/alloc.h"
+#include "metadata/ops.h"
+
+#define ADD(o, k, v) json_object_object_add((o), (k), (v))
+#define STR(s) json_object_new_string(s)
+#define U64(v) cli_json_u64(v)
+
+static json_object *copies_json(const struct sdg *g)
+{
+	json_object *arr = json_object_new_array();
+	const struct sd_store *st = g->st;
+	for (int c = 0; c < 2; c++) {
+		json_object *cj = json_object_new_object();
+		ADD(cj, "copy", STR(c ? "B" : "A"));
+		ADD(cj, "label_offset", U64(sd_label_offset(&st->geo, c)));
+		ADD(cj, "label_valid", json_object_new_boolean(st->copy[c].label_valid));
+		if (!st->copy[c].label_valid)
+			ADD(cj, "label_error", STR(st->copy[c].label_error));
+		json_object *slots = json_object_new_array();
+		for (int s = 0; s < 2; s++) {
+			const struct sd_slot_status *ss = &st->copy[c].slot[s];
+			json_object *sj = json_object_new_object();
+			ADD(sj, "slot", json_object_new_int(s));
+			ADD(sj, "offset", U64(sd_slot_offset(&st->geo, c, s)));
+			ADD(sj, "valid", json_object_new_boolean(ss->valid));
+			ADD(sj, "seqno", U64(ss->seqno));
+			ADD(sj, "payload_size", U64(ss->payload_size));
+			if (!ss->valid)
+				ADD(sj, "error", STR(ss->error));
+			json_object_array_add(slots, sj);
+		}
+		ADD(cj, "slots", slots);
+		json_object_array_add(arr, cj);
+	}
+	return arr;
+}
+
+static json_object *extents_json(struct sdg *g)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < g->state.segments.n; i++) {
+		const struct sd_segment *s = &g->state.segments.v[i];
+		const struct sd_pool *p = sd_find_pool(&g->state, s->pool_id);
+		json_object *j = json_object_new_object();
+		ADD(j, "start", U64(s->start));
+		ADD(j, "count", U64(s->count));
+		ADD(j, "owner", STR(s->role == SD_ROLE_META ? "pool-metadata" : "pool-data"));
+		ADD(j, "pool_id", U64(s->pool_id));
+		ADD(j, "vmid", U64(p ? p->vmid : 0));
+		json_object_array_add(arr, j);
+	}
+	struct sd_run *runs;
+	size_t n;
+	if (sd_free_runs(&g->state, &g->st->geo, &runs, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			json_object *j = json_object_new_object();
+			ADD(j, "start", U64(runs[i].start));
+			ADD(j, "count", U64(runs[i].count));
+			ADD(j, "owner", STR("free"));
+			json_object_array_add(arr, j);
+		}
+		free(runs);
+	}
+	return arr;
+}
+
+static json_object *records_json(struct sdg *g, json_object *doc)
+{
+	struct sd_state *s = &g->state;
+	json_object *pools = json_object_new_array(), *vols = json_object_new_array();
+	json_object *snaps = json_object_new_array(), *hosts = json_object_new_array();
+	json_object *pend = json_object_new_array();
+	for (size_t i = 0; i < s->pools.n; i++) {
+		const struct sd_pool *p = &s->pools.v[i];
+		json_object *j = json_object_new_object();
+		ADD(j, "pool_id", U64(p->id));
+		ADD(j, "vmid", U64(p->vmid));
+		ADD(j, "transaction_id", U64(p->transaction_id));
+		ADD(j, "next_thin_id", U64(p->next_thin_id));
+		ADD(j, "chunk_size", U64((uint64_t)p->chunk_sectors * 512));
+		ADD(j, "owner_host", U64(p->owner_host));
+		ADD(j, "owner_generation", U64(p->owner_generation));
+		ADD(j, "metadata_extents", U64(sd_pool_extents(s, p->id, SD_ROLE_META)));
+		ADD(j, "data_extents", U64(sd_pool_extents(s, p->id, SD_ROLE_DATA)));
+		json_object_array_add(pools, j);
+	}
+	for (size_t i = 0; i < s->volumes.n; i++) {
+		const struct sd_volume *v = &s->volumes.v[i];
+		json_object *j = json_object_new_object();
+		ADD(j, "name", STR(v->name));
+		ADD(j, "volume_id", U64(v->id));
+		ADD(j, "pool_id", U64(v->pool_id));
+		ADD(j, "thin_id", U64(v->thin_id));
+		ADD(j, "size", U64(v->size));
+		ADD(j, "template", json_object_new_boolean(v->flags & SD_VOL_BASE));
+		json_object_array_add(vols, j);
+	}
+	for (size_t i = 0; i < s->snapshots.n; i++) {
+		const struct sd_snapshot *n = &s->snapshots.v[i];
+		json_object *j = json_object_new_object();
+		ADD(j, "name", STR(n->name));
+		ADD(j, "volume_id", U64(n->volume_id));
+		ADD(j, "thin_id", U64(n->thin_id));
+		ADD(j, "size", U64(n->size));
+		json_object_array_add(snaps, j);
+	}
+	for (size_t i = 0; i < s->hosts.n; i++) {
+		json_object *j = json_object_new_object();
+		ADD(j, "host_id", U64(s->hosts.v[i].id));
+		ADD(j, "name", STR(s->hosts.v[i].name));
+		json_object_array_add(hosts, j);
+	}
+	static const char *ops[] = { "?", "create_thin", "create_snap", "delete" };
+	for (size_t i = 0; i < s->pending.n; i++) {
+		const struct sd_pending *p = &s->pending.v[i];
+		json_object *j = json_object_new_object();
+		ADD(j, "pool_id", U64(p->pool_id));
+		ADD(j, "transaction_id", U64(p->transaction_id));
+		ADD(j, "op", STR(ops[p->op]));
+		ADD(j, "thin_id", U64(p->thin_id));
+		if (p->op == SD_OP_SNAP)
+			ADD(j, "origin_id", U64(p->origin_id));
+		json_object_array_add(pend, j);
+	}
+	ADD(doc, "pools", pools);
+	ADD(doc, "volumes", vols);
+	ADD(doc, "snapshots", snaps);
+	ADD(doc, "hosts", hosts);
+	ADD(doc, "pending", pend);
+	return doc;
+}
+
+static json_object *build_report(struct sdg *g)
+{
+	const struct sd_geometry *geo = &g->st->geo;
+	json_object *doc = json_object_new_object();
+	char uuid[37];
+	sdg_uuid_format(geo->uuid, uuid);
+	ADD(doc, "device", STR(g->path));
+	ADD(doc, "io_backend", STR(g->io->ops->name));
+	ADD(doc, "direct_io", json_object_new_boolean(g->io->direct));
+	json_object *gj = json_object_new_object();
+	ADD(gj, "name", STR(geo->name));
+	ADD(gj, "uuid", STR(uuid));
+	ADD(gj, "format_version", U64(SD_FORMAT_VERSION));
+	ADD(gj, "lun_size", U64(geo->lun_size));
+	ADD(gj, "extent_size", U64(geo->extent_size));
+	ADD(gj, "extent_count", U64(geo->extent_count));
+	ADD(gj, "data_offset", U64(geo->data_offset));
+	ADD(gj, "metadata_slot_size", U64(geo->slot_size));
+	ADD(gj, "host_slots", U64(geo->host_slots));
+	ADD(doc, "group", gj);
+	ADD(doc, "copies", copies_json(g));
+	json_object *cur = json_object_new_object();
+	ADD(cur, "seqno", U64(g->st->seqno));
+	ADD(cur, "copy", STR(g->st->source_copy ? "B" : "A"));
+	ADD(doc, "current", cur);
+	struct sdg_space sp;
+	sdg_space(g, &sp);
+	json_object *space = json_object_new_object();
+	ADD(space, "total", U64(sp.total));
+	ADD(space, "used", U64(sp.used));
+	ADD(space, "free", U64(sp.free));
+	ADD(doc, "space", space);
+	ADD(doc, "extents", extents_json(g));
+	return records_json(g, doc);
+}
+
+/* Human rendering helpers over the JSON report. */
+static uint64_t ju(json_object *o, const char *k)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_uint64(v) : 0;
+}
+
+static const char *js(json_object *o, const char *k)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+static bool jb(json_object *o, const char *k)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
+}
+
+static json_object *jget(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+	json_object_object_get_ex(o, k, &v);
+	return v;
+}
+
+static void print_copies(json_object *copies)
+{
+	for (size_t c = 0; c < json_object_array_length(copies); c++) {
+		json_object *cj = json_object_array_get_idx(copies, c);
+		printf("label %s      %-8s at %" PRIu64 "%s%s\n", js(cj, "copy"),
+		       jb(cj, "label_valid") ? "valid" : "DAMAGED", ju(cj, "label_offset"),
+		       jb(cj, "label_valid") ? "" : ": ", js(cj, "label_error"));
+		json_object *slots = jget(cj, "slots");
+		for (size_t s = 0; s < json_object_array_length(slots); s++) {
+			json_object *sj = json_object_array_get_idx(slots, s);
+			if (jb(sj, "valid"))
+				printf("slot  %s%zu     valid    at %" PRIu64 ", seq %" PRIu64 ", %" PRIu64
+				       " bytes\n", js(cj, "copy"), s, ju(sj, "offset"), ju(sj, "seqno"),
+				       ju(sj, "payload_size"));
+			else
+				printf("slot  %s%zu     %-8s at %" PRIu64 ": %s\n", js(cj, "copy"), s,
+				       ju(sj, "seqno") ? "invalid" : "empty", ju(sj, "offset"),
+				       js(sj, "error"));
+		}
+	}
+}
+
+static void print_report(json_object *r)
+{
+	json_object *g = jget(r, "group"), *sp = jget(r, "space");
+	char a[32], b[32], c[32];
+	printf("group       %s  uuid %s  format v%" PRIu64 "\n", js(g, "name"), js(g, "uuid"),
+	       ju(g, "format_version"));
+	printf("device      %s  %s  (%s%s)\n", js(r, "device"),
+	       cli_human(ju(g, "lun_size"), a, sizeof(a)), js(r, "io_backend"),
+	       jb(r, "direct_io") ? ", O_DIRECT" : ", buffered");
+	printf("extents     %" PRIu64 " x %s from offset %" PRIu64 "; metadata slot %s\n",
+	       ju(g, "extent_count"), cli_human(ju(g, "extent_size"), a, sizeof(a)),
+	       ju(g, "data_offset"), cli_human(ju(g, "metadata_slot_size"), b, sizeof(b)));
+	print_copies(jget(r, "copies"));
+	printf("current     seq %" PRIu64 " from copy %s\n", ju(jget(r, "current"), "seqno"),
+	       js(jget(r, "current"), "copy"));
+	printf("space       total %s, used %s, free %s\n", cli_human(ju(sp, "total"), a, sizeof(a)),
+	       cli_human(ju(sp, "used"), b, sizeof(b)), cli_human(ju(sp, "free"), c, sizeof(c)));
+	json_object *ex = jget(r, "extents");
+	printf("extent map  (%zu runs)\n", json_object_array_length(ex));
+	for (size_t i = 0; i < json_object_array_length(ex); i++) {
+		json_object *e = json_object_array_get_idx(ex, i);
+		printf("  %10" PRIu64 " +%-10" PRIu64 " %s", ju(e, "start"), ju(e, "count"),
+		       js(e, "owner"));
+		if (strcmp(js(e, "owner"), "free"))
+			printf(" pool %" PRIu64 " (vm %" PRIu64 ")", ju(e, "pool_id"), ju(e, "vmid"));
+		putchar('\n');
+	}
+	json_object *pools = jget(r, "pools");
+	printf("pools       %zu\n", json_object_array_length(pools));
+	for (size_t i = 0; i < json_object_array_length(pools); i++) {
+		json_object *p = json_object_array_get_idx(pools, i);
+		printf("  pool %" PRIu64 " vm %" PRIu64 ": transaction %" PRIu64 ", chunk %s, "
+		       "%" PRIu64 "+%" PRIu64 " extents, owner host %" PRIu64 "\n",
+		       ju(p, "pool_id"), ju(p, "vmid"), ju(p, "transaction_id"),
+		       cli_human(ju(p, "chunk_size"), a, sizeof(a)), ju(p, "metadata_extents"),
+		       ju(p, "data_extents"), ju(p, "owner_host"));
+	}
+	json_object *vols = jget(r, "volumes");
+	printf("volumes     %zu\n", json_object_array_length(vols));
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		json_object *v = json_object_array_get_idx(vols, i);
+		printf("  %-24s %10s pool %" PRIu64 " thin %" PRIu64 "\n", js(v, "name"),
+		       cli_human(ju(v, "size"), a, sizeof(a)), ju(v, "pool_id"), ju(v, "thin_id"));
+	}
+	printf("snapshots   %zu\nhosts       %zu\npending     %zu\n",
+	       json_object_array_length(jget(r, "snapshots")),
+	       json_object_array_length(jget(r, "hosts")),
+	       json_object_array_length(jget(r, "pending")));
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse_opts("inspect", argc, argv, OPT_JSON, 1, 1, &o);
+	if (rc)
+		return rc;
+	struct sd_err err = {{0}};
+	struct sdg *g;
+	if (sdg_open(o.pos[0], 0, &g, &err))
+		return cli_error(&err);
+	json_object *r = build_report(g);
+	sdg_close(g);
+	if (o.json) {
+		cli_print_json(r);
+	} else {
+		print_report(r);
+		json_object_put(r);
+	}
+	return EXIT_OK;
+}

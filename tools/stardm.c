@@ -1,0 +1,51 @@
+/* stardm: entry point and command table.  The contract (DESIGN-BRIEF
+ * section 6, docs/stardm.8): exit 0 on success, 1 on failure, 2 on usage
+ * error; one "stardm: ..." line on stderr; --json prints one document. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cmd commands[] = {
+	{ "init", "DEVICE --name GROUP [--extent-size SIZE] [--metadata-size SIZE] [--force]", cmd_init },
+	{ "scan", "[--json]", cmd_scan },
+	{ "inspect", "DEVICE|GROUP [--json]", cmd_inspect },
+	{ "status", "GROUP [--json]", cmd_status },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: stardm COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  stardm %s %s\n", commands[i].name, commands[i].usage);
+	fprintf(f, "\nSIZE: bytes, or with a K/M/G/T suffix (powers of 1024).\n"
+		   "GROUP: a group name, or the path of the device that holds it.\n");
+}
+
+static int help(int argc, char **argv)
+{
+	if (argc > 1)
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			if (!strcmp(argv[1], commands[i].name)) {
+				printf("usage: stardm %s %s\n", commands[i].name, commands[i].usage);
+				return EXIT_OK;
+			}
+	usage(stdout);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h"))
+		return help(argc - 1, argv + 1);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	return cli_usage(NULL, "unknown command '%s' (see 'stardm help')", name);
+}
