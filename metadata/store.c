@@ -12,6 +12,13 @@
 #include "ops.h"
 
 
+/* Bytes of a slot read or written: header plus payload, in whole 4 KiB
+ * blocks, since 4Kn LUNs take O_DIRECT I/O only in 4 KiB units. */
+static size_t slot_io_len(uint64_t payload_size)
+{
+	return (size_t)((SD_BLOCK + payload_size + SD_BLOCK - 1) & ~(uint64_t)(SD_BLOCK - 1));
+}
+
 /* Labels: read both, keep the first valid one; two valid labels must agree. */
 int sd_store_probe(struct sd_io *io, struct sd_geometry *g, struct sd_copy_status copy[2],
 		   struct sd_err *err)
@@ -87,7 +94,7 @@ static int load_slots(struct sd_store *st, struct candidate cand[4])
 			rc = -ENOMEM;
 			break;
 		}
-		size_t len = (SD_BLOCK + cand[i].info.payload_size + 511) & ~(size_t)511;
+		size_t len = slot_io_len(cand[i].info.payload_size);
 		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len };
 	}
 	free(hdr);
@@ -214,7 +221,7 @@ static void *build_slot(struct sd_store *st, const struct sd_state *state, uint6
 			int c, size_t *len)
 {
 	size_t psize = sd_payload_size(state);
-	*len = (SD_BLOCK + psize + 511) & ~(size_t)511;
+	*len = slot_io_len(psize);
 	char *buf = sd_io_alloc(*len);
 	if (!buf)
 		return NULL;

@@ -29,13 +29,18 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 int cli_parse_size(const char *s, uint64_t *out)
 {
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s || !*s)
 		return -1;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || v < 0)
+	size_t digits = strspn(s, "0123456789.");
+	if (digits == 0 || memchr(s, '.', digits) != memrchr(s, '.', digits))
+		return -1; /* plain decimal only: no sign, exponent, hex or second dot */
+	char num[32];
+	if (digits >= sizeof(num))
 		return -1;
+	memcpy(num, s, digits);
+	num[digits] = '\0';
+	double v = strtod(num, NULL);
+	const char *end = s + digits;
 	uint64_t mul = 1;
 	if (*end) {
 		const char *units = "KMGTP";

@@ -1,0 +1,71 @@
+/* Shared helpers of the CUnit suites: temporary LUN images, the
+ * fault-injecting I/O wrapper, and small state builders. */
+#ifndef STARDM_TEST_HELPERS_H
+#define STARDM_TEST_HELPERS_H
+
+#include <CUnit/CUnit.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "metadata/io.h"
+#include "metadata/state.h"
+#include "metadata/store.h"
+
+/* A sparse image file of `size` bytes in $TMPDIR; returns its path (static
+ * buffer per slot 0..3). */
+const char *tmp_image(int slot, uint64_t size);
+/* Format path as a group with small metadata slots; fills g. */
+void format_image(const char *path, uint64_t slot_size, uint64_t extent_size,
+		  struct sd_geometry *g);
+/* Open path read-write through the default backend. */
+struct sd_io *open_io(const char *path);
+/* Add pools/volumes/snapshots so that a state has some of everything. */
+void populate(struct sd_state *s, const struct sd_geometry *g, uint32_t first_vmid, int vms);
+/* Commit state into the group on path (fresh open, commit, close); 0 or error. */
+int commit_to(const char *path, const struct sd_state *s);
+/* Open the group on path; 0 and *s filled, or an error (s left empty). */
+int load_from(const char *path, struct sd_state *s, struct sd_copy_status copy[2]);
+
+void read_bytes(const char *path, uint64_t off, void *buf, size_t len);
+void write_bytes(const char *path, uint64_t off, const void *buf, size_t len);
+void zero_range(const char *path, uint64_t off, uint64_t len);
+
+/* Fault injection: wraps a real sd_io.  Before each write request the
+ * policy says how many of its 512-byte sectors reach the device; fewer than
+ * all means the "machine dies" there: the rest of the request, every later
+ * write and the flush are dropped, and the call fails with EIO. */
+struct fault_io;
+typedef long (*fault_policy)(struct fault_io *f, unsigned req, long sectors);
+struct fault_io {
+	struct sd_io base;
+	struct sd_io *inner;
+	fault_policy policy;
+	long budget;        /* for the prefix policy */
+	long *per_req;      /* for the per-request policy */
+	unsigned nreq;      /* write requests seen */
+	long sectors_seen;  /* sectors offered */
+	long req_sectors[16];
+	bool crashed;
+	bool random_subset; /* instead of a prefix, each sector lands or not */
+	uint32_t seed;
+};
+struct sd_io *fault_wrap(struct fault_io *f, struct sd_io *inner, fault_policy p);
+long policy_all(struct fault_io *f, unsigned req, long sectors);
+long policy_prefix(struct fault_io *f, unsigned req, long sectors);
+long policy_per_request(struct fault_io *f, unsigned req, long sectors);
+
+/* 1 when s passes sd_state_validate against g. */
+int sd_validate_ok(const struct sd_state *s, const struct sd_geometry *g);
+
+/* Suites. */
+void add_format_tests(void);
+void add_alloc_tests(void);
+void add_ops_tests(void);
+void add_store_tests(void);
+void add_crash_tests(void);
+void add_damage_tests(void);
+void add_concurrency_tests(void);
+void add_scale_tests(void);
+void add_cli_parse_tests(void);
+
+#endif

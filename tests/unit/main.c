@@ -1,0 +1,33 @@
+/* CUnit runner for the host-side suites.  Ends with the plain line
+ * "N passed, N failed" that tests/run-all adds up. */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+int main(void)
+{
+	alarm(900); /* a hung test must end the run, not the CI job */
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	add_format_tests();
+	add_alloc_tests();
+	add_ops_tests();
+	add_store_tests();
+	add_crash_tests();
+	add_damage_tests();
+	add_concurrency_tests();
+	add_scale_tests();
+	add_cli_parse_tests();
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	unsigned failed = CU_get_number_of_tests_failed();
+	unsigned run = CU_get_number_of_tests_run();
+	unsigned asserts_failed = CU_get_number_of_failures();
+	printf("\nunit (%s): %u passed, %u failed\n", getenv("STARDM_IO") ? getenv("STARDM_IO") : "auto",
+	       run - failed, failed);
+	CU_cleanup_registry();
+	return failed || asserts_failed ? 1 : 0;
+}

@@ -1,0 +1,148 @@
+/* Several processes committing to one LUN file at the same instant. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "metadata/ops.h"
+
+#define IMG (64ull << 20)
+#define SLOT (64ull << 10)
+
+enum { CHILD_WON = 0, CHILD_CONFLICT = 3, CHILD_ERROR = 4 };
+
+/* Child: open (read state), wait for the starting gun, add a pool, commit. */
+static int child(const char *path, const struct sd_geometry *g, int ready, int go, uint32_t vmid)
+{
+	struct sd_io *io;
+	struct sd_err err;
+	struct sd_store *st;
+	struct sd_state s;
+	if (sd_io_open(path, true, SD_IO_AUTO, &io, &err) || sd_store_open(io, 0, &st, &s, &err))
+		return CHILD_ERROR;
+	struct sd_pool *p;
+	if (sd_pool_add(&s, g, vmid, 1, 1, 128, &p, &err))
+		return CHILD_ERROR;
+	char c = 'r';
+	if (write(ready, &c, 1) != 1)
+		return CHILD_ERROR;
+	close(ready); /* so the parent sees EOF, not a hang, if a sibling dies */
+	if (read(go, &c, 1) != 1)
+		return CHILD_ERROR;
+	int rc = sd_store_commit(st, &s, &err);
+	return rc == 0 ? CHILD_WON : rc == -SD_E_CONFLICT ? CHILD_CONFLICT : CHILD_ERROR;
+}
+
+static void race(int nproc, int *won, int *lost, uint32_t *winner_vmid, const char *path,
+		 const struct sd_geometry *g)
+{
+	int ready[2], go[2];
+	CU_ASSERT_FATAL(pipe(ready) == 0 && pipe(go) == 0);
+	pid_t pids[8];
+	for (int i = 0; i < nproc; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			close(ready[0]);
+			_exit(child(path, g, ready[1], go[0], 1000 + (uint32_t)i));
+		}
+	}
+	close(ready[1]);
+	char c;
+	for (int i = 0; i < nproc; i++)
+		CU_ASSERT_FATAL(read(ready[0], &c, 1) == 1);
+	char gun[8] = "gggggggg";
+	CU_ASSERT_FATAL(write(go[1], gun, (size_t)nproc) == nproc); /* all released at once */
+	*won = *lost = 0;
+	for (int i = 0; i < nproc; i++) {
+		int status;
+		waitpid(pids[i], &status, 0);
+		int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		CU_ASSERT(code == CHILD_WON || code == CHILD_CONFLICT);
+		if (code == CHILD_WON) {
+			(*won)++;
+			*winner_vmid = 1000 + (uint32_t)i;
+		}
+		*lost += code == CHILD_CONFLICT;
+	}
+	close(ready[0]), close(go[0]), close(go[1]);
+}
+
+static void test_one_wins(void)
+{
+	for (int round = 0; round < 20; round++) {
+		const char *path = tmp_image(3, IMG);
+		struct sd_geometry g;
+		format_image(path, SLOT, 1 << 20, &g);
+		int nproc = 2 + round % 3, won, lost;
+		uint32_t vmid = 0;
+		race(nproc, &won, &lost, &vmid, path, &g);
+		CU_ASSERT_EQUAL(won, 1);
+		CU_ASSERT_EQUAL(lost, nproc - 1);
+		/* exactly the winner's update is on disk, both copies sound */
+		struct sd_state back;
+		struct sd_copy_status cs[2];
+		CU_ASSERT_EQUAL_FATAL(load_from(path, &back, cs), 0);
+		CU_ASSERT_EQUAL(back.pools.n, 1);
+		if (back.pools.n == 1)
+			CU_ASSERT_EQUAL(back.pools.v[0].vmid, vmid);
+		for (int c = 0; c < 2; c++)
+			CU_ASSERT(cs[c].slot[0].valid && cs[c].slot[0].seqno == 2);
+		sd_state_free(&back);
+	}
+}
+
+/* Writers that retry on conflict: every update lands, none is lost. */
+static void test_no_lost_update(void)
+{
+	const char *path = tmp_image(3, 4 * IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	enum { PROCS = 4, EACH = 10 };
+	pid_t pids[PROCS];
+	for (int i = 0; i < PROCS; i++) {
+		pids[i] = fork();
+		if (pids[i])
+			continue;
+		for (int k = 0; k < EACH; k++) {
+			for (int attempt = 0;; attempt++) {
+				struct sd_io *io;
+				struct sd_err err;
+				struct sd_store *st;
+				struct sd_state s;
+				struct sd_pool *p;
+				if (attempt > 1000 || sd_io_open(path, true, SD_IO_AUTO, &io, &err) ||
+				    sd_store_open(io, 0, &st, &s, &err) ||
+				    sd_pool_add(&s, &g, (uint32_t)(i * 100 + k + 1), 1, 1, 128, &p, &err))
+					_exit(CHILD_ERROR);
+				int rc = sd_store_commit(st, &s, &err);
+				sd_store_close(st);
+				sd_io_close(io);
+				sd_state_free(&s);
+				if (rc == 0)
+					break;
+				if (rc != -SD_E_CONFLICT)
+					_exit(CHILD_ERROR);
+			}
+		}
+		_exit(CHILD_WON);
+	}
+	for (int i = 0; i < PROCS; i++) {
+		int status;
+		waitpid(pids[i], &status, 0);
+		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == CHILD_WON);
+	}
+	struct sd_state back;
+	struct sd_copy_status cs[2];
+	CU_ASSERT_EQUAL_FATAL(load_from(path, &back, cs), 0);
+	CU_ASSERT_EQUAL(back.pools.n, PROCS * EACH);
+	CU_ASSERT_EQUAL(cs[0].slot[(1 + PROCS * EACH) % 2].seqno, 1 + PROCS * EACH);
+	sd_state_free(&back);
+}
+
+void add_concurrency_tests(void)
+{
+	CU_pSuite s = CU_add_suite("concurrency", NULL, NULL);
+	CU_add_test(s, "simultaneous commits: exactly one wins", test_one_wins);
+	CU_add_test(s, "retrying writers lose no update", test_no_lost_update);
+}

@@ -1,0 +1,157 @@
+/* Damage: wiped ends of the LUN and garbage in any metadata byte. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "metadata/ops.h"
+
+#define IMG (64ull << 20)
+#define SLOT (64ull << 10)
+
+static const char *make_group(struct sd_geometry *g, struct sd_state *s)
+{
+	const char *path = tmp_image(2, IMG);
+	format_image(path, SLOT, 1 << 20, g);
+	sd_state_init(s);
+	populate(s, g, 100, 2);
+	CU_ASSERT_FATAL(commit_to(path, s) == 0);
+	populate(s, g, 200, 1);
+	CU_ASSERT_FATAL(commit_to(path, s) == 0);
+	return path;
+}
+
+static void expect_intact(const char *path, const struct sd_state *want, int damaged_label)
+{
+	struct sd_state back;
+	struct sd_copy_status cs[2];
+	CU_ASSERT_EQUAL_FATAL(load_from(path, &back, cs), 0);
+	CU_ASSERT(sd_state_equal(&back, want));
+	if (damaged_label >= 0) {
+		CU_ASSERT_FALSE(cs[damaged_label].label_valid);
+		CU_ASSERT(cs[!damaged_label].label_valid);
+	}
+	sd_state_free(&back);
+}
+
+static void test_first_mib_wiped(void)
+{
+	struct sd_geometry g;
+	struct sd_state s;
+	const char *path = make_group(&g, &s);
+	zero_range(path, 0, 1 << 20);
+	expect_intact(path, &s, 0);
+	/* the next commit repairs the label */
+	populate(&s, &g, 300, 1);
+	CU_ASSERT_EQUAL(commit_to(path, &s), 0);
+	expect_intact(path, &s, -1);
+	struct sd_copy_status cs[2];
+	struct sd_state back;
+	CU_ASSERT_EQUAL(load_from(path, &back, cs), 0);
+	CU_ASSERT(cs[0].label_valid && cs[1].label_valid);
+	sd_state_free(&back);
+	sd_state_free(&s);
+}
+
+static void test_last_mib_wiped(void)
+{
+	struct sd_geometry g;
+	struct sd_state s;
+	const char *path = make_group(&g, &s);
+	zero_range(path, IMG - (1 << 20), 1 << 20);
+	expect_intact(path, &s, 1);
+	sd_state_free(&s);
+}
+
+static void test_whole_copy_wiped(void)
+{
+	struct sd_geometry g;
+	struct sd_state s;
+	const char *path = make_group(&g, &s);
+	zero_range(path, 0, g.data_offset); /* label A, hosts, both A slots */
+	expect_intact(path, &s, 0);
+	path = make_group(&g, &s);
+	zero_range(path, g.copy_offset[1], IMG - g.copy_offset[1]);
+	expect_intact(path, &s, 1);
+	sd_state_free(&s);
+}
+
+static void test_both_ends_wiped(void)
+{
+	struct sd_geometry g;
+	struct sd_state s, back;
+	const char *path = make_group(&g, &s);
+	zero_range(path, 0, 1 << 20);
+	zero_range(path, IMG - (1 << 20), 1 << 20);
+	CU_ASSERT_EQUAL(load_from(path, &back, NULL), -SD_E_CORRUPT);
+	sd_state_free(&s);
+}
+
+/* Flip each byte of one copy's label, slot headers and payload in turn:
+ * the other copy must always carry the state through. */
+static void test_every_metadata_byte(void)
+{
+	struct sd_geometry g;
+	struct sd_state s;
+	const char *path = make_group(&g, &s);
+	uint64_t seq_slot = 3 % 2; /* two commits after format: seq 3 */
+	uint64_t regions[3][2] = {
+		{ 0, 4096 },                                            /* label A */
+		{ sd_slot_offset(&g, 0, (int)seq_slot), 4096 + 2048 },  /* newest slot A */
+		{ sd_label_offset(&g, 1), 4096 },                       /* label B */
+	};
+	uint8_t byte;
+	int checked = 0;
+	for (int r = 0; r < 3; r++)
+		for (uint64_t off = regions[r][0]; off < regions[r][0] + regions[r][1]; off += 3) {
+			read_bytes(path, off, &byte, 1);
+			uint8_t bad = (uint8_t)(byte ^ (0x5a + (off & 0x1f)));
+			write_bytes(path, off, &bad, 1);
+			expect_intact(path, &s, -1);
+			write_bytes(path, off, &byte, 1);
+			checked++;
+		}
+	CU_ASSERT(checked > 3000);
+	sd_state_free(&s);
+}
+
+/* Garbage everywhere at once: a clear error or a valid state, never a crash
+ * (ASan/UBSan builds make a crash loud). */
+static void test_random_garbage_everywhere(void)
+{
+	struct sd_geometry g;
+	struct sd_state s, back;
+	const char *path = make_group(&g, &s);
+	uint64_t offs[6] = { 0, sd_label_offset(&g, 1), sd_slot_offset(&g, 0, 0),
+			     sd_slot_offset(&g, 0, 1), sd_slot_offset(&g, 1, 0), sd_slot_offset(&g, 1, 1) };
+	uint32_t seed = 7;
+	int ok = 0, failed = 0;
+	for (int round = 0; round < 300; round++) {
+		for (int k = 0; k < 8; k++) {
+			seed = seed * 1103515245u + 12345u;
+			uint64_t off = offs[(seed >> 4) % 6] + (seed >> 9) % 8192;
+			uint8_t b = (uint8_t)(seed >> 3);
+			write_bytes(path, off, &b, 1);
+		}
+		int rc = load_from(path, &back, NULL);
+		CU_ASSERT(rc == 0 || rc == -SD_E_CORRUPT);
+		if (rc == 0) {
+			ok++;
+			sd_state_free(&back);
+		} else {
+			failed++;
+		}
+	}
+	CU_ASSERT(ok + failed == 300);
+	sd_state_free(&s);
+}
+
+void add_damage_tests(void)
+{
+	CU_pSuite s = CU_add_suite("damage", NULL, NULL);
+	CU_add_test(s, "first MiB wiped: read from copy B, commit repairs", test_first_mib_wiped);
+	CU_add_test(s, "last MiB wiped: read from copy A", test_last_mib_wiped);
+	CU_add_test(s, "a whole copy wiped", test_whole_copy_wiped);
+	CU_add_test(s, "both ends wiped: clear error", test_both_ends_wiped);
+	CU_add_test(s, "garbage in any byte of one copy", test_every_metadata_byte);
+	CU_add_test(s, "random garbage in both copies", test_random_garbage_everywhere);
+}

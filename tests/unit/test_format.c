@@ -1,0 +1,193 @@
+/* crc32c, layout, label/slot codecs, payload round trip and validation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "metadata/codec.h"
+#include "metadata/crc32c.h"
+#include "metadata/ops.h"
+
+static struct sd_geometry geo(uint64_t lun, uint64_t slot, uint64_t extent)
+{
+	struct sd_geometry g = { .lun_size = lun, .slot_size = slot, .extent_size = extent };
+	snprintf(g.name, sizeof(g.name), "g1");
+	CU_ASSERT_FATAL(sd_layout_compute(&g, NULL) == 0);
+	return g;
+}
+
+static void test_crc32c_vectors(void)
+{
+	CU_ASSERT_EQUAL(crc32c("123456789", 9), 0xe3069283u);
+	CU_ASSERT_EQUAL(crc32c("", 0), 0u);
+	uint8_t zeros[32] = {0};
+	CU_ASSERT_EQUAL(crc32c(zeros, 32), 0x8a9136aau); /* RFC 3720 B.4 */
+	/* incremental equals one-shot, at every split and alignment */
+	uint8_t buf[100];
+	for (int i = 0; i < 100; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	uint32_t whole = crc32c(buf, 100);
+	for (size_t split = 0; split <= 100; split++)
+		CU_ASSERT_EQUAL(crc32c_update(crc32c(buf, split), buf + split, 100 - split), whole);
+}
+
+static void test_layout_edges_clear(void)
+{
+	struct sd_geometry g = geo(16ull << 30, 32ull << 20, 4ull << 20);
+	/* copy A slots start past the first MiB; copy B slots end before the last */
+	CU_ASSERT(g.copy_offset[0] >= (1u << 20));
+	CU_ASSERT(sd_slot_offset(&g, 1, 1) + g.slot_size <= g.lun_size - (1u << 20));
+	CU_ASSERT(g.data_offset % g.extent_size == 0);
+	CU_ASSERT(g.data_offset >= sd_slot_offset(&g, 0, 1) + g.slot_size);
+	CU_ASSERT(g.data_offset + g.extent_count * g.extent_size <= g.copy_offset[1]);
+	CU_ASSERT_EQUAL(sd_label_offset(&g, 1), g.lun_size - 4096);
+	CU_ASSERT(g.host_area_offset + g.host_slots * 4096ull <= g.copy_offset[0]);
+}
+
+static void test_layout_rejects(void)
+{
+	struct sd_err err;
+	struct sd_geometry g = { .lun_size = 8 << 20, .slot_size = 32ull << 20, .extent_size = 4 << 20 };
+	CU_ASSERT(sd_layout_compute(&g, &err) < 0);
+	g = (struct sd_geometry){ .lun_size = 1ull << 30, .slot_size = 1 << 20, .extent_size = 3 << 20 };
+	CU_ASSERT(sd_layout_compute(&g, &err) < 0);
+	CU_ASSERT(strstr(err.msg, "power of two") != NULL);
+	g = (struct sd_geometry){ .lun_size = 1ull << 30, .slot_size = 5000, .extent_size = 4 << 20 };
+	CU_ASSERT(sd_layout_compute(&g, &err) < 0);
+}
+
+static void test_label_roundtrip(void)
+{
+	struct sd_geometry g = geo(1ull << 30, 1 << 20, 4 << 20), d;
+	memset(g.uuid, 0x5a, 16);
+	uint8_t block[4096];
+	for (int c = 0; c < 2; c++) {
+		sd_label_encode(&g, c, block);
+		CU_ASSERT(memcmp(block, "STARDMLB", 8) == 0);
+		CU_ASSERT_EQUAL_FATAL(sd_label_decode(block, sd_label_offset(&g, c), &d, NULL), 0);
+		CU_ASSERT(memcmp(d.uuid, g.uuid, 16) == 0);
+		CU_ASSERT_EQUAL(d.extent_count, g.extent_count);
+		CU_ASSERT_STRING_EQUAL(d.name, "g1");
+		/* a label read at the wrong place is refused */
+		CU_ASSERT(sd_label_decode(block, sd_label_offset(&g, !c), &d, NULL) < 0);
+	}
+	/* every single-bit flip is caught */
+	struct sd_err err;
+	for (int bit = 0; bit < 4096 * 8; bit += 7) {
+		sd_label_encode(&g, 0, block);
+		block[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		CU_ASSERT(sd_label_decode(block, 0, &d, &err) < 0);
+	}
+	/* little-endian on disk, whatever the host */
+	sd_label_encode(&g, 0, block);
+	uint64_t es = g.extent_size;
+	for (int i = 0; i < 8; i++)
+		CU_ASSERT_EQUAL(block[104 + i], (uint8_t)(es >> (8 * i)));
+}
+
+static void test_payload_roundtrip(void)
+{
+	struct sd_geometry g = geo(64ull << 30, 1 << 20, 4 << 20);
+	struct sd_state s, d;
+	sd_state_init(&s);
+	populate(&s, &g, 100, 5);
+	size_t len = sd_payload_size(&s);
+	void *buf = malloc(len);
+	sd_payload_encode(&s, buf);
+	struct sd_err err;
+	CU_ASSERT_EQUAL_FATAL(sd_payload_decode(buf, len, &g, &d, &err), 0);
+	CU_ASSERT(sd_state_equal(&s, &d));
+	/* a truncated or extended payload is refused */
+	CU_ASSERT(sd_payload_decode(buf, len - 1, &g, &d, &err) < 0);
+	CU_ASSERT(sd_payload_decode(buf, len - 128, &g, &d, &err) < 0);
+	sd_state_free(&s);
+	sd_state_free(&d);
+	free(buf);
+}
+
+static void expect_invalid(struct sd_state *s, const struct sd_geometry *g, const char *why)
+{
+	struct sd_err err;
+	CU_ASSERT(sd_state_validate(s, g, &err) < 0);
+	if (why && !strstr(err.msg, why)) {
+		fprintf(stderr, "\n    expected '%s' in: %s\n", why, err.msg);
+		CU_FAIL("validation failed for another reason");
+	}
+}
+
+static void test_validate_rejects(void)
+{
+	struct sd_geometry g = geo(64ull << 30, 1 << 20, 4 << 20);
+	struct sd_state s, t;
+	sd_state_init(&s);
+	populate(&s, &g, 100, 3);
+	CU_ASSERT_EQUAL(sd_state_validate(&s, &g, NULL), 0);
+
+	sd_state_copy(&t, &s);
+	t.segments.v[1].start = t.segments.v[0].start; /* overlap */
+	expect_invalid(&t, &g, "two segments");
+	sd_state_free(&t);
+
+	sd_state_copy(&t, &s);
+	snprintf(t.volumes.v[1].name, SD_NAME_LEN, "%s", t.volumes.v[0].name);
+	expect_invalid(&t, &g, "used twice");
+	sd_state_free(&t);
+
+	sd_state_copy(&t, &s);
+	t.snapshots.v[0].thin_id = t.volumes.v[0].thin_id; /* same thin id twice in a pool */
+	expect_invalid(&t, &g, "thin device id");
+	sd_state_free(&t);
+
+	sd_state_copy(&t, &s);
+	t.volumes.v[0].pool_id = 999;
+	expect_invalid(&t, &g, "volume record");
+	sd_state_free(&t);
+
+	sd_state_copy(&t, &s);
+	t.segments.v[0].start = g.extent_count - 1; /* runs past the end */
+	t.segments.v[0].count = 2;
+	expect_invalid(&t, &g, "segment record");
+	sd_state_free(&t);
+
+	sd_state_copy(&t, &s);
+	snprintf(t.volumes.v[0].name, SD_NAME_LEN, "bad name;rm");
+	expect_invalid(&t, &g, "volume record");
+	sd_state_free(&t);
+
+	sd_state_copy(&t, &s);
+	t.pools.v[1].vmid = t.pools.v[0].vmid;
+	expect_invalid(&t, &g, "duplicate pool");
+	sd_state_free(&t);
+	sd_state_free(&s);
+}
+
+static void test_names(void)
+{
+	CU_ASSERT(sd_name_valid("vm-100-disk-0"));
+	CU_ASSERT(sd_name_valid("base-9999-disk-12"));
+	CU_ASSERT(sd_name_valid("snap_1.2+x"));
+	CU_ASSERT_FALSE(sd_name_valid(""));
+	CU_ASSERT_FALSE(sd_name_valid("-rf"));
+	CU_ASSERT_FALSE(sd_name_valid(".."));
+	CU_ASSERT_FALSE(sd_name_valid("a/b"));
+	CU_ASSERT_FALSE(sd_name_valid("a b"));
+	CU_ASSERT_FALSE(sd_name_valid("$(reboot)"));
+	char longname[80];
+	memset(longname, 'a', 64);
+	longname[64] = 0;
+	CU_ASSERT_FALSE(sd_name_valid(longname));
+	longname[63] = 0;
+	CU_ASSERT(sd_name_valid(longname));
+}
+
+void add_format_tests(void)
+{
+	CU_pSuite s = CU_add_suite("format", NULL, NULL);
+	CU_add_test(s, "crc32c vectors", test_crc32c_vectors);
+	CU_add_test(s, "layout keeps first and last MiB free of slots", test_layout_edges_clear);
+	CU_add_test(s, "layout rejects bad geometry", test_layout_rejects);
+	CU_add_test(s, "label round trip and bit flips", test_label_roundtrip);
+	CU_add_test(s, "payload round trip", test_payload_roundtrip);
+	CU_add_test(s, "validation rejects broken states", test_validate_rejects);
+	CU_add_test(s, "name rule", test_names);
+}

@@ -1,0 +1,115 @@
+/* Metadata operations: thin ids, transactions and pending pool messages. */
+#include <string.h>
+
+#include "helpers.h"
+#include "metadata/ops.h"
+
+static struct sd_geometry geo(void)
+{
+	struct sd_geometry g = { .lun_size = 8ull << 30, .slot_size = 1 << 20, .extent_size = 4 << 20 };
+	CU_ASSERT_FATAL(sd_layout_compute(&g, NULL) == 0);
+	return g;
+}
+
+static size_t pending_of(struct sd_state *s, uint32_t pool, uint64_t tid, uint32_t op)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->pending.n; i++)
+		n += s->pending.v[i].pool_id == pool && s->pending.v[i].transaction_id == tid &&
+		     s->pending.v[i].op == op;
+	return n;
+}
+
+static void test_volume_snapshot_rollback(void)
+{
+	struct sd_geometry g = geo();
+	struct sd_state s;
+	struct sd_err err;
+	struct sd_pool *p;
+	struct sd_volume *v;
+	sd_state_init(&s);
+	CU_ASSERT_FATAL(sd_pool_add(&s, &g, 100, 1, 4, 128, &p, &err) == 0);
+	uint32_t pid = p->id;
+	CU_ASSERT_FATAL(sd_volume_add(&s, p, "vm-100-disk-0", 1 << 30, &v, &err) == 0);
+	CU_ASSERT_EQUAL(p->transaction_id, 1);
+	CU_ASSERT_EQUAL(pending_of(&s, pid, 1, SD_OP_CREATE), 1);
+	uint32_t t0 = v->thin_id;
+
+	CU_ASSERT(sd_volume_add(&s, p, "vm-100-disk-0", 1 << 30, NULL, &err) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "already exists"));
+	CU_ASSERT(sd_volume_add(&s, p, "vm-100-disk-1", 0, NULL, &err) < 0);
+
+	CU_ASSERT_FATAL(sd_snapshot_add(&s, "vm-100-disk-0", "s1", &err) == 0);
+	p = sd_find_pool(&s, pid);
+	CU_ASSERT_EQUAL(p->transaction_id, 2);
+	CU_ASSERT_EQUAL(pending_of(&s, pid, 2, SD_OP_SNAP), 1);
+	CU_ASSERT(sd_snapshot_add(&s, "vm-100-disk-0", "s1", &err) < 0);
+	CU_ASSERT(sd_snapshot_add(&s, "vm-100-disk-9", "s1", &err) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "does not exist"));
+
+	/* rollback: new thin id, delete of the old one in the same transaction */
+	CU_ASSERT_FATAL(sd_volume_rollback(&s, "vm-100-disk-0", "s1", &err) == 0);
+	v = sd_find_volume(&s, "vm-100-disk-0");
+	CU_ASSERT_NOT_EQUAL(v->thin_id, t0);
+	CU_ASSERT_EQUAL(pending_of(&s, pid, 3, SD_OP_DELETE), 1);
+	CU_ASSERT_EQUAL(pending_of(&s, pid, 3, SD_OP_SNAP), 1);
+	CU_ASSERT(sd_validate_ok(&s, &g));
+
+	/* applied transactions are forgotten */
+	sd_pool_applied(&s, pid, 2);
+	CU_ASSERT_EQUAL(s.pending.n, 2);
+
+	/* remove deletes volume and snapshots in one transaction */
+	CU_ASSERT_FATAL(sd_volume_remove(&s, "vm-100-disk-0", &err) == 0);
+	CU_ASSERT_EQUAL(pending_of(&s, pid, 4, SD_OP_DELETE), 2);
+	CU_ASSERT_EQUAL(s.snapshots.n, 0);
+	CU_ASSERT(sd_pool_remove(&s, pid, &err) == 0);
+	CU_ASSERT_EQUAL(s.pending.n, 0);
+	CU_ASSERT(sd_validate_ok(&s, &g));
+	sd_state_free(&s);
+}
+
+static void test_thin_ids_never_reused_in_use(void)
+{
+	struct sd_geometry g = geo();
+	struct sd_state s;
+	struct sd_err err;
+	struct sd_pool *p;
+	sd_state_init(&s);
+	CU_ASSERT_FATAL(sd_pool_add(&s, &g, 7, 1, 1, 128, &p, &err) == 0);
+	uint32_t pid = p->id;
+	CU_ASSERT(sd_volume_add(&s, p, "vm-7-disk-0", 1 << 20, NULL, &err) == 0);
+	CU_ASSERT(sd_volume_add(&s, p, "vm-7-disk-1", 1 << 20, NULL, &err) == 0);
+	/* jump to the end of the 24-bit space: ids wrap to the lowest free one */
+	p = sd_find_pool(&s, pid);
+	p->next_thin_id = 1u << 24;
+	CU_ASSERT(sd_volume_add(&s, p, "vm-7-disk-2", 1 << 20, NULL, &err) == 0);
+	struct sd_volume *a = sd_find_volume(&s, "vm-7-disk-0"), *b = sd_find_volume(&s, "vm-7-disk-1");
+	struct sd_volume *c = sd_find_volume(&s, "vm-7-disk-2");
+	CU_ASSERT(c->thin_id != a->thin_id && c->thin_id != b->thin_id);
+	CU_ASSERT(c->thin_id < (1u << 24));
+	sd_state_free(&s);
+}
+
+static void test_hosts(void)
+{
+	struct sd_geometry g = geo();
+	struct sd_state s;
+	struct sd_err err;
+	uint32_t a, b, c;
+	sd_state_init(&s);
+	CU_ASSERT(sd_host_register(&s, &g, "pve1", &a, &err) == 0);
+	CU_ASSERT(sd_host_register(&s, &g, "pve2", &b, &err) == 0);
+	CU_ASSERT(sd_host_register(&s, &g, "pve1", &c, &err) == 0);
+	CU_ASSERT(a == 1 && b == 2 && c == 1);
+	CU_ASSERT(sd_host_register(&s, &g, "bad host", &c, &err) < 0);
+	sd_state_free(&s);
+}
+
+void add_ops_tests(void)
+{
+	CU_pSuite s = CU_add_suite("operations", NULL, NULL);
+	CU_add_test(s, "volume, snapshot, rollback, remove transactions", test_volume_snapshot_rollback);
+	CU_add_test(s, "thin ids are never reused while in use", test_thin_ids_never_reused_in_use);
+	CU_add_test(s, "host registration", test_hosts);
+}

@@ -1,0 +1,139 @@
+/* The store on a real file through the real backend (io_uring or libaio). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "metadata/ops.h"
+
+#define IMG (64ull << 20)
+#define SLOT (64ull << 10)
+
+static void test_backend_is_the_requested_one(void)
+{
+	const char *want = getenv("STARDM_IO");
+	const char *path = tmp_image(0, IMG);
+	struct sd_io *io = open_io(path);
+	if (want && !strcmp(want, "aio"))
+		CU_ASSERT_STRING_EQUAL(io->ops->name, "libaio");
+	if (want && !strcmp(want, "uring"))
+		CU_ASSERT_STRING_EQUAL(io->ops->name, "io_uring");
+	CU_ASSERT(io->direct); /* the test images live on a filesystem with O_DIRECT */
+	sd_io_close(io);
+}
+
+static void test_format_open_commit(void)
+{
+	const char *path = tmp_image(0, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	struct sd_state s, back;
+	struct sd_copy_status cs[2];
+	CU_ASSERT_EQUAL_FATAL(load_from(path, &s, cs), 0);
+	CU_ASSERT(cs[0].label_valid && cs[1].label_valid);
+	CU_ASSERT_EQUAL(s.pools.n, 0);
+
+	/* commits alternate slots and keep the previous state in the other one */
+	for (int round = 0; round < 5; round++) {
+		populate(&s, &g, 100 + (uint32_t)round, 1);
+		CU_ASSERT_EQUAL_FATAL(commit_to(path, &s), 0);
+		CU_ASSERT_EQUAL_FATAL(load_from(path, &back, cs), 0);
+		CU_ASSERT(sd_state_equal(&s, &back));
+		uint64_t seq = 2 + (uint64_t)round;
+		for (int c = 0; c < 2; c++) {
+			CU_ASSERT(cs[c].slot[seq % 2].valid);
+			CU_ASSERT_EQUAL(cs[c].slot[seq % 2].seqno, seq);
+			CU_ASSERT(cs[c].slot[(seq + 1) % 2].valid);
+			CU_ASSERT_EQUAL(cs[c].slot[(seq + 1) % 2].seqno, seq - 1);
+		}
+		sd_state_free(&back);
+	}
+	sd_state_free(&s);
+}
+
+static void test_stale_store_conflicts(void)
+{
+	const char *path = tmp_image(0, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	struct sd_io *io1 = open_io(path), *io2 = open_io(path);
+	struct sd_store *a, *b;
+	struct sd_state sa, sb;
+	struct sd_err err;
+	CU_ASSERT_FATAL(sd_store_open(io1, 0, &a, &sa, &err) == 0);
+	CU_ASSERT_FATAL(sd_store_open(io2, 0, &b, &sb, &err) == 0);
+	populate(&sa, &g, 100, 1);
+	populate(&sb, &g, 200, 1);
+	CU_ASSERT_EQUAL(sd_store_commit(a, &sa, &err), 0);
+	CU_ASSERT_EQUAL(sd_store_commit(b, &sb, &err), -SD_E_CONFLICT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "concurrent metadata update detected"));
+	/* the winner goes on committing */
+	populate(&sa, &g, 300, 1);
+	CU_ASSERT_EQUAL(sd_store_commit(a, &sa, &err), 0);
+	sd_store_close(a);
+	sd_store_close(b);
+	sd_io_close(io1);
+	sd_io_close(io2);
+	struct sd_state back;
+	CU_ASSERT_EQUAL_FATAL(load_from(path, &back, NULL), 0);
+	CU_ASSERT(sd_state_equal(&sa, &back));
+	sd_state_free(&sa);
+	sd_state_free(&sb);
+	sd_state_free(&back);
+}
+
+static void test_refuses_invalid_and_oversized(void)
+{
+	const char *path = tmp_image(0, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	struct sd_io *io = open_io(path);
+	struct sd_store *st;
+	struct sd_state s;
+	struct sd_err err;
+	CU_ASSERT_FATAL(sd_store_open(io, 0, &st, &s, &err) == 0);
+	populate(&s, &g, 100, 1);
+	s.volumes.v[0].pool_id = 77; /* dangling */
+	CU_ASSERT(sd_store_commit(st, &s, &err) < 0);
+	s.volumes.v[0].pool_id = s.pools.v[0].id;
+	/* more records than a 64 KiB slot holds */
+	struct sd_pool *p = &s.pools.v[0];
+	char name[64];
+	for (int i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "vm-100-disk-%d", 10 + i);
+		CU_ASSERT_FATAL(sd_volume_add(&s, p, name, 1 << 20, NULL, &err) == 0);
+		p = &s.pools.v[0];
+	}
+	CU_ASSERT_EQUAL(sd_store_commit(st, &s, &err), -SD_E_NOSPACE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "metadata area full"));
+	CU_ASSERT_EQUAL(st->seqno, 1);
+	sd_store_close(st);
+	sd_io_close(io);
+	sd_state_free(&s);
+}
+
+static void test_readonly_refuses(void)
+{
+	const char *path = tmp_image(0, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	struct sd_io *io;
+	struct sd_err err;
+	CU_ASSERT_FATAL(sd_io_open(path, false, SD_IO_AUTO, &io, &err) == 0);
+	struct sd_store *st;
+	struct sd_state s;
+	CU_ASSERT_FATAL(sd_store_open(io, 0, &st, &s, &err) == 0);
+	CU_ASSERT(sd_store_commit(st, &s, &err) < 0);
+	sd_store_close(st);
+	sd_io_close(io);
+	sd_state_free(&s);
+}
+
+void add_store_tests(void)
+{
+	CU_pSuite s = CU_add_suite("store", NULL, NULL);
+	CU_add_test(s, "backend is the one requested", test_backend_is_the_requested_one);
+	CU_add_test(s, "format, open, commit alternates slots", test_format_open_commit);
+	CU_add_test(s, "a stale store gets the concurrent-update error", test_stale_store_conflicts);
+	CU_add_test(s, "commit refuses invalid and oversized states", test_refuses_invalid_and_oversized);
+	CU_add_test(s, "read-only open cannot commit", test_readonly_refuses);
+}
