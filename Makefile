@@ -74,13 +74,18 @@ vmcheck: all
 	tests/vm/suite $(B)/stardm
 
 FUZZ_B = build/fuzz
-fuzz:
+$(FUZZ_B)/fuzz_metadata: tests/fuzz/fuzz_metadata.c $(MD_SRC)
 	@mkdir -p $(FUZZ_B)
 	clang $(STD) -O1 -g -I. -fsanitize=fuzzer,address,undefined \
-		tests/fuzz/fuzz_metadata.c $(MD_SRC) -o $(FUZZ_B)/fuzz_metadata -lpthread -luring -laio
-	@mkdir -p $(FUZZ_B)/corpus
-	$(FUZZ_B)/fuzz_metadata -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-		-artifact_prefix=$(FUZZ_B)/ $(FUZZ_B)/corpus tests/fuzz/seeds
+		tests/fuzz/fuzz_metadata.c $(MD_SRC) -o $@ -lpthread -luring -laio
+$(FUZZ_B)/make_seeds: tests/fuzz/make_seeds.c $(MD_SRC)
+	@mkdir -p $(FUZZ_B)
+	$(CC) $(STD) -O1 -I. tests/fuzz/make_seeds.c $(MD_SRC) -o $@ -lpthread -luring -laio
+fuzz: $(FUZZ_B)/fuzz_metadata $(FUZZ_B)/make_seeds
+	@mkdir -p $(FUZZ_B)/seeds $(FUZZ_B)/corpus
+	$(FUZZ_B)/make_seeds $(FUZZ_B)/seeds
+	$(FUZZ_B)/fuzz_metadata -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_B)/ $(FUZZ_B)/corpus $(FUZZ_B)/seeds
 
 bench-metadata: $(B)/bench-metadata
 	$(B)/bench-metadata $(BENCH_FILE)

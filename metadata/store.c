@@ -70,8 +70,10 @@ struct candidate {
 	void *buf; /* header block + payload */
 };
 
-/* Decode headers, then read the payloads of valid ones in one batch. */
-static int load_slots(struct sd_store *st, struct candidate cand[4])
+/* Decode headers, then read in one batch the payloads of valid ones whose
+ * sequence number is at least min_seq (commit only needs to look at slots
+ * newer than the state it holds). */
+static int load_slots(struct sd_store *st, struct candidate cand[4], uint64_t min_seq)
 {
 	void *hdr = sd_io_alloc(4 * SD_BLOCK);
 	if (!hdr)
@@ -89,6 +91,8 @@ static int load_slots(struct sd_store *st, struct candidate cand[4])
 		}
 		ss->seqno = cand[i].info.seqno;
 		ss->payload_size = cand[i].info.payload_size;
+		if (cand[i].info.seqno < min_seq)
+			continue;
 		cand[i].buf = sd_io_alloc(SD_BLOCK + cand[i].info.payload_size);
 		if (!cand[i].buf) {
 			rc = -ENOMEM;
@@ -150,7 +154,7 @@ int sd_store_open(struct sd_io *io, int flags, struct sd_store **out, struct sd_
 		rc = sd_store_lock(st, err);
 	struct candidate cand[4] = {0};
 	if (rc == 0) {
-		rc = load_slots(st, cand);
+		rc = load_slots(st, cand, 0);
 		if (rc)
 			rc = sd_fail(err, -rc, "cannot read metadata: %s", strerror(-rc));
 	}
@@ -193,15 +197,16 @@ void sd_store_unlock(struct sd_store *st)
 
 /* The newest sequence number on disk whose slot is complete.  Headers with
  * a higher number than ours are only believed once their payload checks out:
- * a torn commit must not block every later writer. */
+ * a torn commit must not block every later writer.  (A slot can only hold a
+ * number at or below ours if it is ours or older, so only newer ones are read.) */
 static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 {
 	struct candidate cand[4] = {0};
 	struct sd_copy_status saved[2];
 	memcpy(saved, st->copy, sizeof(saved));
 	memset(st->copy, 0, sizeof(st->copy));
-	int rc = load_slots(st, cand);
-	*seq = 0;
+	int rc = load_slots(st, cand, st->seqno + 1);
+	*seq = st->seqno; /* ours, unless a complete newer slot exists */
 	for (int i = 0; i < 4 && !rc; i++) {
 		if (!cand[i].buf)
 			continue;

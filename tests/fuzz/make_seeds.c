@@ -1,0 +1,59 @@
+/* Writes valid labels, slot headers and payloads as starting points for
+ * the fuzzer: tests/fuzz/make_seeds DIR. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metadata/codec.h"
+#include "metadata/ops.h"
+
+static void put(const char *dir, const char *name, char mode, const void *buf, size_t len)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fputc(mode, f) == EOF || fwrite(buf, 1, len, f) != len) {
+		perror(path);
+		exit(1);
+	}
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2)
+		return 2;
+	struct sd_geometry g = { .lun_size = 64ull << 30, .slot_size = 1 << 20,
+				 .extent_size = 4 << 20 };
+	memcpy(g.name, "fuzz", 5);
+	if (sd_layout_compute(&g, NULL))
+		return 1;
+	uint8_t block[4096];
+	sd_label_encode(&g, 0, block);
+	put(argv[1], "label", 'L', block, sizeof(block));
+	struct sd_slot_info info = { 7, 128, 0, 1, 0 };
+	sd_slot_header_encode(&g, 0, 1, &info, block);
+	put(argv[1], "header", 'H', block, sizeof(block));
+	struct sd_state s;
+	struct sd_err err;
+	sd_state_init(&s);
+	for (uint32_t vm = 100; vm < 103; vm++) {
+		struct sd_pool *p;
+		char name[64];
+		if (sd_pool_add(&s, &g, vm, 1, 2, 128, &p, &err))
+			return 1;
+		snprintf(name, sizeof(name), "vm-%u-disk-0", vm);
+		if (sd_volume_add(&s, p, name, 1 << 30, NULL, &err) ||
+		    sd_snapshot_add(&s, name, "snap1", &err))
+			return 1;
+	}
+	uint32_t hid;
+	sd_host_register(&s, &g, "pve1", &hid, &err);
+	size_t len = sd_payload_size(&s);
+	void *buf = malloc(len);
+	sd_payload_encode(&s, buf);
+	put(argv[1], "payload", 'P', buf, len);
+	free(buf);
+	sd_state_free(&s);
+	return 0;
+}
