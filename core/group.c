@@ -113,6 +113,16 @@ static int check_clean(const char *device, struct sd_io *io, bool force, struct 
 	return 0;
 }
 
+/* 32 MiB slots (room for ~250k snapshots) on LUNs of 8 GiB and more; small
+ * LUNs (tests, demos) get 1/256 of their size, at least 256 KiB. */
+static uint64_t default_slot_size(uint64_t lun)
+{
+	if (lun >= (8ull << 30))
+		return SD_DEFAULT_SLOT_SIZE;
+	uint64_t s = (lun / 256) & ~((64ull << 10) - 1);
+	return s < (256ull << 10) ? 256ull << 10 : s;
+}
+
 int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geometry *out,
 	     struct sd_err *err)
 {
@@ -121,7 +131,6 @@ int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geomet
 			       "'-', '_', '.', '+'; at most 63)", o->name ? o->name : "");
 	struct sd_geometry g = {
 		.extent_size = o->extent_size ? o->extent_size : SD_DEFAULT_EXTENT_SIZE,
-		.slot_size = o->metadata_size ? o->metadata_size : SD_DEFAULT_SLOT_SIZE,
 		.created_ns = sd_now_ns(),
 	};
 	snprintf(g.name, sizeof(g.name), "%s", o->name);
@@ -134,6 +143,7 @@ int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geomet
 	if (rc)
 		return rc;
 	g.lun_size = io->size;
+	g.slot_size = o->metadata_size ? o->metadata_size : default_slot_size(io->size);
 	rc = sd_layout_compute(&g, err);
 	if (rc == 0)
 		rc = check_clean(device, io, o->force, err);

@@ -37,10 +37,8 @@ static int help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return cli_usage(NULL, "missing command (see 'stardm help')");
 	const char *name = argv[1];
 	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h"))
 		return help(argc - 1, argv + 1);

@@ -69,6 +69,7 @@ static void test_whole_copy_wiped(void)
 	const char *path = make_group(&g, &s);
 	zero_range(path, 0, g.data_offset); /* label A, hosts, both A slots */
 	expect_intact(path, &s, 0);
+	sd_state_free(&s);
 	path = make_group(&g, &s);
 	zero_range(path, g.copy_offset[1], IMG - g.copy_offset[1]);
 	expect_intact(path, &s, 1);

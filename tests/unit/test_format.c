@@ -97,6 +97,7 @@ static void test_payload_roundtrip(void)
 	struct sd_err err;
 	CU_ASSERT_EQUAL_FATAL(sd_payload_decode(buf, len, &g, &d, &err), 0);
 	CU_ASSERT(sd_state_equal(&s, &d));
+	sd_state_free(&d);
 	/* a truncated or extended payload is refused */
 	CU_ASSERT(sd_payload_decode(buf, len - 1, &g, &d, &err) < 0);
 	CU_ASSERT(sd_payload_decode(buf, len - 128, &g, &d, &err) < 0);
