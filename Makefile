@@ -90,6 +90,9 @@ fuzz: $(FUZZ_B)/fuzz_metadata $(FUZZ_B)/make_seeds
 bench-metadata: $(B)/bench-metadata
 	$(B)/bench-metadata $(BENCH_FILE)
 
+demo: all
+	tools/demo.sh
+
 clang:
 	$(MAKE) B=build/clang CC=clang all unit
 
@@ -103,5 +106,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all unit san check vmcheck fuzz bench-metadata clang install clean
+.PHONY: all demo unit san check vmcheck fuzz bench-metadata clang install clean
 -include $(shell find build -name '*.d' 2>/dev/null)
