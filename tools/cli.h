@@ -54,5 +54,15 @@ int cmd_init(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_resize(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_delete_snapshot(int argc, char **argv);
+int cmd_activate(int argc, char **argv);
+int cmd_deactivate(int argc, char **argv);
+int cmd_path(int argc, char **argv);
+int cmd_list(int argc, char **argv);
 
 #endif

@@ -11,6 +11,16 @@ static const struct cmd commands[] = {
 	{ "scan", "[--json]", cmd_scan },
 	{ "inspect", "DEVICE|GROUP [--json]", cmd_inspect },
 	{ "status", "GROUP [--json]", cmd_status },
+	{ "list", "GROUP [--vmid N] [--json]", cmd_list },
+	{ "create", "GROUP VOLUME --size SIZE", cmd_create },
+	{ "remove", "GROUP VOLUME", cmd_remove },
+	{ "resize", "GROUP VOLUME --size SIZE", cmd_resize },
+	{ "snapshot", "GROUP VOLUME SNAP", cmd_snapshot },
+	{ "rollback", "GROUP VOLUME SNAP", cmd_rollback },
+	{ "delete-snapshot", "GROUP VOLUME SNAP", cmd_delete_snapshot },
+	{ "activate", "GROUP VOLUME [--snapshot SNAP] [--readonly]", cmd_activate },
+	{ "deactivate", "GROUP VOLUME", cmd_deactivate },
+	{ "path", "GROUP VOLUME [--snapshot SNAP]", cmd_path },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,277 @@
+#include "pool.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "dm/dm.h"
+#include "metadata/alloc.h"
+#include "metadata/ops.h"
+
+#define MAX_RUNS 256
+
+void sdg_pool_dm_name(const struct sdg *g, const struct sd_pool *p, const char *layer,
+		      char out[SDG_DM_NAME])
+{
+	snprintf(out, SDG_DM_NAME, "stardm-%s-vm%u-%s", g->st->geo.name, p->vmid, layer);
+}
+
+static void pool_uuid(const struct sdg *g, const struct sd_pool *p, const char *layer,
+		      char out[SDG_DM_NAME])
+{
+	char u[37];
+	sdg_uuid_format(g->st->geo.uuid, u);
+	snprintf(out, SDG_DM_NAME, "STARDM-%s-%s-%u", u, layer, p->id);
+}
+
+static bool dm_exists(const char *name)
+{
+	struct sdm_info info;
+	return sdm_info(name, &info, NULL) == 0 && info.exists;
+}
+
+bool sdg_pool_active(const struct sdg *g, const struct sd_pool *p)
+{
+	char name[SDG_DM_NAME];
+	sdg_pool_dm_name(g, p, "pool", name);
+	return dm_exists(name);
+}
+
+/* The LUN as "major:minor" for tables: dm needs a block device. */
+static int lun_dev(const struct sdg *g, char out[32], struct sd_err *err)
+{
+	struct stat st;
+	if (stat(g->path, &st) || !S_ISBLK(st.st_mode))
+		return sd_fail(err, ENOTBLK, "%s is not a block device: pools need one", g->path);
+	snprintf(out, 32, "%u:%u", major(st.st_rdev), minor(st.st_rdev));
+	return 0;
+}
+
+/* The linear table of one role of the pool, in segment order. */
+static int layer_table(const struct sdg *g, const struct sd_pool *p, uint16_t role,
+		       struct sdm_target *t, size_t *n, uint64_t *sectors, struct sd_err *err)
+{
+	char dev[32];
+	int rc = lun_dev(g, dev, err);
+	if (rc)
+		return rc;
+	struct sdm_extent_run runs[MAX_RUNS];
+	size_t k = 0;
+	uint64_t es = g->st->geo.extent_size / 512;
+	for (size_t i = 0; i < g->state.segments.n; i++) {
+		const struct sd_segment *s = &g->state.segments.v[i];
+		if (s->pool_id != p->id || s->role != role)
+			continue;
+		if (k == MAX_RUNS)
+			return sd_fail(err, E2BIG, "pool of VM %u has too many segments", p->vmid);
+		runs[k++] = (struct sdm_extent_run){ dev, g->st->geo.data_offset / 512 + s->start * es,
+						     s->count * es };
+	}
+	*n = sdm_table_linear(runs, k, t, MAX_RUNS);
+	*sectors = 0;
+	for (size_t i = 0; i < *n; i++)
+		*sectors += t[i].len;
+	return 0;
+}
+
+static int pool_table(const struct sdg *g, const struct sd_pool *p, struct sdm_target *t,
+		      uint64_t data_sectors)
+{
+	char meta[SDG_DM_NAME], data[SDG_DM_NAME], mp[SDG_DM_NAME + 16], dp[SDG_DM_NAME + 16];
+	sdg_pool_dm_name(g, p, "tmeta", meta);
+	sdg_pool_dm_name(g, p, "tdata", data);
+	snprintf(mp, sizeof(mp), "/dev/mapper/%s", meta);
+	snprintf(dp, sizeof(dp), "/dev/mapper/%s", data);
+	/* low water mark: 10% of the data blocks, for the monitor's extend */
+	uint64_t blocks = data_sectors / p->chunk_sectors;
+	sdm_table_thin_pool(t, blocks * p->chunk_sectors, mp, dp, p->chunk_sectors, blocks / 10);
+	return 0;
+}
+
+static int create_layers(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	static struct sdm_target t[MAX_RUNS];
+	const char *layers[2] = { "tmeta", "tdata" };
+	const uint16_t roles[2] = { SD_ROLE_META, SD_ROLE_DATA };
+	char name[SDG_DM_NAME], uuid[SDG_DM_NAME];
+	uint64_t data_sectors = 0;
+	int rc = 0, made = 0;
+	for (int i = 0; i < 2 && !rc; i++) {
+		size_t n;
+		uint64_t sectors;
+		sdg_pool_dm_name(g, p, layers[i], name);
+		pool_uuid(g, p, layers[i], uuid);
+		rc = layer_table(g, p, roles[i], t, &n, &sectors, err);
+		if (!rc)
+			rc = sdm_create(name, uuid, t, n, false, err);
+		made += !rc;
+		data_sectors = sectors;
+	}
+	if (!rc) {
+		sdg_pool_dm_name(g, p, "pool", name);
+		pool_uuid(g, p, "pool", uuid);
+		pool_table(g, p, t, data_sectors);
+		rc = sdm_create(name, uuid, t, 1, false, err);
+	}
+	if (rc) /* leave no half-made pool behind */
+		for (int i = made - 1; i >= 0; i--) {
+			sdg_pool_dm_name(g, p, layers[i], name);
+			sdm_remove(name, NULL);
+		}
+	return rc;
+}
+
+static int pool_tid(const char *name, uint64_t *tid, struct sd_err *err)
+{
+	char *line;
+	int rc = sdm_status(name, &line, err);
+	if (rc)
+		return rc;
+	struct sdm_pool_status s;
+	if (sdm_parse_pool_status(line, &s) || s.fail) {
+		rc = sd_fail(err, EIO, "pool %s has failed (status '%s'); run thin_check", name, line);
+	} else if (s.needs_check || s.read_only) {
+		rc = sd_fail(err, EIO, "pool %s is %s; run 'stardm inspect --check-pool'", name,
+			     s.needs_check ? "marked needs_check" : "read-only");
+	}
+	*tid = s.transaction_id;
+	free(line);
+	return rc;
+}
+
+/* One pending op, made idempotent: a crash may have applied it already. */
+static int apply(const char *pool, const struct sd_pending *op, struct sd_err *err)
+{
+	char msg[96];
+	if (op->op != SD_OP_DELETE) {
+		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
+		sdm_message(pool, msg, NULL); /* may not exist: fine */
+	}
+	if (op->op == SD_OP_CREATE)
+		snprintf(msg, sizeof(msg), "create_thin %u", op->thin_id);
+	else if (op->op == SD_OP_SNAP)
+		snprintf(msg, sizeof(msg), "create_snap %u %u", op->thin_id, op->origin_id);
+	else
+		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
+	int rc = sdm_message(pool, msg, err);
+	return op->op == SD_OP_DELETE ? 0 : rc;
+}
+
+int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
+{
+	char name[SDG_DM_NAME];
+	sdg_pool_dm_name(g, p, "pool", name);
+	uint64_t tid;
+	int rc = pool_tid(name, &tid, err);
+	if (rc)
+		return rc;
+	if (tid > p->transaction_id)
+		return sd_fail(err, EIO, "pool %s is at transaction %" PRIu64 ", ahead of the "
+			       "metadata (%" PRIu64 "): refusing to guess", name, tid, p->transaction_id);
+	for (uint64_t t = tid + 1; t <= p->transaction_id; t++) {
+		for (size_t i = 0; i < g->state.pending.n; i++) {
+			const struct sd_pending *op = &g->state.pending.v[i];
+			if (op->pool_id == p->id && op->transaction_id == t &&
+			    (rc = apply(name, op, err)))
+				return rc;
+		}
+		char msg[96];
+		snprintf(msg, sizeof(msg), "set_transaction_id %" PRIu64 " %" PRIu64, t - 1, t);
+		if ((rc = sdm_message(name, msg, err)))
+			return rc;
+	}
+	sd_pool_applied(&g->state, p->id, p->transaction_id);
+	return 0;
+}
+
+int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err)
+{
+	int rc = sdm_check(err);
+	if (rc)
+		return rc;
+	if (!sdg_pool_active(g, p) && (rc = create_layers(g, p, err)))
+		return rc;
+	return sdg_pool_sync(g, p, err);
+}
+
+/* Thin devices of the pool that are live here, by dm uuid prefix. */
+static int pool_thins(const struct sdg *g, const struct sd_pool *p, char ***names, size_t *n,
+		      struct sd_err *err)
+{
+	char u[37], prefix[SDG_DM_NAME];
+	sdg_uuid_format(g->st->geo.uuid, u);
+	snprintf(prefix, sizeof(prefix), "STARDM-%s-thin-%u-", u, p->id);
+	return sdm_list_uuid_prefix(prefix, names, n, err);
+}
+
+int sdg_pool_down(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	char **names;
+	size_t n;
+	int rc = pool_thins(g, p, &names, &n, err);
+	if (rc)
+		return rc;
+	sdm_free_names(names, n);
+	if (n)
+		return 0; /* still in use by another volume of the VM */
+	const char *layers[3] = { "pool", "tdata", "tmeta" };
+	for (int i = 0; i < 3 && !rc; i++) {
+		char name[SDG_DM_NAME];
+		sdg_pool_dm_name(g, p, layers[i], name);
+		if (dm_exists(name))
+			rc = sdm_remove(name, err);
+	}
+	return rc;
+}
+
+/* Growing only appends extents, so reloading maps the old blocks where they
+ * were: the pool's metadata keeps its place. */
+int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	static struct sdm_target t[MAX_RUNS];
+	const char *layers[2] = { "tmeta", "tdata" };
+	const uint16_t roles[2] = { SD_ROLE_META, SD_ROLE_DATA };
+	char name[SDG_DM_NAME];
+	uint64_t data_sectors = 0;
+	int rc = 0;
+	for (int i = 0; i < 2 && !rc; i++) {
+		size_t n;
+		sdg_pool_dm_name(g, p, layers[i], name);
+		rc = layer_table(g, p, roles[i], t, &n, &data_sectors, err);
+		if (!rc)
+			rc = sdm_reload(name, t, n, err);
+		if (!rc)
+			rc = sdm_resume(name, err);
+	}
+	if (rc)
+		return rc;
+	sdg_pool_dm_name(g, p, "pool", name);
+	pool_table(g, p, t, data_sectors);
+	rc = sdm_reload(name, t, 1, err);
+	if (!rc)
+		rc = sdm_resume(name, err);
+	return rc;
+}
+
+int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_live *l)
+{
+	memset(l, 0, sizeof(*l));
+	char name[SDG_DM_NAME], *line;
+	sdg_pool_dm_name(g, p, "pool", name);
+	if (!dm_exists(name))
+		return 0;
+	l->active = true;
+	if (sdm_status(name, &line, NULL))
+		return -1;
+	struct sdm_pool_status s;
+	int rc = sdm_parse_pool_status(line, &s);
+	free(line);
+	*l = (struct sdg_pool_live){ true, s.transaction_id, s.data_used, s.data_total, s.meta_used,
+				     s.meta_total, s.needs_check || s.fail, s.read_only,
+				     s.out_of_data_space };
+	return rc;
+}

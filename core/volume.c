@@ -1,0 +1,323 @@
+/* Volume commands: commit the metadata change, then bring a live pool up
+ * to date.  Checks that can fail run before the commit, so a refused
+ * command changes nothing. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dm/dm.h"
+#include "metadata/alloc.h"
+#include "metadata/ops.h"
+#include "pool.h"
+
+uint32_t sdg_vmid_of(const char *name)
+{
+	unsigned vmid, disk;
+	int n = 0;
+	if ((sscanf(name, "vm-%u-disk-%u%n", &vmid, &disk, &n) == 2 ||
+	     sscanf(name, "base-%u-disk-%u%n", &vmid, &disk, &n) == 2) && name[n] == '\0' && vmid)
+		return vmid;
+	return 0;
+}
+
+void sdg_volume_dm_name(const struct sdg *g, const char *vol, const char *snap,
+			char out[SDG_DM_NAME])
+{
+	if (snap)
+		snprintf(out, SDG_DM_NAME, "stardm-%s-%s--%s", g->st->geo.name, vol, snap);
+	else
+		snprintf(out, SDG_DM_NAME, "stardm-%s-%s", g->st->geo.name, vol);
+}
+
+void sdg_volume_path(const struct sdg *g, const char *vol, const char *snap, char path[PATH_MAX])
+{
+	char name[SDG_DM_NAME];
+	sdg_volume_dm_name(g, vol, snap, name);
+	snprintf(path, PATH_MAX, "/dev/mapper/%s", name);
+}
+
+bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap)
+{
+	char name[SDG_DM_NAME];
+	struct sdm_info info;
+	sdg_volume_dm_name(g, vol, snap, name);
+	return sdm_info(name, &info, NULL) == 0 && info.exists;
+}
+
+static uint64_t div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* dm-thin needs about 64 bytes of metadata per mapped block; keep 2 MiB
+ * on top for the btrees' roots and the per-device records. */
+static uint64_t meta_extents_for(const struct sdg *g, uint64_t data_extents, uint32_t chunk)
+{
+	uint64_t bytes = data_extents * g->st->geo.extent_size / ((uint64_t)chunk * 512) * 64;
+	return div_up(bytes + (2u << 20), g->st->geo.extent_size);
+}
+
+/* A new pool's metadata device must start with a zeroed superblock, or the
+ * kernel would open what an earlier pool left in those extents.  Written
+ * before the commit, while the extents are still free. */
+static int zero_pool_superblock(struct sdg *g, uint32_t pool_id, struct sd_err *err)
+{
+	for (size_t i = 0; i < g->state.segments.n; i++) {
+		const struct sd_segment *s = &g->state.segments.v[i];
+		if (s->pool_id != pool_id || s->role != SD_ROLE_META)
+			continue;
+		void *z = sd_io_alloc(4096);
+		struct sd_iov v = { g->st->geo.data_offset + s->start * g->st->geo.extent_size, z, 4096 };
+		int rc = z ? sd_io_write(g->io, &v, 1, true) : -ENOMEM;
+		free(z);
+		return rc ? sd_fail(err, -rc, "cannot clear the new pool's metadata: %s",
+				    strerror(-rc)) : 0;
+	}
+	return sd_fail(err, SD_E_CORRUPT, "pool has no metadata segment");
+}
+
+/* Grow (or create) the pool of vmid by `bytes` of data space. */
+static int reserve(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_pool **out,
+		   bool *created, struct sd_err *err)
+{
+	uint64_t data = div_up(bytes, g->st->geo.extent_size);
+	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	*created = !p;
+	if (!p) {
+		uint64_t meta = meta_extents_for(g, data, SD_DEFAULT_CHUNK_SECTORS);
+		int rc = sd_pool_add(&g->state, &g->st->geo, vmid, meta, data,
+				     SD_DEFAULT_CHUNK_SECTORS, &p, err);
+		if (rc == 0)
+			rc = zero_pool_superblock(g, p->id, err);
+		*out = p;
+		return rc;
+	}
+	uint64_t have_data = sd_pool_extents(&g->state, p->id, SD_ROLE_DATA);
+	uint64_t want_meta = meta_extents_for(g, have_data + data, p->chunk_sectors);
+	uint64_t have_meta = sd_pool_extents(&g->state, p->id, SD_ROLE_META);
+	int rc = sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_DATA, data, err);
+	if (rc == 0 && want_meta > have_meta)
+		rc = sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_META,
+				      want_meta - have_meta, err);
+	*out = sd_find_pool_vmid(&g->state, vmid);
+	return rc;
+}
+
+/* After a commit: a live pool takes the new extents and messages now. */
+static int catch_up(struct sdg *g, uint32_t vmid, bool grew, struct sd_err *err)
+{
+	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	if (!p || !sdg_pool_active(g, p))
+		return 0;
+	int rc = grew ? sdg_pool_refresh(g, p, err) : 0;
+	return rc ? rc : sdg_pool_sync(g, p, err);
+}
+
+static int volume_pool(struct sdg *g, const char *name, struct sd_volume **v, struct sd_pool **p,
+		       struct sd_err *err)
+{
+	*v = sd_find_volume(&g->state, name);
+	if (!*v)
+		return sd_fail(err, SD_E_NOTFOUND, "volume %s does not exist in group %s", name,
+			       g->st->geo.name);
+	*p = sd_find_pool(&g->state, (*v)->pool_id);
+	return 0;
+}
+
+int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, struct sd_err *err)
+{
+	uint32_t vmid = sdg_vmid_of(name);
+	if (!vmid)
+		return sd_fail(err, SD_E_INVAL, "volume name '%s' must be vm-<vmid>-disk-<n> or "
+			       "base-<vmid>-disk-<n>", name);
+	if (!size)
+		return sd_fail(err, SD_E_INVAL, "size must be greater than 0");
+	if (sd_find_volume(&g->state, name))
+		return sd_fail(err, SD_E_EXISTS, "volume %s already exists", name);
+	size = div_up(size, 512) * 512;
+	struct sd_pool *p = NULL;
+	bool created;
+	int rc = reserve(g, vmid, size, &p, &created, err);
+	if (rc == 0)
+		rc = sd_volume_add(&g->state, p, name, size, NULL, err);
+	if (rc == 0 && !strncmp(name, "base-", 5))
+		sd_find_volume(&g->state, name)->flags |= SD_VOL_BASE;
+	if (rc == 0)
+		rc = sdg_commit(g, err);
+	return rc ? rc : catch_up(g, vmid, !created, err);
+}
+
+int sdg_volume_remove(struct sdg *g, const char *name, struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = volume_pool(g, name, &v, &p, err);
+	if (rc)
+		return rc;
+	if (sdg_volume_active(g, name, NULL))
+		return sd_fail(err, EBUSY, "volume %s is active; deactivate it first", name);
+	for (size_t i = 0; i < g->state.snapshots.n; i++)
+		if (g->state.snapshots.v[i].volume_id == v->id &&
+		    sdg_volume_active(g, name, g->state.snapshots.v[i].name))
+			return sd_fail(err, EBUSY, "snapshot %s of %s is active",
+				       g->state.snapshots.v[i].name, name);
+	uint32_t vmid = p->vmid, pool_id = p->id;
+	if ((rc = sd_volume_remove(&g->state, name, err)))
+		return rc;
+	bool last = true;
+	for (size_t i = 0; i < g->state.volumes.n; i++)
+		last &= g->state.volumes.v[i].pool_id != pool_id;
+	if (last) { /* the VM's last disk: the whole pool goes */
+		p = sd_find_pool(&g->state, pool_id);
+		if (sdg_pool_active(g, p) && (rc = sdg_pool_down(g, p, err)))
+			return rc;
+		if ((rc = sd_pool_remove(&g->state, pool_id, err)))
+			return rc;
+	}
+	rc = sdg_commit(g, err);
+	return rc || last ? rc : catch_up(g, vmid, false, err);
+}
+
+int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = volume_pool(g, name, &v, &p, err);
+	if (rc)
+		return rc;
+	size = div_up(size, 512) * 512;
+	if (size < v->size)
+		return sd_fail(err, SD_E_INVAL, "volume %s: shrinking (%" PRIu64 " to %" PRIu64
+			       " bytes) would cut off data; only growing is supported", name,
+			       v->size, size);
+	if (size == v->size)
+		return 0;
+	uint64_t grow = size - v->size;
+	uint32_t vmid = p->vmid;
+	bool created;
+	if ((rc = reserve(g, vmid, grow, &p, &created, err)))
+		return rc;
+	sd_find_volume(&g->state, name)->size = size;
+	if ((rc = sdg_commit(g, err)) || (rc = catch_up(g, vmid, true, err)))
+		return rc;
+	if (!sdg_volume_active(g, name, NULL))
+		return 0;
+	v = sd_find_volume(&g->state, name);
+	p = sd_find_pool(&g->state, v->pool_id);
+	char dev[SDG_DM_NAME], pool[SDG_DM_NAME], pool_path[SDG_DM_NAME + 16];
+	struct sdm_target t;
+	sdg_volume_dm_name(g, name, NULL, dev);
+	sdg_pool_dm_name(g, p, "pool", pool);
+	snprintf(pool_path, sizeof(pool_path), "/dev/mapper/%s", pool);
+	sdm_table_thin(&t, size / 512, pool_path, v->thin_id);
+	rc = sdm_reload(dev, &t, 1, err);
+	return rc ? rc : sdm_resume(dev, err);
+}
+
+int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = volume_pool(g, vol, &v, &p, err);
+	if (rc || (rc = sd_snapshot_add(&g->state, vol, snap, err)) || (rc = sdg_commit(g, err)))
+		return rc;
+	p = sd_find_pool(&g->state, sd_find_volume(&g->state, vol)->pool_id);
+	if (!sdg_pool_active(g, p))
+		return 0; /* taken at the next activation */
+	/* an active origin is suspended (with flush) so the snapshot is consistent */
+	char dev[SDG_DM_NAME];
+	sdg_volume_dm_name(g, vol, NULL, dev);
+	bool live = sdg_volume_active(g, vol, NULL);
+	if (live && (rc = sdm_suspend(dev, true, err)))
+		return rc;
+	rc = sdg_pool_sync(g, p, err);
+	int rr = live ? sdm_resume(dev, rc ? NULL : err) : 0;
+	return rc ? rc : rr;
+}
+
+int sdg_snapshot_delete(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
+{
+	if (sdg_volume_active(g, vol, snap))
+		return sd_fail(err, EBUSY, "snapshot %s of %s is active; deactivate it first", snap, vol);
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = volume_pool(g, vol, &v, &p, err);
+	uint32_t vmid = rc ? 0 : p->vmid;
+	if (rc || (rc = sd_snapshot_remove(&g->state, vol, snap, err)) || (rc = sdg_commit(g, err)))
+		return rc;
+	return catch_up(g, vmid, false, err);
+}
+
+int sdg_snapshot_rollback(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
+{
+	if (sdg_volume_active(g, vol, NULL))
+		return sd_fail(err, EBUSY, "volume %s is active; stop the VM and deactivate it first", vol);
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = volume_pool(g, vol, &v, &p, err);
+	uint32_t vmid = rc ? 0 : p->vmid;
+	if (rc || (rc = sd_volume_rollback(&g->state, vol, snap, err)) || (rc = sdg_commit(g, err)))
+		return rc;
+	return catch_up(g, vmid, false, err);
+}
+
+int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool readonly,
+			char path[PATH_MAX], struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = volume_pool(g, vol, &v, &p, err);
+	if (rc)
+		return rc;
+	const struct sd_snapshot *n = NULL;
+	if (snap && !(n = sd_find_snapshot(&g->state, v->id, snap)))
+		return sd_fail(err, SD_E_NOTFOUND, "snapshot %s of %s does not exist", snap, vol);
+	if (sdg_volume_active(g, vol, snap))
+		return sd_fail(err, EBUSY, "%s%s%s is already active", vol, snap ? " snapshot " : "",
+			       snap ? snap : "");
+	uint32_t thin = n ? n->thin_id : v->thin_id, id = v->id;
+	uint64_t size = n ? n->size : v->size;
+	bool was_active = sdg_pool_active(g, p);
+	if ((rc = sdg_pool_up(g, p, err)))
+		goto undo;
+	char name[SDG_DM_NAME], uuid[SDG_DM_NAME], u[37], pool[SDG_DM_NAME],
+		pool_path[SDG_DM_NAME + 16];
+	struct sdm_target t;
+	sdg_volume_dm_name(g, vol, snap, name);
+	sdg_uuid_format(g->st->geo.uuid, u);
+	snprintf(uuid, sizeof(uuid), "STARDM-%s-thin-%u-%u-%u", u, p->id, id, thin);
+	sdg_pool_dm_name(g, p, "pool", pool);
+	snprintf(pool_path, sizeof(pool_path), "/dev/mapper/%s", pool);
+	sdm_table_thin(&t, size / 512, pool_path, thin);
+	if ((rc = sdm_create(name, uuid, &t, 1, readonly || snap, err)))
+		goto undo;
+	snprintf(path, PATH_MAX, "/dev/mapper/%s", name);
+	return 0;
+undo:
+	if (!was_active)
+		sdg_pool_down(g, p, NULL);
+	return rc;
+}
+
+int sdg_volume_deactivate(struct sdg *g, const char *vol, struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = volume_pool(g, vol, &v, &p, err);
+	if (rc)
+		return rc;
+	char name[SDG_DM_NAME];
+	/* the volume and any of its snapshots activated here */
+	for (size_t i = 0; i < g->state.snapshots.n && !rc; i++)
+		if (g->state.snapshots.v[i].volume_id == v->id &&
+		    sdg_volume_active(g, vol, g->state.snapshots.v[i].name)) {
+			sdg_volume_dm_name(g, vol, g->state.snapshots.v[i].name, name);
+			rc = sdm_remove(name, err);
+		}
+	if (!rc && sdg_volume_active(g, vol, NULL)) {
+		sdg_volume_dm_name(g, vol, NULL, name);
+		rc = sdm_remove(name, err);
+	}
+	if (!rc && sdg_pool_active(g, p))
+		rc = sdg_pool_down(g, p, err);
+	return rc;
+}

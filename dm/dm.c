@@ -1,0 +1,241 @@
+/* libdevmapper calls.  libdevmapper's own log lines are captured, not
+ * printed: the user gets one "stardm: ..." line, with the kernel's reason
+ * folded into it. */
+#include <errno.h>
+#include <libdevmapper.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dm.h"
+
+static char last_log[256];
+
+__attribute__((format(printf, 5, 6)))
+static void capture_log(int level, const char *file, int line, int dm_errno, const char *f, ...)
+{
+	(void)file, (void)line, (void)dm_errno;
+	if ((level & 7) > 3) /* keep errors and warnings only */
+		return;
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(last_log, sizeof(last_log), f, ap);
+	va_end(ap);
+}
+
+static void setup_log(void)
+{
+	static int done;
+	if (!done) {
+		dm_log_with_errno_init(capture_log);
+		done = 1;
+	}
+	last_log[0] = '\0';
+}
+
+static int fail(struct sd_err *err, const char *what, const char *name)
+{
+	return sd_fail(err, EIO, "%s %s failed%s%s", what, name, last_log[0] ? ": " : "", last_log);
+}
+
+static struct dm_task *task(int type, const char *name)
+{
+	setup_log();
+	struct dm_task *dmt = dm_task_create(type);
+	if (dmt && name && !dm_task_set_name(dmt, name)) {
+		dm_task_destroy(dmt);
+		return NULL;
+	}
+	return dmt;
+}
+
+/* Run a task that creates, removes or resumes a device: with udev running
+ * we wait on its cookie so the /dev/mapper node is there (or gone) when we
+ * return; without udev (DM_DISABLE_UDEV) libdevmapper makes nodes itself. */
+static int run_with_cookie(struct dm_task *dmt)
+{
+	uint32_t cookie = 0;
+	if (!dm_task_set_cookie(dmt, &cookie, 0))
+		return 0;
+	int ok = dm_task_run(dmt);
+	dm_udev_wait(cookie);
+	return ok;
+}
+
+static int add_targets(struct dm_task *dmt, const struct sdm_target *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!dm_task_add_target(dmt, t[i].start, t[i].len, t[i].type, t[i].params))
+			return 0;
+	return 1;
+}
+
+int sdm_check(struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_LIST_VERSIONS, NULL);
+	if (!dmt || !dm_task_run(dmt)) {
+		if (dmt)
+			dm_task_destroy(dmt);
+		return sd_fail(err, ENODEV, "device-mapper is not available (is dm_mod loaded?)");
+	}
+	struct dm_versions *v = dm_task_get_versions(dmt), *last;
+	bool pool = false, thin = false, linear = false;
+	do {
+		last = v;
+		pool |= !strcmp(v->name, "thin-pool") && v->version[0] >= 1;
+		thin |= !strcmp(v->name, "thin") && v->version[0] >= 1;
+		linear |= !strcmp(v->name, "linear");
+		v = (struct dm_versions *)((char *)v + v->next);
+	} while (last != v);
+	dm_task_destroy(dmt);
+	if (!pool || !thin || !linear)
+		return sd_fail(err, ENODEV, "the kernel lacks the dm %s target (modprobe dm_thin_pool)",
+			       !linear ? "linear" : "thin-pool");
+	return 0;
+}
+
+int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, size_t n,
+	       bool readonly, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
+	int ok = dmt && dm_task_set_uuid(dmt, uuid) && add_targets(dmt, t, n) &&
+		 (!readonly || dm_task_set_ro(dmt)) && run_with_cookie(dmt);
+	if (dmt)
+		dm_task_destroy(dmt);
+	if (ok)
+		return 0;
+	int rc = fail(err, "creating", name);
+	struct sdm_info info;
+	if (sdm_info(name, &info, NULL) == 0 && info.exists) /* created but table refused */
+		sdm_remove(name, NULL);
+	return rc;
+}
+
+int sdm_reload(const char *name, const struct sdm_target *t, size_t n, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_RELOAD, name);
+	int ok = dmt && add_targets(dmt, t, n) && dm_task_run(dmt);
+	if (dmt)
+		dm_task_destroy(dmt);
+	return ok ? 0 : fail(err, "loading a table into", name);
+}
+
+int sdm_suspend(const char *name, bool flush, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_SUSPEND, name);
+	int ok = dmt && (flush || dm_task_no_flush(dmt)) && dm_task_run(dmt);
+	if (dmt)
+		dm_task_destroy(dmt);
+	return ok ? 0 : fail(err, "suspending", name);
+}
+
+int sdm_resume(const char *name, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_RESUME, name);
+	int ok = dmt && run_with_cookie(dmt);
+	if (dmt)
+		dm_task_destroy(dmt);
+	return ok ? 0 : fail(err, "resuming", name);
+}
+
+int sdm_remove(const char *name, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_REMOVE, name);
+	int ok = dmt && dm_task_retry_remove(dmt) && run_with_cookie(dmt);
+	if (dmt)
+		dm_task_destroy(dmt);
+	return ok ? 0 : fail(err, "removing", name);
+}
+
+int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_INFO, name);
+	struct dm_info di;
+	int ok = dmt && dm_task_run(dmt) && dm_task_get_info(dmt, &di);
+	if (dmt)
+		dm_task_destroy(dmt);
+	if (!ok)
+		return fail(err, "querying", name);
+	*info = (struct sdm_info){ di.exists, di.suspended, di.live_table, di.read_only,
+				   di.open_count, di.major, di.minor };
+	return 0;
+}
+
+int sdm_message(const char *name, const char *msg, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_TARGET_MSG, name);
+	int ok = dmt && dm_task_set_sector(dmt, 0) && dm_task_set_message(dmt, msg) &&
+		 dm_task_run(dmt);
+	if (dmt)
+		dm_task_destroy(dmt);
+	if (ok)
+		return 0;
+	return sd_fail(err, EIO, "pool message '%s' to %s failed%s%s", msg, name,
+		       last_log[0] ? ": " : "", last_log);
+}
+
+int sdm_status(const char *name, char **out, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_STATUS, name);
+	if (!dmt || !dm_task_run(dmt)) {
+		if (dmt)
+			dm_task_destroy(dmt);
+		return fail(err, "reading the status of", name);
+	}
+	uint64_t start, len;
+	char *type = NULL, *params = NULL;
+	dm_get_next_target(dmt, NULL, &start, &len, &type, &params);
+	*out = strdup(params ? params : "");
+	dm_task_destroy(dmt);
+	return *out ? 0 : sd_fail(err, ENOMEM, "out of memory");
+}
+
+int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_LIST, NULL);
+	*names = NULL;
+	*n = 0;
+	if (!dmt || !dm_task_run(dmt)) {
+		if (dmt)
+			dm_task_destroy(dmt);
+		return fail(err, "listing", "devices");
+	}
+	struct dm_names *nm = dm_task_get_names(dmt);
+	size_t cap = 0;
+	int rc = 0;
+	if (nm && nm->dev) {
+		for (unsigned next = 0;; next = nm->next) {
+			nm = (struct dm_names *)((char *)nm + next);
+			struct dm_task *q = task(DM_DEVICE_INFO, nm->name);
+			const char *uuid = q && dm_task_run(q) ? dm_task_get_uuid(q) : NULL;
+			if (uuid && !strncmp(uuid, prefix, strlen(prefix))) {
+				if (*n == cap) {
+					cap = cap ? cap * 2 : 16;
+					char **p = realloc(*names, cap * sizeof(*p));
+					if (!p) {
+						rc = sd_fail(err, ENOMEM, "out of memory");
+						if (q)
+							dm_task_destroy(q);
+						break;
+					}
+					*names = p;
+				}
+				(*names)[(*n)++] = strdup(nm->name);
+			}
+			if (q)
+				dm_task_destroy(q);
+			if (!nm->next)
+				break;
+		}
+	}
+	dm_task_destroy(dmt);
+	return rc;
+}
+
+void sdm_free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

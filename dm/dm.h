@@ -1,0 +1,76 @@
+/* Device-mapper through libdevmapper.  Knows targets, tables and device
+ * names, nothing of stardm's on-disk format. */
+#ifndef STARDM_DM_H
+#define STARDM_DM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metadata/err.h"
+
+#define SDM_PARAMS_MAX 4096
+
+struct sdm_target {
+	uint64_t start, len;     /* sectors */
+	const char *type;        /* "linear", "thin-pool", "thin", "error" */
+	char params[SDM_PARAMS_MAX];
+};
+
+struct sdm_info {
+	bool exists, suspended, live_table, read_only;
+	int open_count;
+	uint32_t major, minor;
+};
+
+/* Check the dm driver and the thin targets are there (cryptsetup-style
+ * feature detection).  Fills err with what is missing. */
+int sdm_check(struct sd_err *err);
+
+/* Create name with uuid and the table, and resume it.  On failure nothing
+ * is left behind. */
+int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, size_t n,
+	       bool readonly, struct sd_err *err);
+/* Load a new table into the inactive slot (resume makes it live). */
+int sdm_reload(const char *name, const struct sdm_target *t, size_t n, struct sd_err *err);
+int sdm_suspend(const char *name, bool flush, struct sd_err *err);
+int sdm_resume(const char *name, struct sd_err *err);
+int sdm_remove(const char *name, struct sd_err *err);
+int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err);
+/* Send a target message (sector 0). */
+int sdm_message(const char *name, const char *msg, struct sd_err *err);
+/* The status line of the first target; *out is malloc'd. */
+int sdm_status(const char *name, char **out, struct sd_err *err);
+/* Names of devices whose dm uuid starts with prefix; *names is an array of
+ * malloc'd strings (free with sdm_free_names). */
+int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd_err *err);
+void sdm_free_names(char **names, size_t n);
+
+/* Table builders and status parsers (table.c): pure, unit-tested. */
+struct sdm_extent_run {
+	const char *dev;         /* "/dev/vda" or "major:minor" */
+	uint64_t offset;         /* sectors into dev */
+	uint64_t len;            /* sectors */
+};
+/* A linear concatenation of runs; returns the number of targets (<= max). */
+size_t sdm_table_linear(const struct sdm_extent_run *r, size_t n, struct sdm_target *t, size_t max);
+void sdm_table_thin_pool(struct sdm_target *t, uint64_t data_sectors, const char *meta_dev,
+			 const char *data_dev, uint32_t chunk_sectors, uint64_t low_water_blocks);
+void sdm_table_thin(struct sdm_target *t, uint64_t sectors, const char *pool_dev, uint32_t thin_id);
+void sdm_table_error(struct sdm_target *t, uint64_t sectors);
+
+struct sdm_pool_status {
+	uint64_t transaction_id;
+	uint64_t meta_used, meta_total;   /* metadata blocks (4 KiB) */
+	uint64_t data_used, data_total;   /* data blocks (chunks) */
+	bool read_only, out_of_data_space, needs_check, fail;
+};
+int sdm_parse_pool_status(const char *line, struct sdm_pool_status *s);
+
+struct sdm_thin_status {
+	uint64_t mapped_sectors, highest_sector;
+	bool fail;
+};
+int sdm_parse_thin_status(const char *line, struct sdm_thin_status *s);
+
+#endif
