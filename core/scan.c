@@ -1,6 +1,6 @@
 /* Find stardm groups: enumerate block devices with libudev (it works from
  * sysfs, so also without a running udev daemon) and read their labels.
- * Path devices under a multipath map (they have holders) are skipped: the
+ * Path devices under a multipath map (held by a device not our own) are skipped: the
  * map is the device to use, and listing each path would show one group
  * several times. */
 #include "group.h"
@@ -14,7 +14,8 @@
 
 #include "metadata/vec.h"
 
-static bool has_holders(struct udev_device *d)
+/* A holder that is not one of our own pool layers (multipath, md, LVM). */
+static bool has_foreign_holders(struct udev_device *d)
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/holders", udev_device_get_syspath(d));
@@ -22,11 +23,22 @@ static bool has_holders(struct udev_device *d)
 	if (!dir)
 		return false;
 	struct dirent *e;
-	bool any = false;
-	while (!any && (e = readdir(dir)))
-		any = e->d_name[0] != '.';
+	bool foreign = false;
+	while (!foreign && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char up[PATH_MAX + 300], uuid[16] = "";
+		snprintf(up, sizeof(up), "%s/%s/dm/uuid", p, e->d_name);
+		FILE *f = fopen(up, "r");
+		if (f) {
+			if (!fgets(uuid, sizeof(uuid), f))
+				uuid[0] = '\0';
+			fclose(f);
+		}
+		foreign = strncmp(uuid, "STARDM-", 7) != 0;
+	}
 	closedir(dir);
-	return any;
+	return foreign;
 }
 
 /* Our own dm devices (pool layers, volumes) never hold a label. */
@@ -51,7 +63,7 @@ static void by_id_link(struct udev_device *d, char *out, size_t len)
 static void probe(struct udev_device *d, void *vec)
 {
 	const char *node = udev_device_get_devnode(d);
-	if (!node || has_holders(d) || is_ours(d))
+	if (!node || has_foreign_holders(d) || is_ours(d))
 		return;
 	const char *size = udev_device_get_sysattr_value(d, "size");
 	if (size && !strcmp(size, "0"))

@@ -3,15 +3,15 @@
 VM_PASS=0
 VM_FAIL=0
 check() { # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
-	d=$1; shift
-	if "$@" >/tmp/check.out 2>&1; then VM_PASS=$((VM_PASS + 1)); echo "ok   $d"
-	else VM_FAIL=$((VM_FAIL + 1)); echo "FAIL $d"; sed 's/^/     /' /tmp/check.out | tail -5; fi
+	_d=$1; shift
+	if "$@" >/tmp/check.out 2>&1; then VM_PASS=$((VM_PASS + 1)); echo "ok   $_d"
+	else VM_FAIL=$((VM_FAIL + 1)); echo "FAIL $_d"; sed 's/^/     /' /tmp/check.out | tail -5; fi
 }
 check_fails() { # check_fails DESCRIPTION COMMAND...: passes when COMMAND exits 1 with one stardm: line
-	d=$1; shift
+	_d=$1; shift
 	"$@" >/tmp/check.out 2>/tmp/check.err; rc=$?
 	if [ $rc = 1 ] && [ "$(wc -l </tmp/check.err)" = 1 ] && grep -q '^stardm: ' /tmp/check.err; then
-		VM_PASS=$((VM_PASS + 1)); echo "ok   $d: $(cat /tmp/check.err)"
-	else VM_FAIL=$((VM_FAIL + 1)); echo "FAIL $d (exit $rc)"; cat /tmp/check.err; fi
+		VM_PASS=$((VM_PASS + 1)); echo "ok   $_d: $(cat /tmp/check.err)"
+	else VM_FAIL=$((VM_FAIL + 1)); echo "FAIL $_d (exit $rc)"; cat /tmp/check.err; fi
 }
 vm_done() { echo "vm: $VM_PASS passed, $VM_FAIL failed"; [ $VM_FAIL = 0 ]; }
