@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "dm/dm.h"
 #include "metadata/alloc.h"
@@ -143,10 +144,27 @@ static int pool_tid(const char *name, uint64_t *tid, struct sd_err *err)
 	return rc;
 }
 
+/* Test hook for tests/vm/crash.sh: STARDM_CRASH_AFTER_MESSAGES=N ends the
+ * process abruptly (as kill -9 would) before its N+1th pool message, so
+ * every point between the metadata commit and the last message is tried. */
+static void crash_point(void)
+{
+	static long left = -2;
+	if (left == -2) {
+		const char *e = getenv("STARDM_CRASH_AFTER_MESSAGES");
+		left = e ? atol(e) : -1;
+	}
+	if (left == 0)
+		_exit(99);
+	if (left > 0)
+		left--;
+}
+
 /* One pending op, made idempotent: a crash may have applied it already. */
 static int apply(const char *pool, const struct sd_pending *op, struct sd_err *err)
 {
 	char msg[96];
+	crash_point();
 	if (op->op != SD_OP_DELETE) {
 		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
 		sdm_message(pool, msg, NULL); /* may not exist: fine */
@@ -159,6 +177,25 @@ static int apply(const char *pool, const struct sd_pending *op, struct sd_err *e
 		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
 	int rc = sdm_message(pool, msg, err);
 	return op->op == SD_OP_DELETE ? 0 : rc;
+}
+
+static int pool_thins(const struct sdg *g, const struct sd_pool *p, char ***names, size_t *n,
+		      struct sd_err *err);
+
+/* A stardm killed while a snapshot held its origin suspended would leave
+ * the guest's I/O queued forever; the next sync of the pool resumes it. */
+static int resume_suspended_thins(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	char **names;
+	size_t n;
+	int rc = pool_thins(g, p, &names, &n, err);
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct sdm_info info;
+		if (sdm_info(names[i], &info, NULL) == 0 && info.suspended)
+			rc = sdm_resume(names[i], err);
+	}
+	sdm_free_names(names, n);
+	return rc;
 }
 
 int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
@@ -180,12 +217,13 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 				return rc;
 		}
 		char msg[96];
+		crash_point();
 		snprintf(msg, sizeof(msg), "set_transaction_id %" PRIu64 " %" PRIu64, t - 1, t);
 		if ((rc = sdm_message(name, msg, err)))
 			return rc;
 	}
 	sd_pool_applied(&g->state, p->id, p->transaction_id);
-	return 0;
+	return resume_suspended_thins(g, p, err);
 }
 
 int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err)

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "core/group.h"
+#include "core/pool.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
 
@@ -92,6 +93,19 @@ static json_object *records_json(struct sdg *g, json_object *doc)
 		ADD(j, "owner_generation", U64(p->owner_generation));
 		ADD(j, "metadata_extents", U64(sd_pool_extents(s, p->id, SD_ROLE_META)));
 		ADD(j, "data_extents", U64(sd_pool_extents(s, p->id, SD_ROLE_DATA)));
+		struct sdg_pool_live l;
+		if (sdg_pool_live(g, p, &l) == 0 && l.active) {
+			json_object *lj = json_object_new_object();
+			ADD(lj, "transaction_id", U64(l.transaction_id));
+			ADD(lj, "data_used_blocks", U64(l.data_used));
+			ADD(lj, "data_total_blocks", U64(l.data_total));
+			ADD(lj, "metadata_used_blocks", U64(l.meta_used));
+			ADD(lj, "metadata_total_blocks", U64(l.meta_total));
+			ADD(lj, "needs_check", json_object_new_boolean(l.needs_check));
+			ADD(lj, "out_of_data_space", json_object_new_boolean(l.out_of_data_space));
+			ADD(lj, "mismatch", json_object_new_boolean(l.transaction_id != p->transaction_id));
+			ADD(j, "live", lj);
+		}
 		json_object_array_add(pools, j);
 	}
 	for (size_t i = 0; i < s->volumes.n; i++) {
@@ -260,6 +274,15 @@ static void print_report(json_object *r)
 		       ju(p, "pool_id"), ju(p, "vmid"), ju(p, "transaction_id"),
 		       cli_human(ju(p, "chunk_size"), a, sizeof(a)), ju(p, "metadata_extents"),
 		       ju(p, "data_extents"), ju(p, "owner_host"));
+		json_object *l = jget(p, "live");
+		if (l)
+			printf("    live here: transaction %" PRIu64 "%s, data %" PRIu64 "/%" PRIu64
+			       " blocks, metadata %" PRIu64 "/%" PRIu64 "%s%s\n", ju(l, "transaction_id"),
+			       jb(l, "mismatch") ? " (MISMATCH with metadata)" : "",
+			       ju(l, "data_used_blocks"), ju(l, "data_total_blocks"),
+			       ju(l, "metadata_used_blocks"), ju(l, "metadata_total_blocks"),
+			       jb(l, "needs_check") ? ", NEEDS CHECK" : "",
+			       jb(l, "out_of_data_space") ? ", OUT OF DATA SPACE" : "");
 	}
 	json_object *vols = jget(r, "volumes");
 	printf("volumes     %zu\n", json_object_array_length(vols));
