@@ -67,5 +67,6 @@ void add_damage_tests(void);
 void add_concurrency_tests(void);
 void add_scale_tests(void);
 void add_cli_parse_tests(void);
+void add_dm_table_tests(void);
 
 #endif

@@ -21,6 +21,7 @@ int main(void)
 	add_concurrency_tests();
 	add_scale_tests();
 	add_cli_parse_tests();
+	add_dm_table_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_tests_failed();
