@@ -6,132 +6,125 @@
 #include "core/pool.h"
 #include "metadata/ops.h"
 
-/* Open GROUP for writing, run op, close; errors as one line. */
-static int with_group(const char *group, int flags, struct sdg **g, struct sd_err *err)
+/* Every volume command: parse, open GROUP (locked for writing unless it
+ * only reads), run one orchestration call, print its one error line. */
+typedef int (*group_op)(struct sdg *g, const struct cli_opts *o, struct sd_err *err);
+
+static int on_group(const char *cmd, int argc, char **argv, unsigned allowed, int npos,
+		    int flags, group_op op)
 {
-	return sdg_open(group, flags, g, err);
+	struct cli_opts o;
+	int rc = cli_parse_opts(cmd, argc, argv, allowed, npos, npos, &o);
+	if (rc)
+		return rc;
+	if ((allowed & OPT_SIZE) && !o.has_size)
+		return cli_usage(cmd, "%s: --size SIZE is required", cmd);
+	struct sd_err err = {{0}};
+	struct sdg *g;
+	if (sdg_open(o.pos[0], flags, &g, &err))
+		return cli_error(&err);
+	rc = op(g, &o, &err);
+	sdg_close(g);
+	return rc ? cli_error(&err) : EXIT_OK;
 }
 
-static int finish(struct sdg *g, int rc, const struct sd_err *err)
+static int op_create(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
-	sdg_close(g);
-	return rc ? cli_error(err) : EXIT_OK;
+	return sdg_volume_create(g, o->pos[1], o->size, err);
+}
+
+static int op_remove(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	return sdg_volume_remove(g, o->pos[1], err);
+}
+
+static int op_resize(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	return sdg_volume_resize(g, o->pos[1], o->size, err);
+}
+
+static int op_snapshot(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	return sdg_snapshot_create(g, o->pos[1], o->pos[2], err);
+}
+
+static int op_rollback(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	return sdg_snapshot_rollback(g, o->pos[1], o->pos[2], err);
+}
+
+static int op_delete_snapshot(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	return sdg_snapshot_delete(g, o->pos[1], o->pos[2], err);
+}
+
+static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	char path[PATH_MAX];
+	int rc = sdg_volume_activate(g, o->pos[1], o->snapshot, o->readonly, path, err);
+	if (rc == 0)
+		printf("%s\n", path);
+	return rc;
+}
+
+static int op_deactivate(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	return sdg_volume_deactivate(g, o->pos[1], err);
+}
+
+static int op_path(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	if (!sd_find_volume(&g->state, o->pos[1]))
+		return sd_fail(err, SD_E_NOTFOUND, "volume %s does not exist", o->pos[1]);
+	char path[PATH_MAX];
+	sdg_volume_path(g, o->pos[1], o->snapshot, path);
+	printf("%s\n", path);
+	return 0;
 }
 
 int cmd_create(int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse_opts("create", argc, argv, OPT_SIZE, 2, 2, &o);
-	if (rc)
-		return rc;
-	if (!o.has_size)
-		return cli_usage("create", "create: --size SIZE is required");
-	struct sd_err err = {{0}};
-	struct sdg *g;
-	if (with_group(o.pos[0], SDG_WRITE, &g, &err))
-		return cli_error(&err);
-	return finish(g, sdg_volume_create(g, o.pos[1], o.size, &err), &err);
+	return on_group("create", argc, argv, OPT_SIZE, 2, SDG_WRITE, op_create);
 }
 
 int cmd_remove(int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse_opts("remove", argc, argv, 0, 2, 2, &o);
-	if (rc)
-		return rc;
-	struct sd_err err = {{0}};
-	struct sdg *g;
-	if (with_group(o.pos[0], SDG_WRITE, &g, &err))
-		return cli_error(&err);
-	return finish(g, sdg_volume_remove(g, o.pos[1], &err), &err);
+	return on_group("remove", argc, argv, 0, 2, SDG_WRITE, op_remove);
 }
 
 int cmd_resize(int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse_opts("resize", argc, argv, OPT_SIZE, 2, 2, &o);
-	if (rc)
-		return rc;
-	if (!o.has_size)
-		return cli_usage("resize", "resize: --size SIZE is required");
-	struct sd_err err = {{0}};
-	struct sdg *g;
-	if (with_group(o.pos[0], SDG_WRITE, &g, &err))
-		return cli_error(&err);
-	return finish(g, sdg_volume_resize(g, o.pos[1], o.size, &err), &err);
+	return on_group("resize", argc, argv, OPT_SIZE, 2, SDG_WRITE, op_resize);
 }
 
-/* snapshot, rollback, delete-snapshot: GROUP VOLUME SNAP */
-static int snap_cmd(const char *name, int argc, char **argv,
-		    int (*op)(struct sdg *, const char *, const char *, struct sd_err *))
+int cmd_snapshot(int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse_opts(name, argc, argv, 0, 3, 3, &o);
-	if (rc)
-		return rc;
-	struct sd_err err = {{0}};
-	struct sdg *g;
-	if (with_group(o.pos[0], SDG_WRITE, &g, &err))
-		return cli_error(&err);
-	return finish(g, op(g, o.pos[1], o.pos[2], &err), &err);
+	return on_group("snapshot", argc, argv, 0, 3, SDG_WRITE, op_snapshot);
 }
 
-int cmd_snapshot(int argc, char **argv) { return snap_cmd("snapshot", argc, argv, sdg_snapshot_create); }
-int cmd_rollback(int argc, char **argv) { return snap_cmd("rollback", argc, argv, sdg_snapshot_rollback); }
+int cmd_rollback(int argc, char **argv)
+{
+	return on_group("rollback", argc, argv, 0, 3, SDG_WRITE, op_rollback);
+}
+
 int cmd_delete_snapshot(int argc, char **argv)
 {
-	return snap_cmd("delete-snapshot", argc, argv, sdg_snapshot_delete);
+	return on_group("delete-snapshot", argc, argv, 0, 3, SDG_WRITE, op_delete_snapshot);
 }
 
 int cmd_activate(int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse_opts("activate", argc, argv, OPT_SNAPSHOT | OPT_READONLY, 2, 2, &o);
-	if (rc)
-		return rc;
-	struct sd_err err = {{0}};
-	struct sdg *g;
-	char path[PATH_MAX];
-	if (with_group(o.pos[0], SDG_WRITE, &g, &err))
-		return cli_error(&err);
-	rc = sdg_volume_activate(g, o.pos[1], o.snapshot, o.readonly, path, &err);
-	if (rc == 0)
-		printf("%s\n", path);
-	return finish(g, rc, &err);
+	return on_group("activate", argc, argv, OPT_SNAPSHOT | OPT_READONLY, 2, SDG_WRITE, op_activate);
 }
 
 int cmd_deactivate(int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse_opts("deactivate", argc, argv, 0, 2, 2, &o);
-	if (rc)
-		return rc;
-	struct sd_err err = {{0}};
-	struct sdg *g;
-	if (with_group(o.pos[0], SDG_WRITE, &g, &err))
-		return cli_error(&err);
-	return finish(g, sdg_volume_deactivate(g, o.pos[1], &err), &err);
+	return on_group("deactivate", argc, argv, 0, 2, SDG_WRITE, op_deactivate);
 }
 
 int cmd_path(int argc, char **argv)
 {
-	struct cli_opts o;
-	int rc = cli_parse_opts("path", argc, argv, OPT_SNAPSHOT, 2, 2, &o);
-	if (rc)
-		return rc;
-	struct sd_err err = {{0}};
-	struct sdg *g;
-	if (with_group(o.pos[0], 0, &g, &err))
-		return cli_error(&err);
-	struct sd_volume *v = sd_find_volume(&g->state, o.pos[1]);
-	if (!v) {
-		sd_fail(&err, SD_E_NOTFOUND, "volume %s does not exist", o.pos[1]);
-		return finish(g, -1, &err);
-	}
-	char path[PATH_MAX];
-	sdg_volume_path(g, o.pos[1], o.snapshot, path);
-	printf("%s\n", path);
-	return finish(g, 0, &err);
+	return on_group("path", argc, argv, OPT_SNAPSHOT, 2, 0, op_path);
 }
 
 int cmd_list(int argc, char **argv)
@@ -142,7 +135,7 @@ int cmd_list(int argc, char **argv)
 		return rc;
 	struct sd_err err = {{0}};
 	struct sdg *g;
-	if (with_group(o.pos[0], 0, &g, &err))
+	if (sdg_open(o.pos[0], 0, &g, &err))
 		return cli_error(&err);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < g->state.volumes.n; i++) {
