@@ -27,6 +27,11 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err);
 /* Reload a live pool's layers after its extents grew. */
 int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 
+/* thin_check an inactive pool's metadata: 0 clean, 1 damaged (first line
+ * of thin_check's output in out), <0 could not check. */
+int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len,
+		   struct sd_err *err);
+
 /* Live kernel view of a pool, for inspect/status. */
 struct sdg_pool_live {
 	bool active;

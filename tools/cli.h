@@ -33,7 +33,7 @@ json_object *cli_json_u64(uint64_t v);
 /* Options common to the commands: --json, --force, --name, ... parsed by
  * cli_parse_opts into this struct; positional args are left in pos[]. */
 struct cli_opts {
-	bool json, force, readonly;
+	bool json, force, readonly, check_pool;
 	const char *name, *snapshot;
 	uint64_t extent_size, metadata_size, size;
 	bool has_size;
@@ -44,7 +44,7 @@ struct cli_opts {
 enum {
 	OPT_JSON = 1 << 0, OPT_FORCE = 1 << 1, OPT_NAME = 1 << 2, OPT_EXTENT = 1 << 3,
 	OPT_MDSIZE = 1 << 4, OPT_SIZE = 1 << 5, OPT_VMID = 1 << 6, OPT_SNAPSHOT = 1 << 7,
-	OPT_READONLY = 1 << 8,
+	OPT_READONLY = 1 << 8, OPT_CHECK_POOL = 1 << 9,
 };
 /* Returns 0, or EXIT_USAGE after printing the problem. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int min_pos,

@@ -109,10 +109,12 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		{ "metadata-size", required_argument, NULL, 'm' },
 		{ "size", required_argument, NULL, 's' },  { "vmid", required_argument, NULL, 'v' },
 		{ "snapshot", required_argument, NULL, 'S' },
-		{ "readonly", no_argument, NULL, 'r' },    { 0, 0, 0, 0 },
+		{ "readonly", no_argument, NULL, 'r' },    { "check-pool", no_argument, NULL, 'c' },
+		{ 0, 0, 0, 0 },
 	};
 	static const unsigned bit[] = { OPT_JSON, OPT_FORCE, OPT_NAME, OPT_EXTENT, OPT_MDSIZE,
-					OPT_SIZE, OPT_VMID, OPT_SNAPSHOT, OPT_READONLY };
+					OPT_SIZE, OPT_VMID, OPT_SNAPSHOT, OPT_READONLY,
+					OPT_CHECK_POOL };
 	memset(o, 0, sizeof(*o));
 	o->vmid = -1;
 	optind = 1;
@@ -129,6 +131,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		case 'j': o->json = true; break;
 		case 'f': o->force = true; break;
 		case 'r': o->readonly = true; break;
+		case 'c': o->check_pool = true; break;
 		case 'n': o->name = optarg; break;
 		case 'S': o->snapshot = optarg; break;
 		case 'e': rc = size_opt(cmd, "--extent-size", optarg, &o->extent_size); break;

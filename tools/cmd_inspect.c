@@ -75,7 +75,18 @@ static json_object *extents_json(struct sdg *g)
 	return arr;
 }
 
-static json_object *records_json(struct sdg *g, json_object *doc)
+static json_object *check_json(struct sdg *g, const struct sd_pool *p)
+{
+	char out[256];
+	struct sd_err err = {{0}};
+	json_object *c = json_object_new_object();
+	int rc = sdg_pool_check(g, p, out, sizeof(out), &err);
+	ADD(c, "result", STR(rc == 0 ? "ok" : rc == 1 ? "damaged" : "not checked"));
+	ADD(c, "detail", STR(rc < 0 ? err.msg : out));
+	return c;
+}
+
+static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 {
 	struct sd_state *s = &g->state;
 	json_object *pools = json_object_new_array(), *vols = json_object_new_array();
@@ -106,6 +117,8 @@ static json_object *records_json(struct sdg *g, json_object *doc)
 			ADD(lj, "mismatch", json_object_new_boolean(l.transaction_id != p->transaction_id));
 			ADD(j, "live", lj);
 		}
+		if (check)
+			ADD(j, "thin_check", check_json(g, p));
 		json_object_array_add(pools, j);
 	}
 	for (size_t i = 0; i < s->volumes.n; i++) {
@@ -154,7 +167,7 @@ static json_object *records_json(struct sdg *g, json_object *doc)
 	return doc;
 }
 
-static json_object *build_report(struct sdg *g)
+static json_object *build_report(struct sdg *g, bool check)
 {
 	const struct sd_geometry *geo = &g->st->geo;
 	json_object *doc = json_object_new_object();
@@ -187,7 +200,7 @@ static json_object *build_report(struct sdg *g)
 	ADD(space, "free", U64(sp.free));
 	ADD(doc, "space", space);
 	ADD(doc, "extents", extents_json(g));
-	return records_json(g, doc);
+	return records_json(g, doc, check);
 }
 
 /* Human rendering helpers over the JSON report. */
@@ -274,6 +287,10 @@ static void print_report(json_object *r)
 		       ju(p, "pool_id"), ju(p, "vmid"), ju(p, "transaction_id"),
 		       cli_human(ju(p, "chunk_size"), a, sizeof(a)), ju(p, "metadata_extents"),
 		       ju(p, "data_extents"), ju(p, "owner_host"));
+		json_object *chk = jget(p, "thin_check");
+		if (chk)
+			printf("    thin_check: %s%s%s\n", js(chk, "result"),
+			       *js(chk, "detail") ? ": " : "", js(chk, "detail"));
 		json_object *l = jget(p, "live");
 		if (l)
 			printf("    live here: transaction %" PRIu64 "%s, data %" PRIu64 "/%" PRIu64
@@ -300,14 +317,14 @@ static void print_report(json_object *r)
 int cmd_inspect(int argc, char **argv)
 {
 	struct cli_opts o;
-	int rc = cli_parse_opts("inspect", argc, argv, OPT_JSON, 1, 1, &o);
+	int rc = cli_parse_opts("inspect", argc, argv, OPT_JSON | OPT_CHECK_POOL, 1, 1, &o);
 	if (rc)
 		return rc;
 	struct sd_err err = {{0}};
 	struct sdg *g;
 	if (sdg_open(o.pos[0], 0, &g, &err))
 		return cli_error(&err);
-	json_object *r = build_report(g);
+	json_object *r = build_report(g, o.check_pool);
 	sdg_close(g);
 	if (o.json) {
 		cli_print_json(r);

@@ -9,7 +9,7 @@
 static const struct cmd commands[] = {
 	{ "init", "DEVICE --name GROUP [--extent-size SIZE] [--metadata-size SIZE] [--force]", cmd_init },
 	{ "scan", "[--json]", cmd_scan },
-	{ "inspect", "DEVICE|GROUP [--json]", cmd_inspect },
+	{ "inspect", "DEVICE|GROUP [--json] [--check-pool]", cmd_inspect },
 	{ "status", "GROUP [--json]", cmd_status },
 	{ "list", "GROUP [--vmid N] [--json]", cmd_list },
 	{ "create", "GROUP VOLUME --size SIZE", cmd_create },

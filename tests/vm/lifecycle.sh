@@ -84,5 +84,7 @@ zero=$(dd if=/dev/zero bs=1M count=64 2>/dev/null | md5sum | cut -d' ' -f1)
 check "it reads all zeros" sh -c "[ $(sum_dev $(dev vm-200-disk-0) 64) = $zero ]"
 check "inspect shows the live pool" sh -c "stardm inspect $G >/tmp/i && grep -q 'pool 1\\|pool 4' /tmp/i"
 check "deactivate vm-200-disk-0" stardm deactivate san1 vm-200-disk-0
+check "inspect --check-pool runs thin_check on the inactive pool" sh -c "stardm inspect $G --check-pool >/tmp/c && grep -q 'thin_check: ok' /tmp/c"
+check "inspect --check-pool leaves no device behind" sh -c "[ \$(dmsetup ls | grep -c stardm) = 0 ]"
 check "remove vm-200-disk-0" stardm remove san1 vm-200-disk-0
 vm_done
