@@ -1,5 +1,7 @@
 /* libaio backend, for hosts where io_uring is disabled
- * (kernel.io_uring_disabled, seccomp filters in containers). */
+ * (kernel.io_uring_disabled, seccomp filters in containers).
+ * One AIO context serves every device of the process: io_destroy waits for
+ * an RCU grace period (tens of ms), which made each open/close pair slow. */
 #include "io.h"
 
 #include <errno.h>
@@ -9,9 +11,31 @@
 
 #define AIO_DEPTH 64
 
+#include <pthread.h>
+#include <sys/types.h>
+
 struct aio_priv {
 	io_context_t ctx;
 };
+
+static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+static io_context_t shared_ctx;
+static pid_t shared_pid; /* a forked child needs a context of its own */
+
+static int shared_context(io_context_t *ctx)
+{
+	pthread_mutex_lock(&ctx_lock);
+	int rc = 0;
+	if (shared_pid != getpid()) {
+		shared_ctx = 0;
+		rc = io_setup(AIO_DEPTH, &shared_ctx);
+		if (rc == 0)
+			shared_pid = getpid();
+	}
+	*ctx = shared_ctx;
+	pthread_mutex_unlock(&ctx_lock);
+	return rc;
+}
 
 static int finish_short(int fd, bool write, struct sd_iov *v, size_t done)
 {
@@ -70,7 +94,9 @@ static int aio_submit(struct sd_io *io, bool write, struct sd_iov *v, unsigned n
 {
 	for (unsigned i = 0; i < n; i += AIO_DEPTH) {
 		unsigned k = n - i < AIO_DEPTH ? n - i : AIO_DEPTH;
+		pthread_mutex_lock(&ctx_lock); /* the shared context reaps one batch at a time */
 		int rc = aio_batch(io, write, v + i, k);
+		pthread_mutex_unlock(&ctx_lock);
 		if (rc)
 			return rc;
 	}
@@ -81,9 +107,7 @@ static int aio_submit(struct sd_io *io, bool write, struct sd_iov *v, unsigned n
 
 static void aio_close(struct sd_io *io)
 {
-	struct aio_priv *p = io->priv;
-	io_destroy(p->ctx);
-	free(p);
+	free(io->priv);
 	close(io->fd);
 	free(io);
 }
@@ -95,7 +119,7 @@ int sd_io_aio_init(struct sd_io *io)
 	struct aio_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	int rc = io_setup(AIO_DEPTH, &p->ctx);
+	int rc = shared_context(&p->ctx);
 	if (rc < 0) {
 		free(p);
 		return rc;
