@@ -45,6 +45,7 @@ check "resize kept data" sh -c "[ \$(dd if=$(dev vm-102-disk-0) bs=1M count=8 if
 check "write past the old end" dd if=/tmp/pattern of=$(dev vm-102-disk-0) bs=1M seek=300 oflag=direct
 
 # fio random writes with verification, then data survives a deactivate/activate
+check "status shows the live pools and their usage" sh -c "stardm status san1 --json >/tmp/s && grep -q '\"active_pools\"' /tmp/s && [ \$(grep -c '\"vmid\"' /tmp/s) = 3 ] && grep -q '\"data_used\": [1-9]' /tmp/s && ! grep -q '\"mismatch\": true' /tmp/s"
 check "fio 4k randwrite with verify" fio --name=rw --filename=$(dev vm-103-disk-0) --rw=randwrite \
 	--bs=4k --size=64M --direct=1 --ioengine=libaio --iodepth=16 --verify=crc32c \
 	--verify_fatal=1 --do_verify=1 --randseed=7 --output=/tmp/fio.out
