@@ -310,7 +310,7 @@ int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_
 	free(line);
 	*l = (struct sdg_pool_live){ true, s.transaction_id, s.data_used, s.data_total, s.meta_used,
 				     s.meta_total, s.needs_check || s.fail, s.read_only,
-				     s.out_of_data_space };
+				     s.out_of_data_space, s.transaction_id != p->transaction_id };
 	return rc;
 }
 

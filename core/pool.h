@@ -37,6 +37,7 @@ struct sdg_pool_live {
 	bool active;
 	uint64_t transaction_id, data_used, data_total, meta_used, meta_total;
 	bool needs_check, read_only, out_of_data_space;
+	bool mismatch; /* kernel transaction id differs from the metadata's */
 };
 int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_live *l);
 

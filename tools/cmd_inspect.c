@@ -114,7 +114,7 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 			ADD(lj, "metadata_total_blocks", U64(l.meta_total));
 			ADD(lj, "needs_check", json_object_new_boolean(l.needs_check));
 			ADD(lj, "out_of_data_space", json_object_new_boolean(l.out_of_data_space));
-			ADD(lj, "mismatch", json_object_new_boolean(l.transaction_id != p->transaction_id));
+			ADD(lj, "mismatch", json_object_new_boolean(l.mismatch));
 			ADD(j, "live", lj);
 		}
 		if (check)

@@ -29,8 +29,7 @@ int cmd_status(int argc, char **argv)
 		json_object_object_add(j, "data_used", cli_json_u64(l.data_used * chunk));
 		json_object_object_add(j, "data_total", cli_json_u64(l.data_total * chunk));
 		json_object_object_add(j, "transaction_id", cli_json_u64(l.transaction_id));
-		json_object_object_add(j, "mismatch",
-				       json_object_new_boolean(l.transaction_id != p->transaction_id));
+		json_object_object_add(j, "mismatch", json_object_new_boolean(l.mismatch));
 		json_object_object_add(j, "needs_check", json_object_new_boolean(l.needs_check));
 		json_object_object_add(j, "out_of_data_space", json_object_new_boolean(l.out_of_data_space));
 		json_object_array_add(live, j);
@@ -39,7 +38,7 @@ int cmd_status(int argc, char **argv)
 			printf("  pool of vm %u active here: %s of %s written%s%s\n", p->vmid,
 			       cli_human(l.data_used * chunk, u, sizeof(u)),
 			       cli_human(l.data_total * chunk, t, sizeof(t)),
-			       l.transaction_id != p->transaction_id ? ", TRANSACTION MISMATCH" : "",
+			       l.mismatch ? ", TRANSACTION MISMATCH" : "",
 			       l.out_of_data_space ? ", OUT OF DATA SPACE" : "");
 		}
 	}
