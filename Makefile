@@ -5,6 +5,7 @@
 #   make install DESTDIR=...
 #   make fuzz            libFuzzer on the metadata parser (FUZZ_SECONDS)
 #   make bench-metadata  commit latency vs one 4 KiB O_DIRECT write+flush
+#   make bench           fio + control-plane benchmarks vs LVM in the VM rig
 CC ?= gcc
 B ?= build
 PREFIX ?= /usr
@@ -59,6 +60,8 @@ $(UNIT): $(call obj,$(UNIT_SRC)) $(B)/tools/cli_util.o $(CORE_LIB) $(DM_LIB) $(M
 
 $(B)/bench-metadata: $(B)/tests/bench/bench_metadata.o $(MD_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_MD)
+$(B)/timeit: $(B)/tools/bench/timeit.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 unit: $(UNIT)
 
@@ -90,15 +93,23 @@ fuzz: $(FUZZ_B)/fuzz_metadata $(FUZZ_B)/make_seeds
 bench-metadata: $(B)/bench-metadata
 	$(B)/bench-metadata $(BENCH_FILE)
 
+# The benchmark harness in the VM rig (docs/benchmarks.md); BENCH=long for
+# the long run.  Results in bench-results/<date>-<mode>/.
+BENCH ?= short
+bench: all $(B)/bench-metadata $(B)/timeit
+	tools/bench/run $(BENCH)
+
 demo: all
 	tools/demo.sh
 
 clang:
-	$(MAKE) B=build/clang CC=clang all unit
+	$(MAKE) B=build/clang CC=clang all unit build/clang/timeit build/clang/bench-metadata
 
 install: all
 	install -D -m 0755 $(STARDM) $(DESTDIR)$(SBINDIR)/stardm
 	install -D -m 0644 docs/stardm.8 $(DESTDIR)$(MANDIR)/man8/stardm.8
+	install -D -m 0644 udev/stardm-monitor@.service \
+	  $(DESTDIR)/lib/systemd/system/stardm-monitor@.service
 	if [ -f plugin/PVE/Storage/Custom/StarDMPlugin.pm ]; then \
 	  install -D -m 0644 plugin/PVE/Storage/Custom/StarDMPlugin.pm \
 	    $(DESTDIR)$(PERLDIR)/PVE/Storage/Custom/StarDMPlugin.pm; fi
@@ -106,5 +117,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all demo unit san check vmcheck fuzz bench-metadata clang install clean
+.PHONY: all demo unit san check vmcheck fuzz bench-metadata bench clang install clean
 -include $(shell find build -name '*.d' 2>/dev/null)

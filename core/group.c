@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
@@ -45,6 +47,37 @@ static int resolve(const char *group, char *path, size_t len, struct sd_err *err
 	return 0;
 }
 
+void sdg_node_name(char out[64])
+{
+	const char *env = getenv("STARDM_NODE_NAME");
+	struct utsname u;
+	if (env && *env)
+		snprintf(out, 64, "%.63s", env);
+	else if (uname(&u) == 0)
+		snprintf(out, 64, "%.63s", u.nodename);
+	else
+		snprintf(out, 64, "unknown");
+}
+
+/* Writers: first the host-local flock (one process of this node at a time
+ * in its host slot), then this node's slot and the bakery lock over all
+ * slots (one node at a time), and only then read the state. */
+static int take_cluster_lock(struct sdg *g, struct sd_err *err)
+{
+	if (flock(g->io->fd, LOCK_EX))
+		return sd_fail(err, errno, "cannot lock %s: %s", g->path, strerror(errno));
+	struct sd_copy_status copy[2];
+	char name[64];
+	sdg_node_name(name);
+	int rc = sd_store_probe(g->io, &g->lock_geo, copy, err);
+	if (rc == 0)
+		rc = sd_host_claim(&g->cluster, g->io, &g->lock_geo, name, 500, err);
+	if (rc == 0)
+		rc = sd_hostlock_acquire(&g->cluster, err);
+	g->cluster_held = rc == 0;
+	return rc;
+}
+
 int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
 {
 	struct sdg *g = calloc(1, sizeof(*g));
@@ -54,6 +87,8 @@ int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
 	int rc = resolve(group, g->path, sizeof(g->path), err);
 	if (rc == 0)
 		rc = sd_io_open(g->path, flags & SDG_WRITE, SD_IO_AUTO, &g->io, err);
+	if (rc == 0 && (flags & SDG_WRITE))
+		rc = take_cluster_lock(g, err);
 	if (rc == 0) {
 		rc = sd_store_open(g->io, (flags & SDG_WRITE) ? SD_STORE_LOCK : 0, &g->st,
 				   &g->state, err);
@@ -66,6 +101,8 @@ int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
 		sdg_close(g);
 		return rc;
 	}
+	if (g->cluster_held)
+		g->st->cluster = &g->cluster; /* commits nest inside it */
 	*out = g;
 	return 0;
 }
@@ -74,6 +111,9 @@ void sdg_close(struct sdg *g)
 {
 	if (!g)
 		return;
+	/* before the flock goes: another process of this node shares our slot */
+	if (g->cluster_held)
+		sd_hostlock_release(&g->cluster);
 	sd_store_close(g->st);
 	sd_io_close(g->io);
 	sd_state_free(&g->state);

@@ -15,11 +15,19 @@ struct sdg {
 	struct sd_io *io;
 	struct sd_store *st;
 	struct sd_state state;
+	/* SDG_WRITE: this node's host slot and the cluster lock, held from
+	 * open to close like the host-local flock */
+	struct sd_geometry lock_geo;
+	struct sd_hostlock cluster;
+	bool cluster_held;
 };
 
 enum {
-	SDG_WRITE = 1,  /* open read-write and take the host-local lock */
+	SDG_WRITE = 1,  /* open read-write, take the host-local and the cluster lock */
 };
+
+/* This node's name for its host slot: $STARDM_NODE_NAME, else the host name. */
+void sdg_node_name(char out[64]);
 
 /* GROUP is a device path (contains '/') or a group name found by scan. */
 int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err);

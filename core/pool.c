@@ -144,14 +144,15 @@ static int pool_tid(const char *name, uint64_t *tid, struct sd_err *err)
 	return rc;
 }
 
-/* Test hook for tests/vm/crash.sh: STARDM_CRASH_AFTER_MESSAGES=N ends the
- * process abruptly (as kill -9 would) before its N+1th pool message, so
- * every point between the metadata commit and the last message is tried. */
-static void crash_point(void)
+/* Test hook for tests/vm/crash.sh: STARDM_CRASH_AFTER_STEPS=N ends the
+ * process abruptly (as kill -9 would) before its N+1th kernel step after a
+ * commit (a pool message, or a table reload of a live pool or volume), so
+ * every point between the metadata commit and the last step is tried. */
+void sdg_crash_point(void)
 {
 	static long left = -2;
 	if (left == -2) {
-		const char *e = getenv("STARDM_CRASH_AFTER_MESSAGES");
+		const char *e = getenv("STARDM_CRASH_AFTER_STEPS");
 		left = e ? atol(e) : -1;
 	}
 	if (left == 0)
@@ -164,7 +165,7 @@ static void crash_point(void)
 static int apply(const char *pool, const struct sd_pending *op, struct sd_err *err)
 {
 	char msg[96];
-	crash_point();
+	sdg_crash_point();
 	if (op->op != SD_OP_DELETE) {
 		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
 		sdm_message(pool, msg, NULL); /* may not exist: fine */
@@ -181,6 +182,7 @@ static int apply(const char *pool, const struct sd_pending *op, struct sd_err *e
 
 static int pool_thins(const struct sdg *g, const struct sd_pool *p, char ***names, size_t *n,
 		      struct sd_err *err);
+static int pool_layers_down(const struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 
 /* A stardm killed while a snapshot held its origin suspended would leave
  * the guest's I/O queued forever; the next sync of the pool resumes it. */
@@ -191,7 +193,10 @@ static int resume_suspended_thins(struct sdg *g, const struct sd_pool *p, struct
 	int rc = pool_thins(g, p, &names, &n, err);
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct sdm_info info;
-		if (sdm_info(names[i], &info, NULL) == 0 && info.suspended)
+		char type[32];
+		/* a gated migration placeholder (flakey) stays gated until its swap */
+		if (sdm_info(names[i], &info, NULL) == 0 && info.suspended &&
+		    !(sdm_target_type(names[i], type, sizeof(type), NULL) == 0 && !strcmp(type, "flakey")))
 			rc = sdm_resume(names[i], err);
 	}
 	sdm_free_names(names, n);
@@ -217,7 +222,7 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 				return rc;
 		}
 		char msg[96];
-		crash_point();
+		sdg_crash_point();
 		snprintf(msg, sizeof(msg), "set_transaction_id %" PRIu64 " %" PRIu64, t - 1, t);
 		if ((rc = sdm_message(name, msg, err)))
 			return rc;
@@ -246,6 +251,29 @@ static int pool_thins(const struct sdg *g, const struct sd_pool *p, char ***name
 	return sdm_list_uuid_prefix(prefix, names, n, err);
 }
 
+/* Point every thin device of the pool live here at the error target, so
+ * that nothing still holding them open can reach the pool, then remove
+ * those that nobody holds and the pool's layers. */
+int sdg_pool_fence(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	char **names;
+	size_t n;
+	int rc = pool_thins(g, p, &names, &n, err);
+	for (size_t i = 0; i < n && !rc; i++) {
+		uint64_t sectors;
+		struct sdm_target t;
+		if ((rc = sdm_size(names[i], &sectors, err)))
+			break;
+		sdm_table_error(&t, sectors);
+		if (!(rc = sdm_reload(names[i], &t, 1, err)))
+			rc = sdm_resume(names[i], err);
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		sdm_remove(names[i], NULL); /* still open (QEMU): stays, as error */
+	sdm_free_names(names, n);
+	return rc ? rc : pool_layers_down(g, p, err);
+}
+
 int sdg_pool_down(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 {
 	char **names;
@@ -256,6 +284,12 @@ int sdg_pool_down(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 	sdm_free_names(names, n);
 	if (n)
 		return 0; /* still in use by another volume of the VM */
+	return pool_layers_down(g, p, err);
+}
+
+static int pool_layers_down(const struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	int rc = 0;
 	const char *layers[3] = { "pool", "tdata", "tmeta" };
 	for (int i = 0; i < 3 && !rc; i++) {
 		char name[SDG_DM_NAME];
@@ -276,6 +310,7 @@ int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 	char name[SDG_DM_NAME];
 	uint64_t data_sectors = 0;
 	int rc = 0;
+	sdg_crash_point();
 	for (int i = 0; i < 2 && !rc; i++) {
 		size_t n;
 		sdg_pool_dm_name(g, p, layers[i], name);

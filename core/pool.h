@@ -22,10 +22,17 @@ bool sdg_pool_active(const struct sdg *g, const struct sd_pool *p);
 int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err);
 /* Remove the pool's layers if no thin device of it is open here. */
 int sdg_pool_down(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
+/* Swap the pool's thin devices here to the error target and remove the
+ * pool's layers (the source's side of a handover). */
+int sdg_pool_fence(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 /* Send pending messages to a live pool. */
 int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err);
 /* Reload a live pool's layers after its extents grew. */
 int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
+
+/* Test hook (STARDM_CRASH_AFTER_STEPS, tests/vm/crash.sh): called before
+ * each kernel step that follows a metadata commit. */
+void sdg_crash_point(void);
 
 /* thin_check an inactive pool's metadata: 0 clean, 1 damaged (first line
  * of thin_check's output in out), <0 could not check. */
@@ -40,18 +47,65 @@ struct sdg_pool_live {
 	bool mismatch; /* kernel transaction id differs from the metadata's */
 };
 int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_live *l);
+/* Block until the live pool raises its next dm event (low water mark, out of
+ * space, mode change) or timeout_s passes (0: no limit); then *after holds
+ * its state.  A timeout fails with ETIMEDOUT. */
+int sdg_pool_wait(const struct sdg *g, const struct sd_pool *p, unsigned timeout_s,
+		  struct sdg_pool_live *after, struct sd_err *err);
+
+/* Ownership (owner.c): this node claims a pool before loading it and
+ * releases it when its last device is gone; operations that change a pool
+ * are refused while another node owns it. */
+int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, struct sd_err *err);
+int sdg_pool_release(struct sdg *g, uint32_t vmid, struct sd_err *err);
+int sdg_pool_owned_elsewhere(const struct sdg *g, const struct sd_pool *p, struct sd_err *err);
+void sdg_owner_name(const struct sdg *g, uint32_t id, char out[SD_NAME_LEN]);
+/* This node's host id in the group (also when opened read-only), 0 if it
+ * never wrote to it. */
+uint32_t sdg_my_host_id(const struct sdg *g);
+
+/* Live-migration handover (handover.c, docs/ha-migration.md).  Target:
+ * prepare (placeholder: reads served, writes fail), gate (suspend it once
+ * QEMU runs), finish (after the source's release: load the pool, swap the
+ * placeholder for the thin device, resume) or abort.  Source: release (at
+ * the commit point: fence the thin devices, remove the pool, hand it on). */
+int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], struct sd_err *err);
+int sdg_handover_gate(struct sdg *g, const char *vol, struct sd_err *err);
+int sdg_handover_release(struct sdg *g, const char *vol, struct sd_err *err);
+int sdg_handover_finish(struct sdg *g, const char *vol, struct sd_err *err);
+int sdg_handover_abort(struct sdg *g, const char *vol, struct sd_err *err);
+bool sdg_handover_placeholder(const struct sdg *g, const char *vol);
+/* 1: this node owns the volume's pool; 0: a handover is under way; -1: neither. */
+int sdg_handover_owned(const struct sdg *g, const char *vol);
+
+/* The volume called name and its pool, or SD_E_NOTFOUND. */
+int sdg_volume_lookup(struct sdg *g, const char *name, struct sd_volume **v, struct sd_pool **p,
+		      struct sd_err *err);
 
 /* Volume operations (volume.c); names follow Proxmox (vm-<vmid>-disk-<n>,
  * base-<vmid>-disk-<n>), so the VM id picks the pool. */
-int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, struct sd_err *err);
+/* chunk_bytes: the thin chunk size when this volume creates the VM's pool
+ * (0: the default, 64 KiB). */
+int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t chunk_bytes,
+		      struct sd_err *err);
 int sdg_volume_remove(struct sdg *g, const char *name, struct sd_err *err);
 int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_err *err);
 int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);
 int sdg_snapshot_delete(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);
 int sdg_snapshot_rollback(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);
+/* force: take the pool over from a node whose heartbeat stood still for
+ * wait_s (HA recovery after fencing). */
 int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool readonly,
-			char path[PATH_MAX], struct sd_err *err);
-int sdg_volume_deactivate(struct sdg *g, const char *vol, struct sd_err *err);
+			bool force, unsigned wait_s, char path[PATH_MAX], struct sd_err *err);
+/* snap: only that snapshot's device; NULL: the volume and its snapshots. */
+int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);
+/* Grow the data space of VM vmid's pool by bytes (whole extents) from the
+ * group's free space; a live pool takes it at once. */
+int sdg_pool_extend(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err *err);
+/* Rename an inactive volume; a name with another VM id moves its pool
+ * (only a pool's last volume, to a VM without a pool).  base- sets the
+ * template flag, vm- clears it. */
+int sdg_volume_rename(struct sdg *g, const char *from, const char *to, struct sd_err *err);
 void sdg_volume_path(const struct sdg *g, const char *vol, const char *snap, char path[PATH_MAX]);
 bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap);
 /* VM id from a Proxmox volume name, 0 when the name does not follow it. */

@@ -14,12 +14,18 @@
 
 uint32_t sdg_vmid_of(const char *name)
 {
-	unsigned vmid, disk;
-	int n = 0;
-	if ((sscanf(name, "vm-%u-disk-%u%n", &vmid, &disk, &n) == 2 ||
-	     sscanf(name, "base-%u-disk-%u%n", &vmid, &disk, &n) == 2) && name[n] == '\0' && vmid)
-		return vmid;
-	return 0;
+	/* Proxmox's (vm|base)-<vmid>-<rest>: disk-<n>, cloudinit, state-<snap>.
+	 * No "--" and no trailing '-': that separator is the snapshot's in dm
+	 * names.  The vmid has no leading zero, so it reads back the same. */
+	const char *p = !strncmp(name, "vm-", 3) ? name + 3 : !strncmp(name, "base-", 5) ? name + 5 : NULL;
+	if (!p || *p < '1' || *p > '9' || strstr(name, "--") || name[strlen(name) - 1] == '-')
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long vmid = strtoul(p, &end, 10);
+	if (errno || vmid > 999999999 || *end != '-' || !sd_name_valid(name))
+		return 0;
+	return (uint32_t)vmid;
 }
 
 void sdg_volume_dm_name(const struct sdg *g, const char *vol, const char *snap,
@@ -76,16 +82,15 @@ static int zero_pool_superblock(struct sdg *g, uint32_t pool_id, struct sd_err *
 }
 
 /* Grow (or create) the pool of vmid by `bytes` of data space. */
-static int reserve(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_pool **out,
-		   bool *created, struct sd_err *err)
+static int reserve(struct sdg *g, uint32_t vmid, uint64_t bytes, uint32_t chunk,
+		   struct sd_pool **out, bool *created, struct sd_err *err)
 {
 	uint64_t data = div_up(bytes, g->st->geo.extent_size);
 	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
 	*created = !p;
 	if (!p) {
-		uint64_t meta = meta_extents_for(g, data, SD_DEFAULT_CHUNK_SECTORS);
-		int rc = sd_pool_add(&g->state, &g->st->geo, vmid, meta, data,
-				     SD_DEFAULT_CHUNK_SECTORS, &p, err);
+		uint64_t meta = meta_extents_for(g, data, chunk);
+		int rc = sd_pool_add(&g->state, &g->st->geo, vmid, meta, data, chunk, &p, err);
 		if (rc == 0)
 			rc = zero_pool_superblock(g, p->id, err);
 		*out = p;
@@ -112,8 +117,8 @@ static int catch_up(struct sdg *g, uint32_t vmid, bool grew, struct sd_err *err)
 	return rc ? rc : sdg_pool_sync(g, p, err);
 }
 
-static int volume_pool(struct sdg *g, const char *name, struct sd_volume **v, struct sd_pool **p,
-		       struct sd_err *err)
+int sdg_volume_lookup(struct sdg *g, const char *name, struct sd_volume **v, struct sd_pool **p,
+		      struct sd_err *err)
 {
 	*v = sd_find_volume(&g->state, name);
 	if (!*v)
@@ -123,20 +128,39 @@ static int volume_pool(struct sdg *g, const char *name, struct sd_volume **v, st
 	return 0;
 }
 
-int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, struct sd_err *err)
+/* The same, for operations that change the pool: refused while another
+ * node owns it (its live pool would not see the change). */
+static int volume_pool_here(struct sdg *g, const char *name, struct sd_volume **v,
+			    struct sd_pool **p, struct sd_err *err)
 {
+	int rc = sdg_volume_lookup(g, name, v, p, err);
+	return rc ? rc : sdg_pool_owned_elsewhere(g, *p, err);
+}
+
+int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t chunk_bytes,
+		      struct sd_err *err)
+{
+	/* dm-thin: a multiple of 64 KiB, from 64 KiB to 1 GiB */
+	if (chunk_bytes && (chunk_bytes % (64 << 10) || chunk_bytes > (1ull << 30)))
+		return sd_fail(err, SD_E_INVAL, "chunk size must be a multiple of 64 KiB, at most 1 GiB");
+	uint32_t chunk = chunk_bytes ? (uint32_t)(chunk_bytes / 512) : SD_DEFAULT_CHUNK_SECTORS;
 	uint32_t vmid = sdg_vmid_of(name);
 	if (!vmid)
-		return sd_fail(err, SD_E_INVAL, "volume name '%s' must be vm-<vmid>-disk-<n> or "
-			       "base-<vmid>-disk-<n>", name);
+		return sd_fail(err, SD_E_INVAL, "volume name '%s' must be vm-<vmid>-<name> or "
+			       "base-<vmid>-<name> (letters, digits, - _ . +)", name);
 	if (!size)
 		return sd_fail(err, SD_E_INVAL, "size must be greater than 0");
 	if (sd_find_volume(&g->state, name))
 		return sd_fail(err, SD_E_EXISTS, "volume %s already exists", name);
 	size = div_up(size, 512) * 512;
-	struct sd_pool *p = NULL;
+	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	if (sdg_pool_owned_elsewhere(g, p, err))
+		return -1;
+	if (p && chunk_bytes && p->chunk_sectors != chunk)
+		return sd_fail(err, SD_E_CONFLICT, "the pool of VM %u has %u KiB chunks; a chunk size "
+			       "is chosen by a VM's first volume", vmid, p->chunk_sectors / 2);
 	bool created;
-	int rc = reserve(g, vmid, size, &p, &created, err);
+	int rc = reserve(g, vmid, size, chunk, &p, &created, err);
 	if (rc == 0)
 		rc = sd_volume_add(&g->state, p, name, size, NULL, err);
 	if (rc == 0 && !strncmp(name, "base-", 5))
@@ -146,11 +170,28 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, struct sd_
 	return rc ? rc : catch_up(g, vmid, !created, err);
 }
 
+int sdg_pool_extend(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err *err)
+{
+	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	if (!p)
+		return sd_fail(err, SD_E_NOTFOUND, "VM %u has no pool in group %s", vmid,
+			       g->st->geo.name);
+	if (!bytes)
+		return sd_fail(err, SD_E_INVAL, "size must be greater than 0");
+	if (sdg_pool_owned_elsewhere(g, p, err))
+		return -1;
+	bool created;
+	int rc = reserve(g, vmid, bytes, p->chunk_sectors, &p, &created, err);
+	if (rc == 0)
+		rc = sdg_commit(g, err);
+	return rc ? rc : catch_up(g, vmid, true, err);
+}
+
 int sdg_volume_remove(struct sdg *g, const char *name, struct sd_err *err)
 {
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
-	int rc = volume_pool(g, name, &v, &p, err);
+	int rc = volume_pool_here(g, name, &v, &p, err);
 	if (rc)
 		return rc;
 	if (sdg_volume_active(g, name, NULL))
@@ -181,7 +222,7 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 {
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
-	int rc = volume_pool(g, name, &v, &p, err);
+	int rc = volume_pool_here(g, name, &v, &p, err);
 	if (rc)
 		return rc;
 	size = div_up(size, 512) * 512;
@@ -189,15 +230,18 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 		return sd_fail(err, SD_E_INVAL, "volume %s: shrinking (%" PRIu64 " to %" PRIu64
 			       " bytes) would cut off data; only growing is supported", name,
 			       v->size, size);
-	if (size == v->size)
-		return 0;
-	uint64_t grow = size - v->size;
+	/* Resizing to the current size re-applies the live tables: that is how
+	 * a resize interrupted between its commit and the reloads is finished. */
 	uint32_t vmid = p->vmid;
-	bool created;
-	if ((rc = reserve(g, vmid, grow, &p, &created, err)))
-		return rc;
-	sd_find_volume(&g->state, name)->size = size;
-	if ((rc = sdg_commit(g, err)) || (rc = catch_up(g, vmid, true, err)))
+	if (size > v->size) {
+		bool created;
+		if ((rc = reserve(g, vmid, size - v->size, p->chunk_sectors, &p, &created, err)))
+			return rc;
+		sd_find_volume(&g->state, name)->size = size;
+		if ((rc = sdg_commit(g, err)))
+			return rc;
+	}
+	if ((rc = catch_up(g, vmid, true, err)))
 		return rc;
 	if (!sdg_volume_active(g, name, NULL))
 		return 0;
@@ -208,6 +252,7 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 	sdg_volume_dm_name(g, name, NULL, dev);
 	sdg_pool_dm_name(g, p, "pool", pool);
 	snprintf(pool_path, sizeof(pool_path), "/dev/mapper/%s", pool);
+	sdg_crash_point();
 	sdm_table_thin(&t, size / 512, pool_path, v->thin_id);
 	rc = sdm_reload(dev, &t, 1, err);
 	return rc ? rc : sdm_resume(dev, err);
@@ -217,7 +262,7 @@ int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct
 {
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
-	int rc = volume_pool(g, vol, &v, &p, err);
+	int rc = volume_pool_here(g, vol, &v, &p, err);
 	if (rc || (rc = sd_snapshot_add(&g->state, vol, snap, err)) || (rc = sdg_commit(g, err)))
 		return rc;
 	p = sd_find_pool(&g->state, sd_find_volume(&g->state, vol)->pool_id);
@@ -240,7 +285,7 @@ int sdg_snapshot_delete(struct sdg *g, const char *vol, const char *snap, struct
 		return sd_fail(err, EBUSY, "snapshot %s of %s is active; deactivate it first", snap, vol);
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
-	int rc = volume_pool(g, vol, &v, &p, err);
+	int rc = volume_pool_here(g, vol, &v, &p, err);
 	uint32_t vmid = rc ? 0 : p->vmid;
 	if (rc || (rc = sd_snapshot_remove(&g->state, vol, snap, err)) || (rc = sdg_commit(g, err)))
 		return rc;
@@ -253,7 +298,7 @@ int sdg_snapshot_rollback(struct sdg *g, const char *vol, const char *snap, stru
 		return sd_fail(err, EBUSY, "volume %s is active; stop the VM and deactivate it first", vol);
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
-	int rc = volume_pool(g, vol, &v, &p, err);
+	int rc = volume_pool_here(g, vol, &v, &p, err);
 	uint32_t vmid = rc ? 0 : p->vmid;
 	if (rc || (rc = sd_volume_rollback(&g->state, vol, snap, err)) || (rc = sdg_commit(g, err)))
 		return rc;
@@ -261,11 +306,11 @@ int sdg_snapshot_rollback(struct sdg *g, const char *vol, const char *snap, stru
 }
 
 int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool readonly,
-			char path[PATH_MAX], struct sd_err *err)
+			bool force, unsigned wait_s, char path[PATH_MAX], struct sd_err *err)
 {
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
-	int rc = volume_pool(g, vol, &v, &p, err);
+	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
 	if (rc)
 		return rc;
 	const struct sd_snapshot *n = NULL;
@@ -277,6 +322,9 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 	uint32_t thin = n ? n->thin_id : v->thin_id, id = v->id;
 	uint64_t size = n ? n->size : v->size;
 	bool was_active = sdg_pool_active(g, p);
+	if (!was_active && (rc = sdg_pool_claim(g, p->vmid, force, wait_s, err)))
+		return rc;
+	p = sd_find_pool(&g->state, v->pool_id);
 	if ((rc = sdg_pool_up(g, p, err)))
 		goto undo;
 	char name[SDG_DM_NAME], uuid[SDG_DM_NAME], u[37], pool[SDG_DM_NAME],
@@ -293,31 +341,91 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 	snprintf(path, PATH_MAX, "/dev/mapper/%s", name);
 	return 0;
 undo:
-	if (!was_active)
-		sdg_pool_down(g, p, NULL);
+	if (!was_active && sdg_pool_down(g, p, NULL) == 0)
+		sdg_pool_release(g, p->vmid, NULL);
 	return rc;
 }
 
-int sdg_volume_deactivate(struct sdg *g, const char *vol, struct sd_err *err)
+int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
 {
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
-	int rc = volume_pool(g, vol, &v, &p, err);
+	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
 	if (rc)
 		return rc;
+	if (snap && !sd_find_snapshot(&g->state, v->id, snap))
+		return sd_fail(err, SD_E_NOTFOUND, "snapshot %s of %s does not exist", snap, vol);
 	char name[SDG_DM_NAME];
-	/* the volume and any of its snapshots activated here */
-	for (size_t i = 0; i < g->state.snapshots.n && !rc; i++)
-		if (g->state.snapshots.v[i].volume_id == v->id &&
-		    sdg_volume_active(g, vol, g->state.snapshots.v[i].name)) {
-			sdg_volume_dm_name(g, vol, g->state.snapshots.v[i].name, name);
+	/* one snapshot, or the volume and any of its snapshots activated here */
+	for (size_t i = 0; i < g->state.snapshots.n && !rc; i++) {
+		const char *sn = g->state.snapshots.v[i].name;
+		if (g->state.snapshots.v[i].volume_id == v->id && (!snap || !strcmp(snap, sn)) &&
+		    sdg_volume_active(g, vol, sn)) {
+			sdg_volume_dm_name(g, vol, sn, name);
 			rc = sdm_remove(name, err);
 		}
-	if (!rc && sdg_volume_active(g, vol, NULL)) {
+	}
+	if (!rc && !snap && sdg_volume_active(g, vol, NULL)) {
 		sdg_volume_dm_name(g, vol, NULL, name);
 		rc = sdm_remove(name, err);
 	}
 	if (!rc && sdg_pool_active(g, p))
 		rc = sdg_pool_down(g, p, err);
+	/* the pool's last device gone: other nodes may have it now */
+	if (!rc)
+		rc = sdg_pool_release(g, p->vmid, err);
 	return rc;
+}
+
+static bool any_active(const struct sdg *g, const struct sd_volume *v)
+{
+	if (sdg_volume_active(g, v->name, NULL))
+		return true;
+	for (size_t i = 0; i < g->state.snapshots.n; i++)
+		if (g->state.snapshots.v[i].volume_id == v->id &&
+		    sdg_volume_active(g, v->name, g->state.snapshots.v[i].name))
+			return true;
+	return false;
+}
+
+/* A rename only touches metadata; dm names follow the volume name, so it
+ * must be inactive.  Moving a volume to another VM moves its pool with it,
+ * which is possible only while the pool holds nothing else and the target
+ * VM has no pool of its own: one pool per VM is what ownership rests on. */
+int sdg_volume_rename(struct sdg *g, const char *from, const char *to, struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = volume_pool_here(g, from, &v, &p, err);
+	if (rc)
+		return rc;
+	uint32_t vmid = sdg_vmid_of(to);
+	if (!vmid)
+		return sd_fail(err, SD_E_INVAL, "volume name '%s' must be vm-<vmid>-<name> or "
+			       "base-<vmid>-<name> (letters, digits, - _ . +)", to);
+	if (sd_find_volume(&g->state, to))
+		return sd_fail(err, SD_E_EXISTS, "volume %s already exists", to);
+	if (any_active(g, v))
+		return sd_fail(err, EBUSY, "volume %s is active on this node; deactivate it first", from);
+	if (vmid != p->vmid) {
+		size_t users = 0;
+		for (size_t i = 0; i < g->state.volumes.n; i++)
+			users += g->state.volumes.v[i].pool_id == p->id;
+		if (users > 1)
+			return sd_fail(err, SD_E_CONFLICT, "volume %s shares the pool of VM %u with "
+				       "other volumes; only a VM's last volume can move to another VM",
+				       from, p->vmid);
+		if (sd_find_pool_vmid(&g->state, vmid))
+			return sd_fail(err, SD_E_CONFLICT, "VM %u already has a pool in group %s; "
+				       "a volume cannot join another VM's pool", vmid, g->st->geo.name);
+		if (sdg_pool_active(g, p))
+			return sd_fail(err, EBUSY, "pool of VM %u is active on this node", p->vmid);
+		p->vmid = vmid;
+	}
+	snprintf(v->name, sizeof(v->name), "%s", to);
+	if (!strncmp(to, "base-", 5))
+		v->flags |= SD_VOL_BASE;
+	else
+		v->flags &= ~(uint32_t)SD_VOL_BASE;
+	return sdg_commit(g, err);
 }

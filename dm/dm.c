@@ -99,7 +99,7 @@ int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, s
 	       bool readonly, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
-	int ok = dmt && dm_task_set_uuid(dmt, uuid) && add_targets(dmt, t, n) &&
+	int ok = dmt && (!uuid || dm_task_set_uuid(dmt, uuid)) && add_targets(dmt, t, n) &&
 		 (!readonly || dm_task_set_ro(dmt)) && run_with_cookie(dmt);
 	if (dmt)
 		dm_task_destroy(dmt);
@@ -158,8 +158,27 @@ int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err)
 	if (!ok)
 		return fail(err, "querying", name);
 	*info = (struct sdm_info){ di.exists, di.suspended, di.live_table, di.read_only,
-				   di.open_count, di.major, di.minor };
+				   di.open_count, di.major, di.minor, di.event_nr };
 	return 0;
+}
+
+int sdm_wait_event(const char *name, uint32_t event_nr, uint32_t *now, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_WAITEVENT, name);
+	struct dm_info di;
+	errno = 0;
+	int ok = dmt && dm_task_set_event_nr(dmt, event_nr) && dm_task_run(dmt) &&
+		 dm_task_get_info(dmt, &di);
+	int saved = errno;
+	if (dmt)
+		dm_task_destroy(dmt);
+	if (ok) {
+		*now = di.event_nr;
+		return 0;
+	}
+	if (saved == EINTR)
+		return sd_fail(err, EINTR, "waiting for an event of %s was interrupted", name);
+	return fail(err, "waiting for an event of", name);
 }
 
 int sdm_message(const char *name, const char *msg, struct sd_err *err)
@@ -173,6 +192,49 @@ int sdm_message(const char *name, const char *msg, struct sd_err *err)
 		return 0;
 	return sd_fail(err, EIO, "pool message '%s' to %s failed%s%s", msg, name,
 		       last_log[0] ? ": " : "", last_log);
+}
+
+/* A DM_DEVICE_STATUS task run on name, or NULL (err filled). */
+static struct dm_task *status_task(const char *name, struct sd_err *err)
+{
+	struct dm_task *dmt = task(DM_DEVICE_STATUS, name);
+	if (dmt && dm_task_run(dmt))
+		return dmt;
+	if (dmt)
+		dm_task_destroy(dmt);
+	fail(err, "reading the table of", name);
+	return NULL;
+}
+
+int sdm_target_type(const char *name, char *out, size_t len, struct sd_err *err)
+{
+	struct dm_task *dmt = status_task(name, err);
+	if (!dmt)
+		return -EIO;
+	uint64_t start, sectors;
+	char *type = NULL, *params;
+	dm_get_next_target(dmt, NULL, &start, &sectors, &type, &params);
+	snprintf(out, len, "%s", type ? type : "");
+	dm_task_destroy(dmt);
+	return 0;
+}
+
+int sdm_size(const char *name, uint64_t *sectors, struct sd_err *err)
+{
+	struct dm_task *dmt = status_task(name, err);
+	if (!dmt)
+		return -EIO;
+	uint64_t start, len;
+	char *type, *params;
+	void *next = NULL;
+	*sectors = 0;
+	do {
+		next = dm_get_next_target(dmt, next, &start, &len, &type, &params);
+		if (type)
+			*sectors = start + len;
+	} while (next);
+	dm_task_destroy(dmt);
+	return 0;
 }
 
 int sdm_status(const char *name, char **out, struct sd_err *err)

@@ -21,6 +21,7 @@ struct sdm_info {
 	bool exists, suspended, live_table, read_only;
 	int open_count;
 	uint32_t major, minor;
+	uint32_t event_nr;       /* bumped by the target on events (low water, mode change) */
 };
 
 /* Check the dm driver and the thin targets are there (cryptsetup-style
@@ -37,6 +38,14 @@ int sdm_suspend(const char *name, bool flush, struct sd_err *err);
 int sdm_resume(const char *name, struct sd_err *err);
 int sdm_remove(const char *name, struct sd_err *err);
 int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err);
+/* Block until the device's event counter moves past event_nr (from
+ * sdm_info), then return the new counter in *now.  A signal (an alarm for a
+ * timeout) interrupts the wait: then -EINTR, and err says so. */
+int sdm_wait_event(const char *name, uint32_t event_nr, uint32_t *now, struct sd_err *err);
+/* Type of the live table's first target ("thin", "flakey", ...). */
+int sdm_target_type(const char *name, char *out, size_t len, struct sd_err *err);
+/* Length of the live table in sectors. */
+int sdm_size(const char *name, uint64_t *sectors, struct sd_err *err);
 /* Send a target message (sector 0). */
 int sdm_message(const char *name, const char *msg, struct sd_err *err);
 /* The status line of the first target; *out is malloc'd. */
@@ -58,6 +67,9 @@ void sdm_table_thin_pool(struct sdm_target *t, uint64_t data_sectors, const char
 			 const char *data_dev, uint32_t chunk_sectors, uint64_t low_water_blocks);
 void sdm_table_thin(struct sdm_target *t, uint64_t sectors, const char *pool_dev, uint32_t thin_id);
 void sdm_table_error(struct sdm_target *t, uint64_t sectors);
+void sdm_table_zero(struct sdm_target *t, uint64_t sectors);
+/* Reads pass to dev, writes fail with EIO (a migration placeholder). */
+void sdm_table_reads_only(struct sdm_target *t, uint64_t sectors, const char *dev);
 
 struct sdm_pool_status {
 	uint64_t transaction_id;

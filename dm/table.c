@@ -40,6 +40,25 @@ void sdm_table_thin(struct sdm_target *t, uint64_t sectors, const char *pool_dev
 	snprintf(t->params, sizeof(t->params), "%s %u", pool_dev, thin_id);
 }
 
+void sdm_table_zero(struct sdm_target *t, uint64_t sectors)
+{
+	t->start = 0;
+	t->len = sectors;
+	t->type = "zero";
+	t->params[0] = '\0';
+}
+
+/* dm-flakey always "down" (up 0 s, down 1 s) with error_writes: reads
+ * reach dev, every write fails with EIO.  Never drop_writes: that would
+ * lose writes silently. */
+void sdm_table_reads_only(struct sdm_target *t, uint64_t sectors, const char *dev)
+{
+	t->start = 0;
+	t->len = sectors;
+	t->type = "flakey";
+	snprintf(t->params, sizeof(t->params), "%s 0 0 1 1 error_writes", dev);
+}
+
 void sdm_table_error(struct sdm_target *t, uint64_t sectors)
 {
 	t->start = 0;

@@ -38,6 +38,7 @@ static void encode_pool(const struct sd_pool *p, struct sd_pool_rec *r)
 	r->owner_host = cpu_to_le32(p->owner_host);
 	r->flags = cpu_to_le32(p->flags);
 	r->owner_generation = cpu_to_le64(p->owner_generation);
+	r->handover_to = cpu_to_le32(p->handover_to);
 	r->created_ns = cpu_to_le64(p->created_ns);
 }
 
@@ -140,7 +141,8 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 		*o = (struct sd_pool){ le32_to_cpu(r.pool_id), le32_to_cpu(r.vmid),
 			le64_to_cpu(r.transaction_id), le32_to_cpu(r.next_thin_id),
 			le32_to_cpu(r.chunk_sectors), le32_to_cpu(r.owner_host), le32_to_cpu(r.flags),
-			le64_to_cpu(r.owner_generation), le64_to_cpu(r.created_ns) };
+			le64_to_cpu(r.owner_generation), le64_to_cpu(r.created_ns),
+			le32_to_cpu(r.handover_to) };
 	}
 	for (uint32_t i = 0; i < counts[1]; i++, p += rec_sizes[1]) {
 		struct sd_segment_rec r;

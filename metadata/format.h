@@ -85,7 +85,8 @@ struct sd_pool_rec {
 	le32 flags;                /*  28 SD_POOL_* */
 	le64 owner_generation;     /*  32 bumped on every change of owner */
 	le64 created_ns;           /*  40 */
-	uint8_t reserved[80];      /*  48 zero */
+	le32 handover_to;          /*  48 host id a live migration hands the pool to, 0 = none */
+	uint8_t reserved[76];      /*  52 zero */
 };
 
 /* A run of extents of one pool; a pool's segments of one role, in record
@@ -148,7 +149,11 @@ struct sd_host_slot {
 	le64 counter;              /*  16 heartbeat counter */
 	le64 timestamp_ns;         /*  24 writer's clock, informational */
 	char name[SD_NAME_LEN];    /*  32 */
-	uint8_t reserved[3996];    /*  96 */
+	le32 lock_choosing;        /*  96 bakery lock: 1 while picking a ticket */
+	le32 reserved0;            /* 100 zero */
+	le64 lock_ticket;          /* 104 bakery lock: 0 = not waiting or holding */
+	le64 nonce;                /* 112 random, set when the slot was claimed */
+	uint8_t reserved[3972];    /* 120 zero */
 	le32 crc;                  /* 4092 */
 };
 
@@ -170,6 +175,7 @@ SD_CHECK_SIZE(sd_pending_rec, 32);
 SD_CHECK_SIZE(sd_host_slot, 4096);
 _Static_assert(offsetof(struct sd_label_disk, crc) == 4092, "label crc offset");
 _Static_assert(offsetof(struct sd_slot_header, crc) == 4092, "slot crc offset");
+_Static_assert(offsetof(struct sd_host_slot, crc) == 4092, "host slot crc offset");
 _Static_assert(offsetof(struct sd_label_disk, data_offset) == 152, "label layout");
 _Static_assert(offsetof(struct sd_volume_rec, name) == 32, "volume layout");
 

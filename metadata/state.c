@@ -59,7 +59,8 @@ static bool pool_eq(const void *pa, const void *pb)
 	return a->id == b->id && a->vmid == b->vmid && a->transaction_id == b->transaction_id &&
 	       a->next_thin_id == b->next_thin_id && a->chunk_sectors == b->chunk_sectors &&
 	       a->owner_host == b->owner_host && a->flags == b->flags &&
-	       a->owner_generation == b->owner_generation && a->created_ns == b->created_ns;
+	       a->owner_generation == b->owner_generation && a->created_ns == b->created_ns &&
+	       a->handover_to == b->handover_to;
 }
 
 static bool segment_eq(const void *pa, const void *pb)

@@ -30,6 +30,7 @@ struct sd_pool {
 	uint64_t transaction_id;
 	uint32_t next_thin_id, chunk_sectors, owner_host, flags;
 	uint64_t owner_generation, created_ns;
+	uint32_t handover_to;
 };
 
 struct sd_segment {

@@ -181,7 +181,7 @@ void sd_store_close(struct sd_store *st)
 
 int sd_store_lock(struct sd_store *st, struct sd_err *err)
 {
-	if (st->lock_depth++)
+	if (st->lock_depth++ || st->no_flock)
 		return 0;
 	if (flock(st->io->fd, LOCK_EX) == 0)
 		return 0;
@@ -191,7 +191,7 @@ int sd_store_lock(struct sd_store *st, struct sd_err *err)
 
 void sd_store_unlock(struct sd_store *st)
 {
-	if (st->lock_depth && --st->lock_depth == 0)
+	if (st->lock_depth && --st->lock_depth == 0 && !st->no_flock)
 		flock(st->io->fd, LOCK_UN);
 }
 
@@ -286,6 +286,13 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 			       PRIu64, SD_BLOCK + sd_payload_size(state), st->geo.slot_size);
 	if ((rc = sd_store_lock(st, err)))
 		return rc;
+	/* other nodes: the bakery lock over the host slots */
+	if (st->cluster && (rc = sd_hostlock_acquire(st->cluster, err))) {
+		sd_store_unlock(st);
+		return rc;
+	}
+	if (st->cluster)
+		st->writer_host = st->cluster->id;
 	uint64_t seq;
 	rc = ondisk_seqno(st, &seq, err);
 	if (rc == 0 && seq != st->seqno)
@@ -298,6 +305,8 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 		for (int c = 0; c < 2; c++)
 			st->copy[c].label_valid = true;
 	}
+	if (st->cluster)
+		sd_hostlock_release(st->cluster);
 	sd_store_unlock(st);
 	return rc;
 }

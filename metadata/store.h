@@ -5,6 +5,7 @@
 #define STARDM_STORE_H
 
 #include "io.h"
+#include "hostlock.h"
 #include "state.h"
 
 struct sd_slot_status {
@@ -28,6 +29,8 @@ struct sd_store {
 	struct sd_copy_status copy[2];
 	uint32_t writer_host;           /* recorded in slot headers */
 	int lock_depth;
+	struct sd_hostlock *cluster;    /* when set, commits take the cluster lock */
+	bool no_flock;                  /* tests: act as separate nodes on one host */
 };
 
 enum { SD_STORE_LOCK = 1 }; /* hold the host-local lock from open to close */

@@ -207,7 +207,7 @@ static int check_hosts_pending(const struct sd_state *s, const struct sd_geometr
 	if (dup)
 		return sd_fail(err, SD_E_CORRUPT, "metadata: duplicate host id");
 	for (size_t i = 0; i < s->pools.n; i++)
-		if (s->pools.v[i].owner_host > g->host_slots)
+		if (s->pools.v[i].owner_host > g->host_slots || s->pools.v[i].handover_to > g->host_slots)
 			return sd_fail(err, SD_E_CORRUPT, "metadata: pool owner host out of range");
 	for (size_t i = 0; i < s->pending.n; i++) {
 		const struct sd_pending *p = &s->pending.v[i];

@@ -33,22 +33,37 @@ json_object *cli_json_u64(uint64_t v);
 /* Options common to the commands: --json, --force, --name, ... parsed by
  * cli_parse_opts into this struct; positional args are left in pos[]. */
 struct cli_opts {
-	bool json, force, readonly, check_pool;
+	bool json, force, readonly, check_pool, once;
 	const char *name, *snapshot;
-	uint64_t extent_size, metadata_size, size;
+	uint64_t extent_size, metadata_size, size, chunk_size;
 	bool has_size;
 	long vmid;
+	unsigned timeout;   /* seconds, 0 = none */
+	unsigned interval;  /* seconds */
 	int npos;
 	char **pos;
 };
 enum {
 	OPT_JSON = 1 << 0, OPT_FORCE = 1 << 1, OPT_NAME = 1 << 2, OPT_EXTENT = 1 << 3,
 	OPT_MDSIZE = 1 << 4, OPT_SIZE = 1 << 5, OPT_VMID = 1 << 6, OPT_SNAPSHOT = 1 << 7,
-	OPT_READONLY = 1 << 8, OPT_CHECK_POOL = 1 << 9,
+	OPT_READONLY = 1 << 8, OPT_CHECK_POOL = 1 << 9, OPT_TIMEOUT = 1 << 10, OPT_CHUNK = 1 << 11,
+	OPT_INTERVAL = 1 << 12, OPT_ONCE = 1 << 13,
 };
 /* Returns 0, or EXIT_USAGE after printing the problem. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int min_pos,
 		   int max_pos, struct cli_opts *o);
+
+/* Every command that works on one group: parse, open GROUP (flags:
+ * SDG_WRITE locks it for writing), run op, print its one error line. */
+struct sdg;
+typedef int (*cli_group_op)(struct sdg *g, const struct cli_opts *o, struct sd_err *err);
+int cli_on_group(const char *cmd, int argc, char **argv, unsigned allowed, int npos, int flags,
+		 cli_group_op op);
+
+/* A live pool as JSON (status, wait): bytes, transaction id, flags. */
+struct sd_pool;
+struct sdg_pool_live;
+json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_live *l);
 
 int cmd_init(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
@@ -64,5 +79,14 @@ int cmd_activate(int argc, char **argv);
 int cmd_deactivate(int argc, char **argv);
 int cmd_path(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_extend_pool(int argc, char **argv);
+int cmd_migrate_prepare(int argc, char **argv);
+int cmd_migrate_gate(int argc, char **argv);
+int cmd_migrate_release(int argc, char **argv);
+int cmd_migrate_finish(int argc, char **argv);
+int cmd_migrate_abort(int argc, char **argv);
 
 #endif

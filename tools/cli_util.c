@@ -84,7 +84,8 @@ const char *cli_human(uint64_t bytes, char *buf, size_t len)
 
 void cli_print_json(json_object *o)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -100,6 +101,16 @@ static int size_opt(const char *cmd, const char *flag, const char *arg, uint64_t
 	return 0;
 }
 
+static int seconds_opt(const char *cmd, const char *flag, const char *arg, unsigned *out)
+{
+	char *end;
+	long t = strtol(arg, &end, 10);
+	if (*end || end == arg || t < 0 || t > 86400)
+		return cli_usage(cmd, "%s '%s': not a number of seconds (0-86400)", flag, arg);
+	*out = (unsigned)t;
+	return 0;
+}
+
 int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int min_pos,
 		   int max_pos, struct cli_opts *o)
 {
@@ -110,11 +121,16 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		{ "size", required_argument, NULL, 's' },  { "vmid", required_argument, NULL, 'v' },
 		{ "snapshot", required_argument, NULL, 'S' },
 		{ "readonly", no_argument, NULL, 'r' },    { "check-pool", no_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "chunk-size", required_argument, NULL, 'C' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, 'o' },
 		{ 0, 0, 0, 0 },
 	};
 	static const unsigned bit[] = { OPT_JSON, OPT_FORCE, OPT_NAME, OPT_EXTENT, OPT_MDSIZE,
 					OPT_SIZE, OPT_VMID, OPT_SNAPSHOT, OPT_READONLY,
-					OPT_CHECK_POOL };
+					OPT_CHECK_POOL, OPT_TIMEOUT, OPT_CHUNK,
+					OPT_INTERVAL, OPT_ONCE };
 	memset(o, 0, sizeof(*o));
 	o->vmid = -1;
 	optind = 1;
@@ -137,6 +153,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		case 'e': rc = size_opt(cmd, "--extent-size", optarg, &o->extent_size); break;
 		case 'm': rc = size_opt(cmd, "--metadata-size", optarg, &o->metadata_size); break;
 		case 's': rc = size_opt(cmd, "--size", optarg, &o->size); o->has_size = true; break;
+		case 'C': rc = size_opt(cmd, "--chunk-size", optarg, &o->chunk_size); break;
 		case 'v': {
 			char *end;
 			o->vmid = strtol(optarg, &end, 10);
@@ -144,6 +161,9 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 				rc = cli_usage(cmd, "--vmid '%s': not a VM id", optarg);
 			break;
 		}
+		case 't': rc = seconds_opt(cmd, "--timeout", optarg, &o->timeout); break;
+		case 'i': rc = seconds_opt(cmd, "--interval", optarg, &o->interval); break;
+		case 'o': o->once = true; break;
 		}
 	}
 	if (rc)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "metadata/hostlock.h"
 #include "core/group.h"
 #include "core/pool.h"
 #include "metadata/alloc.h"
@@ -167,6 +168,26 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 	return doc;
 }
 
+/* The nodes that have written to the group (their slots on the LUN). */
+static json_object *host_slots_json(struct sdg *g)
+{
+	static struct sd_host_slot_info info[256];
+	json_object *arr = json_object_new_array();
+	int n = sd_host_slots_read(g->io, &g->st->geo, info, 256);
+	for (int i = 0; i < n; i++) {
+		json_object *j = json_object_new_object();
+		ADD(j, "host_id", U64(info[i].id));
+		ADD(j, "valid", json_object_new_boolean(info[i].valid));
+		ADD(j, "name", STR(info[i].name));
+		ADD(j, "counter", U64(info[i].counter));
+		ADD(j, "lock_ticket", U64(info[i].ticket));
+		ADD(j, "lock_choosing", json_object_new_boolean(info[i].choosing));
+		ADD(j, "written_ns", U64(info[i].timestamp_ns));
+		json_object_array_add(arr, j);
+	}
+	return arr;
+}
+
 static json_object *build_report(struct sdg *g, bool check)
 {
 	const struct sd_geometry *geo = &g->st->geo;
@@ -200,6 +221,7 @@ static json_object *build_report(struct sdg *g, bool check)
 	ADD(space, "free", U64(sp.free));
 	ADD(doc, "space", space);
 	ADD(doc, "extents", extents_json(g));
+	ADD(doc, "host_slots", host_slots_json(g));
 	return records_json(g, doc, check);
 }
 
@@ -312,6 +334,14 @@ static void print_report(json_object *r)
 	       json_object_array_length(jget(r, "snapshots")),
 	       json_object_array_length(jget(r, "hosts")),
 	       json_object_array_length(jget(r, "pending")));
+	json_object *hs = jget(r, "host_slots");
+	printf("host slots  %zu\n", json_object_array_length(hs));
+	for (size_t i = 0; i < json_object_array_length(hs); i++) {
+		json_object *h = json_object_array_get_idx(hs, i);
+		printf("  host %" PRIu64 ": %s%s, %" PRIu64 " writes%s\n", ju(h, "host_id"),
+		       js(h, "name"), jb(h, "valid") ? "" : " (DAMAGED SLOT)", ju(h, "counter"),
+		       ju(h, "lock_ticket") || jb(h, "lock_choosing") ? ", in the cluster lock" : "");
+	}
 }
 
 int cmd_inspect(int argc, char **argv)

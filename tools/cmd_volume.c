@@ -6,31 +6,9 @@
 #include "core/pool.h"
 #include "metadata/ops.h"
 
-/* Every volume command: parse, open GROUP (locked for writing unless it
- * only reads), run one orchestration call, print its one error line. */
-typedef int (*group_op)(struct sdg *g, const struct cli_opts *o, struct sd_err *err);
-
-static int on_group(const char *cmd, int argc, char **argv, unsigned allowed, int npos,
-		    int flags, group_op op)
-{
-	struct cli_opts o;
-	int rc = cli_parse_opts(cmd, argc, argv, allowed, npos, npos, &o);
-	if (rc)
-		return rc;
-	if ((allowed & OPT_SIZE) && !o.has_size)
-		return cli_usage(cmd, "%s: --size SIZE is required", cmd);
-	struct sd_err err = {{0}};
-	struct sdg *g;
-	if (sdg_open(o.pos[0], flags, &g, &err))
-		return cli_error(&err);
-	rc = op(g, &o, &err);
-	sdg_close(g);
-	return rc ? cli_error(&err) : EXIT_OK;
-}
-
 static int op_create(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
-	return sdg_volume_create(g, o->pos[1], o->size, err);
+	return sdg_volume_create(g, o->pos[1], o->size, o->chunk_size, err);
 }
 
 static int op_remove(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
@@ -61,7 +39,8 @@ static int op_delete_snapshot(struct sdg *g, const struct cli_opts *o, struct sd
 static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
 	char path[PATH_MAX];
-	int rc = sdg_volume_activate(g, o->pos[1], o->snapshot, o->readonly, path, err);
+	int rc = sdg_volume_activate(g, o->pos[1], o->snapshot, o->readonly, o->force,
+				     o->timeout ? o->timeout : 10, path, err);
 	if (rc == 0)
 		printf("%s\n", path);
 	return rc;
@@ -69,7 +48,12 @@ static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *e
 
 static int op_deactivate(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
-	return sdg_volume_deactivate(g, o->pos[1], err);
+	return sdg_volume_deactivate(g, o->pos[1], o->snapshot, err);
+}
+
+static int op_rename(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	return sdg_volume_rename(g, o->pos[1], o->pos[2], err);
 }
 
 static int op_path(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
@@ -84,59 +68,59 @@ static int op_path(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 
 int cmd_create(int argc, char **argv)
 {
-	return on_group("create", argc, argv, OPT_SIZE, 2, SDG_WRITE, op_create);
+	return cli_on_group("create", argc, argv, OPT_SIZE | OPT_CHUNK, 2, SDG_WRITE, op_create);
 }
 
 int cmd_remove(int argc, char **argv)
 {
-	return on_group("remove", argc, argv, 0, 2, SDG_WRITE, op_remove);
+	return cli_on_group("remove", argc, argv, 0, 2, SDG_WRITE, op_remove);
 }
 
 int cmd_resize(int argc, char **argv)
 {
-	return on_group("resize", argc, argv, OPT_SIZE, 2, SDG_WRITE, op_resize);
+	return cli_on_group("resize", argc, argv, OPT_SIZE, 2, SDG_WRITE, op_resize);
 }
 
 int cmd_snapshot(int argc, char **argv)
 {
-	return on_group("snapshot", argc, argv, 0, 3, SDG_WRITE, op_snapshot);
+	return cli_on_group("snapshot", argc, argv, 0, 3, SDG_WRITE, op_snapshot);
 }
 
 int cmd_rollback(int argc, char **argv)
 {
-	return on_group("rollback", argc, argv, 0, 3, SDG_WRITE, op_rollback);
+	return cli_on_group("rollback", argc, argv, 0, 3, SDG_WRITE, op_rollback);
 }
 
 int cmd_delete_snapshot(int argc, char **argv)
 {
-	return on_group("delete-snapshot", argc, argv, 0, 3, SDG_WRITE, op_delete_snapshot);
+	return cli_on_group("delete-snapshot", argc, argv, 0, 3, SDG_WRITE, op_delete_snapshot);
 }
 
 int cmd_activate(int argc, char **argv)
 {
-	return on_group("activate", argc, argv, OPT_SNAPSHOT | OPT_READONLY, 2, SDG_WRITE, op_activate);
+	return cli_on_group("activate", argc, argv, OPT_SNAPSHOT | OPT_READONLY | OPT_FORCE | OPT_TIMEOUT,
+			    2, SDG_WRITE, op_activate);
 }
 
 int cmd_deactivate(int argc, char **argv)
 {
-	return on_group("deactivate", argc, argv, 0, 2, SDG_WRITE, op_deactivate);
+	return cli_on_group("deactivate", argc, argv, OPT_SNAPSHOT, 2, SDG_WRITE, op_deactivate);
+}
+
+int cmd_rename(int argc, char **argv)
+{
+	return cli_on_group("rename", argc, argv, 0, 3, SDG_WRITE, op_rename);
 }
 
 int cmd_path(int argc, char **argv)
 {
-	return on_group("path", argc, argv, OPT_SNAPSHOT, 2, 0, op_path);
+	return cli_on_group("path", argc, argv, OPT_SNAPSHOT, 2, 0, op_path);
 }
 
-int cmd_list(int argc, char **argv)
+static int op_list(struct sdg *g, const struct cli_opts *op, struct sd_err *err)
 {
-	struct cli_opts o;
-	int rc = cli_parse_opts("list", argc, argv, OPT_JSON | OPT_VMID, 1, 1, &o);
-	if (rc)
-		return rc;
-	struct sd_err err = {{0}};
-	struct sdg *g;
-	if (sdg_open(o.pos[0], 0, &g, &err))
-		return cli_error(&err);
+	(void)err;
+	const struct cli_opts o = *op;
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < g->state.volumes.n; i++) {
 		const struct sd_volume *v = &g->state.volumes.v[i];
@@ -147,12 +131,22 @@ int cmd_list(int argc, char **argv)
 		sdg_volume_path(g, v->name, NULL, path);
 		bool active = sdg_volume_active(g, v->name, NULL);
 		json_object *j = json_object_new_object(), *snaps = json_object_new_array();
-		for (size_t k = 0; k < g->state.snapshots.n; k++)
-			if (g->state.snapshots.v[k].volume_id == v->id)
-				json_object_array_add(snaps, json_object_new_string(g->state.snapshots.v[k].name));
+		for (size_t k = 0; k < g->state.snapshots.n; k++) {
+			const struct sd_snapshot *n = &g->state.snapshots.v[k];
+			if (n->volume_id != v->id)
+				continue;
+			json_object *sj = json_object_new_object();
+			json_object_object_add(sj, "name", json_object_new_string(n->name));
+			json_object_object_add(sj, "size", cli_json_u64(n->size));
+			json_object_object_add(sj, "created", cli_json_u64(n->created_ns / 1000000000));
+			/* unique per snapshot even when a name is reused */
+			json_object_object_add(sj, "id", cli_json_u64(n->created_ns));
+			json_object_array_add(snaps, sj);
+		}
 		json_object_object_add(j, "name", json_object_new_string(v->name));
 		json_object_object_add(j, "vmid", cli_json_u64(p->vmid));
 		json_object_object_add(j, "size", cli_json_u64(v->size));
+		json_object_object_add(j, "created", cli_json_u64(v->created_ns / 1000000000));
 		json_object_object_add(j, "template", json_object_new_boolean(v->flags & SD_VOL_BASE));
 		json_object_object_add(j, "active", json_object_new_boolean(active));
 		json_object_object_add(j, "path", json_object_new_string(path));
@@ -172,6 +166,10 @@ int cmd_list(int argc, char **argv)
 	} else {
 		json_object_put(arr);
 	}
-	sdg_close(g);
-	return EXIT_OK;
+	return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	return cli_on_group("list", argc, argv, OPT_JSON | OPT_VMID, 1, 0, op_list);
 }

@@ -30,6 +30,9 @@ run() {
 # expect_in FILE PATTERN DESCRIPTION
 expect_in() { if grep -q -- "$2" "$1"; then ok "$3"; else bad "$3"; cat "$1"; fi; }
 sum() { md5sum "$1" | cut -d' ' -f1; }
+# the group without its host slots (4 KiB..1 MiB): every writing command
+# takes the cluster lock there, even one that is then refused
+sum_md() { { dd if="$1" bs=4096 count=1 status=none; dd if="$1" bs=1M skip=1 status=none; } | md5sum | cut -d' ' -f1; }
 json() { python3 -c "import json,sys; d=json.load(open('$W/out')); print($1)"; }
 
 lun=$W/lun.img
@@ -105,6 +108,49 @@ before=$(sum "$W/c.img")
 run 1 "inspect with both ends zeroed" -- inspect "$W/c.img"
 run 1 "status with both ends zeroed" -- status "$W/c.img"
 [ "$(sum "$W/c.img")" = "$before" ] && ok "  ...nothing written" || bad "  ...nothing written"
+
+# volume names: Proxmox's (vm|base)-<vmid>-<name>, metadata only (no dm here)
+names=$W/names.img
+truncate -s 1G "$names"
+"$STARDM" init "$names" --name n1 >/dev/null
+for v in vm-100-disk-0 vm-100-cloudinit vm-100-state-snap1 base-7-disk-0; do
+	run 0 "create $v" -- create "$names" "$v" --size 4M
+done
+before=$(sum_md "$names")
+for v in vm-0100-disk-0 vm-100-a--b vm-100- vm-100 'vm-1-x y' 'vm-1-$(id)' vm-99999999999-disk-0 ../vm-1-disk-0; do
+	run 1 "create '$v' is refused" -- create "$names" "$v" --size 4M
+done
+[ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
+run 0 "list --vmid 100 --json" -- list "$names" --vmid 100 --json
+[ "$(json "len(d['volumes'])")" = 3 ] && ok "  ...three volumes of VM 100" || bad "  ...three volumes of VM 100"
+
+# thin chunk size: chosen by a VM's first volume
+run 0 "create with --chunk-size 512K" -- create "$names" vm-50-disk-0 --size 8M --chunk-size 512K
+run 0 "  inspect --json" -- inspect "$names" --json
+[ "$(json "[p['chunk_size'] for p in d['pools'] if p['vmid'] == 50]")" = "[524288]" ] \
+	&& ok "  ...the pool has 512 KiB chunks" || bad "  ...the pool has 512 KiB chunks"
+run 1 "a different chunk size for the VM's next volume is refused" -- create "$names" vm-50-disk-1 --size 8M --chunk-size 64K
+run 0 "the same chunk size is fine" -- create "$names" vm-50-disk-1 --size 8M --chunk-size 512K
+run 1 "chunk size not a multiple of 64K" -- create "$names" vm-51-disk-0 --size 8M --chunk-size 100K
+run 1 "chunk size above 1G" -- create "$names" vm-51-disk-0 --size 8M --chunk-size 2G
+run 2 "chunk size not a size" -- create "$names" vm-51-disk-0 --size 8M --chunk-size big
+
+# rename: within a VM, to a template name, and to another VM (pool moves)
+run 0 "rename within the VM" -- rename "$names" vm-100-disk-0 vm-100-disk-5
+run 0 "rename to a template name" -- rename "$names" vm-100-disk-5 base-100-disk-5
+run 0 "  list" -- list "$names" --vmid 100 --json
+[ "$(json "[v['template'] for v in d['volumes'] if v['name'] == 'base-100-disk-5']")" = "[True]" ] \
+	&& ok "  ...base- sets the template flag" || bad "  ...base- sets the template flag"
+run 0 "rename a VM's last volume to another VM" -- rename "$names" base-7-disk-0 vm-8-disk-0
+run 0 "  list --vmid 8" -- list "$names" --vmid 8 --json
+[ "$(json "[v['name'] for v in d['volumes']]")" = "['vm-8-disk-0']" ] && ok "  ...the pool moved to VM 8" || bad "  ...the pool moved to VM 8"
+before=$(sum_md "$names")
+run 1 "rename into a VM that has a pool is refused" -- rename "$names" vm-8-disk-0 vm-100-disk-9
+run 1 "rename out of a shared pool is refused" -- rename "$names" vm-100-cloudinit vm-9-cloudinit
+run 1 "rename onto an existing name is refused" -- rename "$names" vm-100-cloudinit vm-100-state-snap1
+run 1 "rename of a missing volume is refused" -- rename "$names" vm-100-disk-77 vm-100-disk-78
+run 1 "rename to a bad name is refused" -- rename "$names" vm-100-cloudinit 'vm-100-a;b'
+[ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
 
 # both I/O backends serve the CLI
 for b in uring aio; do

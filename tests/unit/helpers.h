@@ -65,6 +65,7 @@ void add_store_tests(void);
 void add_crash_tests(void);
 void add_damage_tests(void);
 void add_concurrency_tests(void);
+void add_cluster_lock_tests(void);
 void add_scale_tests(void);
 void add_cli_parse_tests(void);
 void add_dm_table_tests(void);

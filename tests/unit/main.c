@@ -19,6 +19,7 @@ int main(void)
 	add_crash_tests();
 	add_damage_tests();
 	add_concurrency_tests();
+	add_cluster_lock_tests();
 	add_scale_tests();
 	add_cli_parse_tests();
 	add_dm_table_tests();

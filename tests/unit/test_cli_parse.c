@@ -1,4 +1,6 @@
 /* The CLI's size parser: the contract says bytes or K/M/G/T, powers of 1024. */
+#include <stdarg.h>
+
 #include "helpers.h"
 #include "tools/cli.h"
 
@@ -25,8 +27,37 @@ static void test_sizes(void)
 	CU_ASSERT(cli_parse_size("0x10", &v) < 0);
 }
 
+/* Options: only those a command allows, values checked before any work. */
+static int parse(unsigned allowed, struct cli_opts *o, int n, ...)
+{
+	char *argv[8] = { "cmd" };
+	va_list ap;
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		argv[i + 1] = va_arg(ap, char *);
+	va_end(ap);
+	return cli_parse_opts("cmd", n + 1, argv, allowed, 1, 1, o);
+}
+
+static void test_options(void)
+{
+	struct cli_opts o;
+	unsigned w = OPT_VMID | OPT_TIMEOUT;
+	CU_ASSERT(parse(w, &o, 5, "g", "--vmid", "100", "--timeout", "30") == 0);
+	CU_ASSERT(o.vmid == 100 && o.timeout == 30 && o.npos == 1);
+	CU_ASSERT(parse(w, &o, 3, "g", "--timeout", "0") == 0 && o.timeout == 0 && o.vmid == -1);
+	CU_ASSERT(parse(w, &o, 3, "g", "--timeout", "-1") == EXIT_USAGE);
+	CU_ASSERT(parse(w, &o, 3, "g", "--timeout", "5s") == EXIT_USAGE);
+	CU_ASSERT(parse(w, &o, 3, "g", "--timeout", "") == EXIT_USAGE);
+	CU_ASSERT(parse(w, &o, 3, "g", "--vmid", "0") == EXIT_USAGE);
+	CU_ASSERT(parse(w, &o, 2, "g", "--json") == EXIT_USAGE);       /* not allowed here */
+	CU_ASSERT(parse(w, &o, 2, "g", "--timeout") == EXIT_USAGE);    /* missing value */
+	CU_ASSERT(parse(w, &o, 2, "g", "extra") == EXIT_USAGE);        /* too many positionals */
+}
+
 void add_cli_parse_tests(void)
 {
 	CU_pSuite s = CU_add_suite("cli parsing", NULL, NULL);
 	CU_add_test(s, "sizes", test_sizes);
+	CU_add_test(s, "options", test_options);
 }

@@ -1,6 +1,6 @@
 # VM suite: stardm killed at every point between the metadata commit and
-# the last pool message of create, snapshot, delete-snapshot, rollback,
-# resize and remove.  The next command on the pool repairs the state, and
+# the last kernel step (pool message, table reload) of create, snapshot,
+# delete-snapshot, rollback, resize and remove.  The next command on the pool repairs the state, and
 # inspect reports no mismatch between the kernel and the metadata.
 . /usr/local/bin/lib.sh
 G=/dev/vda
@@ -12,9 +12,9 @@ export PATH=/tmp:$PATH
 sum_dev() { /tmp/sum_dev "$1"; }
 crash() { # crash N ARGS...: run stardm with the kill point; 99 = killed, 0 = got through
 	n=$1; shift
-	STARDM_CRASH_AFTER_MESSAGES=$n stardm "$@" >/dev/null 2>&1
+	STARDM_CRASH_AFTER_STEPS=$n stardm "$@" >/dev/null 2>&1
 	rc=$?
-	[ $rc = 99 ] && echo x >>/tmp/killed
+	[ $rc = 99 ] && echo "$n $*" >>/tmp/killed
 	[ $rc = 99 ] || [ $rc = 0 ]
 }
 repair() { stardm activate san1 vm-300-disk-1 >/dev/null && stardm deactivate san1 vm-300-disk-1; }
@@ -69,9 +69,24 @@ for n in 0 1 2 3; do
 	check "  repaired" repair
 	check "  consistent" consistent
 done
-echo "kills: $(wc -l </tmp/killed)"
-# create, snapshot, delete-snapshot, remove: 2 kill points each; rollback 3;
-# resize sends no pool message (it only reloads tables): 0
-check "every kill point was hit (11 kills)" sh -c "[ \$(wc -l </tmp/killed) = 11 ]"
+
+# resize of the live origin: killed before the pool reload and before the
+# volume reload; the same resize run again finishes the job
+size=268435456
+for n in 0 1 2; do
+	size=$((size + 67108864))
+	check "live resize killed after $n steps" crash $n resize san1 vm-300-disk-0 --size $size
+	check "  resize again to the same size" stardm resize san1 vm-300-disk-0 --size $size
+	check "  the device has the new size" sh -c "[ \$(blockdev --getsize64 $(dev vm-300-disk-0)) = $size ]"
+	check "  origin not left suspended" sh -c "! dmsetup info $(dev vm-300-disk-0 | sed 's|/dev/mapper/||') | grep -q SUSPENDED"
+	check "  consistent" consistent
+done
+
+echo "kills: $(wc -l </tmp/killed)"; cat /tmp/killed
+# the pool of VM 300 stays live, so growing it is a step: create 3 (pool
+# reload, 2 messages); snapshot, delete-snapshot, remove 2; rollback 3;
+# resize of an inactive volume 1 (pool reload); of the live origin 2 (pool
+# reload, volume reload)
+check "every kill point was hit (15 kills)" sh -c "[ \$(wc -l </tmp/killed) = 15 ]"
 check "origin data intact at the end" sh -c "[ $(sum_dev $(dev vm-300-disk-0)) = $want ]"
 vm_done

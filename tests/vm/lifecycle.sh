@@ -84,8 +84,57 @@ check "activate it" stardm activate san1 vm-200-disk-0
 zero=$(dd if=/dev/zero bs=1M count=64 2>/dev/null | md5sum | cut -d' ' -f1)
 check "it reads all zeros" sh -c "[ $(sum_dev $(dev vm-200-disk-0) 64) = $zero ]"
 check "inspect shows the live pool" sh -c "stardm inspect $G >/tmp/i && grep -q 'pool 1\\|pool 4' /tmp/i"
+# where the pool's metadata starts on the LUN (linear table: 0 LEN linear DEV OFFSET)
+tmeta_sector=$(dmsetup table stardm-san1-vm200-tmeta | head -1 | cut -d' ' -f5)
 check "deactivate vm-200-disk-0" stardm deactivate san1 vm-200-disk-0
 check "inspect --check-pool runs thin_check on the inactive pool" sh -c "stardm inspect $G --check-pool >/tmp/c && grep -q 'thin_check: ok' /tmp/c"
 check "inspect --check-pool leaves no device behind" sh -c "[ \$(dmsetup ls | grep -c stardm) = 0 ]"
+
+# thin_check must also be able to fail: damage the metadata superblock of the
+# inactive pool (its first sector, located from the live tmeta table earlier)
+check "inspect --check-pool reports damaged pool metadata" sh -c "dd if=/dev/urandom of=$G bs=512 seek=$tmeta_sector count=8 conv=notrunc oflag=direct 2>/dev/null && stardm inspect $G --check-pool --json >/tmp/c; grep -q '\"result\": \"damaged\"' /tmp/c"
 check "remove vm-200-disk-0" stardm remove san1 vm-200-disk-0
+
+# dm events: the pool's low water mark (10% free) wakes a waiter
+check "create vm-300-disk-0" stardm create san1 vm-300-disk-0 --size 64M
+check "activate vm-300-disk-0" stardm activate san1 vm-300-disk-0
+check_fails "wait needs the pool active here" stardm wait san1 --vmid 301 --timeout 1
+check_fails "wait times out without an event" stardm wait san1 --vmid 300 --timeout 2
+stardm wait san1 --vmid 300 --timeout 300 --json >/tmp/w 2>&1 &
+waiter=$!
+sleep 1
+check "the waiter blocks while the pool has space" kill -0 $waiter
+check "fill the pool past its low water mark" dd if=/dev/zero of=$(dev vm-300-disk-0) bs=1M count=62 oflag=direct
+wait $waiter; rc=$?
+check "wait returns on the low-water event (exit $rc)" [ $rc = 0 ]
+check "it reports the pool's usage then" sh -c "grep -q '\"data_used\": 6[0-9][0-9][0-9][0-9][0-9][0-9][0-9]' /tmp/w || { cat /tmp/w; false; }"
+check "deactivate vm-300-disk-0" stardm deactivate san1 vm-300-disk-0
+check "remove vm-300-disk-0" stardm remove san1 vm-300-disk-0
+
+# the monitor: a snapshot of a written volume leaves its pool no room for
+# copy-on-write; the monitor grows the pool from the group's free space
+pool_total() { stardm status san1 --json | tr -d ' \n' | grep -o '"vmid":310,"data_used":[0-9]*,"data_total":[0-9]*' | sed 's/.*"data_total"://'; }
+check "create vm-310-disk-0" stardm create san1 vm-310-disk-0 --size 64M
+check "activate vm-310-disk-0" stardm activate san1 vm-310-disk-0
+check "write all of it" dd if=/dev/zero of=$(dev vm-310-disk-0) bs=1M count=64 oflag=direct
+check "snapshot the written volume" stardm snapshot san1 vm-310-disk-0 full
+t0=$(pool_total)
+check "the pool is exactly the volume's size ($t0)" [ "$t0" = 67108864 ]
+stardm monitor san1 --interval 1 >/tmp/mon.out 2>&1 &
+mon=$!
+check "overwrite all of it: every chunk copied on write" dd if=/dev/urandom of=$(dev vm-310-disk-0) bs=1M count=64 oflag=direct
+kill $mon; wait $mon
+check "the monitor extended the pool" sh -c "grep 'extended by' /tmp/mon.out && ! grep 'stardm: ' /tmp/mon.out"
+t1=$(pool_total)
+check "the pool grew ($t0 -> $t1) and never ran out" sh -c "[ $t1 -ge 134217728 ] && ! stardm status san1 --json | grep -q '\"out_of_data_space\": true'"
+check "activate the snapshot" stardm activate san1 vm-310-disk-0 --snapshot full
+check "the snapshot still holds the old data (zeros)" [ "$(sum_dev $(dev vm-310-disk-0--full) 64)" = "$zero" ]
+check "monitor --once: one pass" stardm monitor san1 --once
+t2=$(pool_total)
+check "extend-pool by hand" stardm extend-pool san1 --vmid 310 --size 64M
+check "  ...adds 64 MiB" [ "$(pool_total)" = $((t2 + 67108864)) ]
+check_fails "extend-pool of a VM without a pool" stardm extend-pool san1 --vmid 999 --size 64M
+check "deactivate vm-310-disk-0" stardm deactivate san1 vm-310-disk-0
+check "remove vm-310-disk-0" stardm remove san1 vm-310-disk-0
+check "all extents free again at the end" sh -c "[ $(free_bytes) = $total ]"
 vm_done

@@ -1,0 +1,178 @@
+/* Live-migration handover of a VM's pool (docs/ha-migration.md section 4).
+ * The target shows QEMU a placeholder at the volume's device name: reads
+ * are served (zeros: QEMU's 4 KiB alignment probe), writes fail loudly.
+ * Once QEMU runs, the target gates it (suspend: guest I/O queues).  At the
+ * commit point the source fences its thin devices, removes the pool and
+ * hands ownership to the target; the target then loads the pool fresh,
+ * swaps the placeholder's table for the thin device and resumes. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/pool.h"
+#include "dm/dm.h"
+#include "metadata/ops.h"
+
+/* The zero device under a placeholder: '@' cannot occur in a snapshot
+ * name, so this never collides with a volume's or snapshot's device. */
+static void zero_name(const struct sdg *g, const char *vol, char out[SDG_DM_NAME])
+{
+	snprintf(out, SDG_DM_NAME, "stardm-%s-%s--@zero", g->st->geo.name, vol);
+}
+
+bool sdg_handover_placeholder(const struct sdg *g, const char *vol)
+{
+	char z[SDG_DM_NAME];
+	struct sdm_info info;
+	zero_name(g, vol, z);
+	return sdm_info(z, &info, NULL) == 0 && info.exists;
+}
+
+int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
+	if (rc)
+		return rc;
+	uint32_t me = g->cluster.id;
+	if (!p->owner_host || p->owner_host == me)
+		return sd_fail(err, EINVAL, "the pool of VM %u is not live on another node: "
+			       "activate the volume instead", p->vmid);
+	if (sdg_volume_active(g, vol, NULL))
+		return sd_fail(err, EBUSY, "%s is already active here", vol);
+	if (p->handover_to && p->handover_to != me) {
+		char name[SD_NAME_LEN];
+		sdg_owner_name(g, p->handover_to, name);
+		return sd_fail(err, SD_E_CONFLICT, "the pool of VM %u is already being handed to "
+			       "node %s", p->vmid, name);
+	}
+	char z[SDG_DM_NAME], zpath[SDG_DM_NAME + 16], name[SDG_DM_NAME], uuid[SDG_DM_NAME], u[37];
+	struct sdm_target t;
+	zero_name(g, vol, z);
+	sdg_volume_dm_name(g, vol, NULL, name);
+	sdg_uuid_format(g->st->geo.uuid, u);
+	/* the thin device's own uuid: after the swap it is that device, and the
+	 * source side of the next handover finds it among the pool's thins */
+	snprintf(uuid, sizeof(uuid), "STARDM-%s-thin-%u-%u-%u", u, p->id, v->id, v->thin_id);
+	snprintf(zpath, sizeof(zpath), "/dev/mapper/%s", z);
+	if ((rc = sdm_check(err)))
+		return rc;
+	sdm_table_zero(&t, v->size / 512);
+	if ((rc = sdm_create(z, NULL, &t, 1, true, err)))
+		return rc;
+	sdm_table_reads_only(&t, v->size / 512, zpath);
+	if ((rc = sdm_create(name, uuid, &t, 1, false, err))) {
+		sdm_remove(z, NULL);
+		return rc;
+	}
+	p->handover_to = me;
+	if ((rc = sdg_commit(g, err))) {
+		sdm_remove(name, NULL);
+		sdm_remove(z, NULL);
+		return rc;
+	}
+	snprintf(path, PATH_MAX, "/dev/mapper/%s", name);
+	return 0;
+}
+
+int sdg_handover_gate(struct sdg *g, const char *vol, struct sd_err *err)
+{
+	if (!sdg_handover_placeholder(g, vol))
+		return sd_fail(err, ENOENT, "%s has no migration placeholder here", vol);
+	char name[SDG_DM_NAME];
+	sdg_volume_dm_name(g, vol, NULL, name);
+	return sdm_suspend(name, false, err); /* no flush: writes would only fail */
+}
+
+int sdg_handover_release(struct sdg *g, const char *vol, struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
+	if (rc)
+		return rc;
+	if (p->owner_host != g->cluster.id)
+		return p->owner_host && p->owner_host == p->handover_to
+			       ? 0 /* released already */
+			       : sd_fail(err, SD_E_CONFLICT, "this node does not own the pool of VM %u",
+					 p->vmid);
+	if (!p->handover_to || p->handover_to == g->cluster.id)
+		return sd_fail(err, EINVAL, "no node is waiting for the pool of VM %u", p->vmid);
+	if ((rc = sdg_pool_fence(g, p, err)))
+		return rc;
+	p->owner_host = p->handover_to;
+	p->handover_to = 0;
+	p->owner_generation++;
+	return sdg_commit(g, err);
+}
+
+int sdg_handover_owned(const struct sdg *g, const char *vol)
+{
+	const struct sd_volume *v = sd_find_volume((struct sd_state *)&g->state, vol);
+	const struct sd_pool *p = v ? sd_find_pool((struct sd_state *)&g->state, v->pool_id) : NULL;
+	uint32_t me = sdg_my_host_id(g);
+	if (!p || !me)
+		return -1;
+	return p->owner_host == me ? 1 : p->handover_to == me ? 0 : -1;
+}
+
+int sdg_handover_finish(struct sdg *g, const char *vol, struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
+	if (rc)
+		return rc;
+	if (!sdg_handover_placeholder(g, vol))
+		return sd_fail(err, ENOENT, "%s has no migration placeholder here", vol);
+	if (p->owner_host != g->cluster.id)
+		return sd_fail(err, SD_E_CONFLICT, "the source has not released the pool of VM %u",
+			       p->vmid);
+	if ((rc = sdg_pool_up(g, p, err)))
+		return rc;
+	char name[SDG_DM_NAME], z[SDG_DM_NAME], pool[SDG_DM_NAME], pool_path[SDG_DM_NAME + 16];
+	struct sdm_target t;
+	sdg_volume_dm_name(g, vol, NULL, name);
+	sdg_pool_dm_name(g, p, "pool", pool);
+	snprintf(pool_path, sizeof(pool_path), "/dev/mapper/%s", pool);
+	sdm_table_thin(&t, v->size / 512, pool_path, v->thin_id);
+	/* the swap: queued guest I/O goes to the real volume on resume */
+	if ((rc = sdm_reload(name, &t, 1, err)) || (rc = sdm_resume(name, err)))
+		return rc;
+	zero_name(g, vol, z);
+	sdm_remove(z, NULL);
+	return 0;
+}
+
+int sdg_handover_abort(struct sdg *g, const char *vol, struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
+	if (rc)
+		return rc;
+	char name[SDG_DM_NAME], z[SDG_DM_NAME];
+	sdg_volume_dm_name(g, vol, NULL, name);
+	zero_name(g, vol, z);
+	if (sdg_handover_placeholder(g, vol)) {
+		struct sdm_info info;
+		if (sdm_info(name, &info, NULL) == 0 && info.suspended)
+			sdm_resume(name, NULL); /* queued I/O now fails, loudly */
+		if ((rc = sdm_remove(name, err)))
+			return rc;
+		sdm_remove(z, NULL);
+	}
+	uint32_t me = g->cluster.id;
+	bool changed = false;
+	if (p->handover_to == me) {
+		p->handover_to = 0;
+		changed = true;
+	}
+	if (p->owner_host == me && !sdg_pool_active(g, p)) { /* released to us, never loaded */
+		p->owner_host = 0;
+		p->owner_generation++;
+		changed = true;
+	}
+	return changed ? sdg_commit(g, err) : 0;
+}

@@ -1,0 +1,90 @@
+/* The node monitor's pool work: thin pools live on this node are extended
+ * from the group's free space before they fill (snapshots' copy-on-write
+ * and first writes need new chunks; a pool sized to its volumes has none
+ * left once they are written).  Polled, as dmeventd polls thin pools: one
+ * status ioctl per live pool per pass. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+
+#include "core/monitor.h"
+#include "core/pool.h"
+#include "metadata/hostlock.h"
+#include "metadata/ops.h"
+
+/* Live pools of g that have crossed the threshold, as VM ids. */
+static size_t pools_to_extend(const struct sdg *g, const struct sdg_monitor_cfg *cfg,
+			      uint32_t *vmids, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g->state.pools.n && n < max; i++) {
+		const struct sd_pool *p = &g->state.pools.v[i];
+		struct sdg_pool_live l;
+		if (sdg_pool_live(g, p, &l) || !l.active || !l.data_total)
+			continue;
+		if (l.out_of_data_space || l.data_used * 100 >= l.data_total * cfg->threshold_pct)
+			vmids[n++] = p->vmid;
+	}
+	return n;
+}
+
+int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
+		     sdg_monitor_report report, void *ctx, struct sd_err *err)
+{
+	struct sdg *g;
+	if (sdg_open(group, 0, &g, err))
+		return -1;
+	uint32_t vmids[256];
+	size_t n = pools_to_extend(g, cfg, vmids, 256);
+	sdg_close(g);
+	if (!n)
+		return 0;
+	/* reopen locked: the metadata may have moved on since the read */
+	if (sdg_open(group, SDG_WRITE, &g, err))
+		return -1;
+	int failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct sd_pool *p = sd_find_pool_vmid(&g->state, vmids[i]);
+		struct sdg_pool_live l;
+		if (!p || sdg_pool_live(g, p, &l) || !l.active)
+			continue;
+		uint64_t chunk = (uint64_t)p->chunk_sectors * 512, total = l.data_total * chunk;
+		uint64_t step = total * cfg->extend_pct / 100;
+		struct sdg_monitor_event ev = { .vmid = p->vmid, .used = l.data_used * chunk,
+						.total = total, .step = step };
+		struct sd_err e = {{0}};
+		if (sdg_pool_extend(g, p->vmid, step, &e)) {
+			ev.failed = 1;
+			snprintf(ev.why, sizeof(ev.why), "%s", e.msg);
+			failed++;
+		} else if (sdg_pool_live(g, sd_find_pool_vmid(&g->state, ev.vmid), &l) == 0) {
+			ev.total_after = l.data_total * chunk;
+		}
+		report(&ev, ctx);
+	}
+	sdg_close(g);
+	return failed ? sd_fail(err, ENOSPC, "%d pool(s) could not be extended", failed) : 0;
+}
+
+int sdg_heartbeat(const char *dev, struct sd_err *err)
+{
+	struct sd_io *io;
+	if (sd_io_open(dev, true, SD_IO_AUTO, &io, err))
+		return -1;
+	/* the node's flock: no process of ours is inside the cluster lock */
+	int rc = flock(io->fd, LOCK_EX) ? sd_fail(err, errno, "cannot lock %s", dev) : 0;
+	struct sd_geometry geo;
+	struct sd_copy_status copy[2];
+	struct sd_hostlock h;
+	char name[64];
+	sdg_node_name(name);
+	if (rc == 0)
+		rc = sd_store_probe(io, &geo, copy, err);
+	if (rc == 0)
+		rc = sd_host_claim(&h, io, &geo, name, 500, err);
+	if (rc == 0 && (rc = sd_host_beat(&h)))
+		rc = sd_fail(err, -rc, "cannot write the heartbeat: %s", strerror(-rc));
+	sd_io_close(io);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/* The node monitor (stardm monitor): what it does in one pass. */
+#ifndef STARDM_CORE_MONITOR_H
+#define STARDM_CORE_MONITOR_H
+
+#include <stdint.h>
+
+#include "core/group.h"
+
+struct sdg_monitor_cfg {
+	unsigned threshold_pct; /* extend a live pool once this much of its data is used */
+	unsigned extend_pct;    /* by this much of its current data size */
+};
+
+struct sdg_monitor_event {
+	uint32_t vmid;
+	uint64_t used, total, step, total_after; /* bytes */
+	int failed;
+	char why[512];
+};
+typedef void (*sdg_monitor_report)(const struct sdg_monitor_event *ev, void *ctx);
+
+/* One pass over GROUP's pools live on this node: extend those past the
+ * threshold, reporting each attempt.  Fails (after trying them all) when a
+ * pool could not be extended, e.g. the group is out of free extents. */
+int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
+		     sdg_monitor_report report, void *ctx, struct sd_err *err);
+
+/* Renew this node's heartbeat in its host slot on the device (claiming the
+ * slot the first time).  Other nodes read it before a forced takeover. */
+int sdg_heartbeat(const char *dev, struct sd_err *err);
+
+#endif

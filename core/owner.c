@@ -1,0 +1,113 @@
+/* Pool ownership: a VM's pool is live on one node at a time.  The pool
+ * record names its owner (host id, 0 = released) and a generation bumped at
+ * every change of owner.  Activation claims the pool for this node; the
+ * last deactivation releases it.  Another node may take a pool over only
+ * when its owner released it, or with force once the owner's heartbeat (its
+ * host slot's write counter, renewed by stardm monitor) has stood still for
+ * the whole wait: HA recovery after fencing. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/pool.h"
+#include "metadata/hostlock.h"
+#include "metadata/ops.h"
+
+static int slot_of(const struct sdg *g, uint32_t id, struct sd_host_slot_info *out)
+{
+	static struct sd_host_slot_info info[256];
+	int n = sd_host_slots_read(g->io, &g->st->geo, info, 256);
+	for (int i = 0; i < n; i++)
+		if (info[i].id == id) {
+			*out = info[i];
+			return 0;
+		}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "host %u", id);
+	return n < 0 ? n : -ENOENT;
+}
+
+uint32_t sdg_my_host_id(const struct sdg *g)
+{
+	if (g->cluster.id)
+		return g->cluster.id;
+	static struct sd_host_slot_info info[256];
+	char name[64];
+	sdg_node_name(name);
+	int n = sd_host_slots_read(g->io, &g->st->geo, info, 256);
+	for (int i = 0; i < n; i++)
+		if (info[i].valid && !strcmp(info[i].name, name))
+			return info[i].id;
+	return 0;
+}
+
+void sdg_owner_name(const struct sdg *g, uint32_t id, char out[SD_NAME_LEN])
+{
+	struct sd_host_slot_info s;
+	slot_of(g, id, &s);
+	snprintf(out, SD_NAME_LEN, "%s", s.name);
+}
+
+int sdg_pool_owned_elsewhere(const struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	if (!p || !p->owner_host || p->owner_host == g->cluster.id)
+		return 0;
+	char name[SD_NAME_LEN];
+	sdg_owner_name(g, p->owner_host, name);
+	return sd_fail(err, SD_E_CONFLICT, "the pool of VM %u is active on node %s; run this there "
+		       "(or deactivate it there first)", p->vmid, name);
+}
+
+/* The owner is dead when its heartbeat does not move for wait_s. */
+static int owner_dead(const struct sdg *g, const struct sd_pool *p, unsigned wait_s,
+		      struct sd_err *err)
+{
+	struct sd_host_slot_info before, after;
+	if (slot_of(g, p->owner_host, &before) == -ENOENT)
+		return 0; /* its slot is gone: nothing left to wait for */
+	struct timespec ts = { wait_s, 0 };
+	nanosleep(&ts, NULL);
+	slot_of(g, p->owner_host, &after);
+	if (after.counter != before.counter)
+		return sd_fail(err, SD_E_CONFLICT, "node %s, owner of the pool of VM %u, is alive "
+			       "(its heartbeat moved within %u s): no takeover", before.name,
+			       p->vmid, wait_s);
+	return 0;
+}
+
+int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, struct sd_err *err)
+{
+	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	if (!p)
+		return sd_fail(err, SD_E_NOTFOUND, "VM %u has no pool", vmid);
+	uint32_t me = g->cluster.id;
+	if (p->owner_host == me)
+		return 0;
+	if (p->owner_host) {
+		char name[SD_NAME_LEN];
+		sdg_owner_name(g, p->owner_host, name);
+		if (!force)
+			return sd_fail(err, SD_E_CONFLICT, "the pool of VM %u is active on node %s; "
+				       "deactivate it there, or, once %s is fenced, take it over "
+				       "with --force", vmid, name, name);
+		int rc = owner_dead(g, p, wait_s, err);
+		if (rc)
+			return rc;
+		fprintf(stderr, "stardm: taking over the pool of VM %u from node %s (no heartbeat "
+			"for %u s)\n", vmid, name, wait_s);
+	}
+	p->owner_host = me;
+	p->owner_generation++;
+	return sdg_commit(g, err);
+}
+
+int sdg_pool_release(struct sdg *g, uint32_t vmid, struct sd_err *err)
+{
+	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	if (!p || p->owner_host != g->cluster.id || sdg_pool_active(g, p))
+		return 0;
+	p->owner_host = 0;
+	p->owner_generation++;
+	return sdg_commit(g, err);
+}

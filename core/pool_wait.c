@@ -1,0 +1,46 @@
+/* Waiting for a pool's dm events: the thin-pool target raises one when free
+ * data space drops below the low water mark, when it runs out of space and
+ * when it changes mode (read-only, fail).  The monitor sleeps on this; the
+ * `wait` command exposes it to scripts. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/pool.h"
+#include "dm/dm.h"
+
+static void on_alarm(int sig)
+{
+	(void)sig; /* only there so the wait ioctl returns EINTR */
+}
+
+int sdg_pool_wait(const struct sdg *g, const struct sd_pool *p, unsigned timeout_s,
+		  struct sdg_pool_live *after, struct sd_err *err)
+{
+	char name[SDG_DM_NAME];
+	sdg_pool_dm_name(g, p, "pool", name);
+	struct sdm_info info;
+	if (sdm_info(name, &info, err))
+		return -1;
+	if (!info.exists)
+		return sd_fail(err, ENOENT, "pool of VM %u is not active on this node", p->vmid);
+	/* no SA_RESTART: the alarm must break the blocking ioctl */
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	alarm(timeout_s);
+	uint32_t now;
+	int rc = sdm_wait_event(name, info.event_nr, &now, err);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	if (rc == -EINTR)
+		return sd_fail(err, ETIMEDOUT, "pool of VM %u: no event within %u s", p->vmid,
+			       timeout_s);
+	if (rc)
+		return rc;
+	if (sdg_pool_live(g, p, after) || !after->active)
+		return sd_fail(err, EIO, "pool of VM %u: cannot read its status after the event",
+			       p->vmid);
+	return 0;
+}

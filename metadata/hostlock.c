@@ -1,0 +1,238 @@
+/* Cluster-wide mutual exclusion for metadata commits, with no lock outside
+ * the LUN: Lamport's bakery algorithm over the host slots.  Each node owns
+ * one 4 KiB slot and is its only writer; everyone reads all slots.  Bakery
+ * needs nothing stronger than such single-writer registers, so safety holds
+ * whatever the timing.  Only liveness depends on time: a node that died
+ * while waiting or holding leaves a ticket behind, which the others ignore
+ * once it has not changed for stale_ms (docs/format.md, "Commit protocol").
+ * Within a node the flock on the device lets one process at a time in. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crc32c.h"
+#include "format.h"
+#include "hostlock.h"
+#include "le.h"
+#include "ops.h"
+
+#define HOST_SLOT_MAX 256
+
+struct slot {
+	bool valid;      /* magic and crc check out, id matches its place */
+	bool empty;      /* all zeros: never claimed */
+	uint32_t choosing;
+	uint64_t ticket, counter, nonce, timestamp_ns;
+	char name[SD_NAME_LEN];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+static void decode(const struct sd_host_slot *d, uint32_t id, struct slot *s)
+{
+	static const uint8_t zero[SD_BLOCK];
+	memset(s, 0, sizeof(*s));
+	s->empty = !memcmp(d, zero, SD_BLOCK);
+	s->valid = !memcmp(d->magic, SD_HOST_MAGIC, 8) && le32_to_cpu(d->host_id) == id &&
+		   crc32c(d, offsetof(struct sd_host_slot, crc)) == le32_to_cpu(d->crc);
+	if (!s->valid)
+		return;
+	s->choosing = le32_to_cpu(d->lock_choosing);
+	s->ticket = le64_to_cpu(d->lock_ticket);
+	s->counter = le64_to_cpu(d->counter);
+	s->nonce = le64_to_cpu(d->nonce);
+	s->timestamp_ns = le64_to_cpu(d->timestamp_ns);
+	memcpy(s->name, d->name, SD_NAME_LEN);
+	s->name[SD_NAME_LEN - 1] = '\0';
+}
+
+/* Read every host slot; slots[i] is host id i + 1. */
+static int read_all(struct sd_hostlock *h, struct slot *slots)
+{
+	size_t len = (size_t)h->geo->host_slots * SD_BLOCK;
+	void *buf = sd_io_alloc(len);
+	if (!buf)
+		return -ENOMEM;
+	struct sd_iov v = { h->geo->host_area_offset, buf, len };
+	int rc = sd_io_read(h->io, &v, 1);
+	for (uint32_t i = 0; i < h->geo->host_slots && !rc; i++)
+		decode((const struct sd_host_slot *)((char *)buf + (size_t)i * SD_BLOCK), i + 1,
+		       &slots[i]);
+	free(buf);
+	return rc;
+}
+
+/* Write our slot, durably, with the lock fields given. */
+static int write_own(struct sd_hostlock *h, uint32_t choosing, uint64_t ticket)
+{
+	struct sd_host_slot *d = sd_io_alloc(SD_BLOCK);
+	if (!d)
+		return -ENOMEM;
+	memcpy(d->magic, SD_HOST_MAGIC, 8);
+	d->host_id = cpu_to_le32(h->id);
+	d->counter = cpu_to_le64(++h->counter);
+	d->timestamp_ns = cpu_to_le64(sd_now_ns());
+	snprintf(d->name, sizeof(d->name), "%s", h->name);
+	d->lock_choosing = cpu_to_le32(choosing);
+	d->lock_ticket = cpu_to_le64(ticket);
+	d->nonce = cpu_to_le64(h->nonce);
+	d->crc = cpu_to_le32(crc32c(d, offsetof(struct sd_host_slot, crc)));
+	struct sd_iov v = { h->geo->host_area_offset + (uint64_t)(h->id - 1) * SD_BLOCK, d, SD_BLOCK };
+	int rc = sd_io_write(h->io, &v, 1, true);
+	free(d);
+	return rc;
+}
+
+static uint64_t random64(void)
+{
+	uint64_t r = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, &r, sizeof(r)) != sizeof(r))
+		r = sd_now_ns() ^ ((uint64_t)getpid() << 32);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geometry *g,
+		  const char *name, unsigned settle_ms, struct sd_err *err)
+{
+	static struct slot slots[HOST_SLOT_MAX];
+	if (g->host_slots > HOST_SLOT_MAX || !g->host_slots)
+		return sd_fail(err, SD_E_CORRUPT, "bad host slot count %u", g->host_slots);
+	*h = (struct sd_hostlock){ .io = io, .geo = g, .stale_ms = 20000 };
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	for (int attempt = 0; attempt < 8; attempt++) {
+		int rc = read_all(h, slots);
+		if (rc)
+			return sd_fail(err, -rc, "cannot read the host slots: %s", strerror(-rc));
+		uint32_t free_id = 0;
+		for (uint32_t i = 0; i < g->host_slots; i++) {
+			if (slots[i].valid && !strcmp(slots[i].name, h->name)) {
+				h->id = i + 1;
+				h->counter = slots[i].counter;
+				h->nonce = slots[i].nonce;
+				return 0;
+			}
+			if (!free_id && slots[i].empty)
+				free_id = i + 1;
+		}
+		if (!free_id)
+			return sd_fail(err, SD_E_NOSPACE, "all %u host slots are taken", g->host_slots);
+		/* claim it, wait out any rival's read-to-write window, look again */
+		h->id = free_id;
+		h->nonce = random64();
+		h->counter = 0;
+		if ((rc = write_own(h, 0, 0)))
+			return sd_fail(err, -rc, "cannot write host slot %u: %s", free_id, strerror(-rc));
+		sleep_ms(settle_ms);
+		if ((rc = read_all(h, slots)))
+			return sd_fail(err, -rc, "cannot read the host slots: %s", strerror(-rc));
+		const struct slot *s = &slots[free_id - 1];
+		if (s->valid && !strcmp(s->name, h->name))
+			return 0; /* ours (or a twin process of this node's, same name) */
+	}
+	return sd_fail(err, SD_E_CONFLICT, "could not claim a host slot for %s", name);
+}
+
+/* j blocks us when it is choosing, or holds a smaller (ticket, id). */
+static bool blocks(const struct slot *s, uint32_t j, uint64_t ticket, uint32_t me)
+{
+	if (!s->valid || j == me)
+		return false;
+	return s->choosing || (s->ticket && (s->ticket < ticket || (s->ticket == ticket && j < me)));
+}
+
+int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err)
+{
+	static struct slot slots[HOST_SLOT_MAX];
+	static uint64_t seen_counter[HOST_SLOT_MAX], seen_since[HOST_SLOT_MAX];
+	int rc;
+	if (h->depth++)
+		return 0;
+	if ((rc = write_own(h, 1, 0)) || (rc = read_all(h, slots)))
+		goto io_error;
+	uint64_t ticket = 0;
+	for (uint32_t i = 0; i < h->geo->host_slots; i++)
+		if (slots[i].valid && slots[i].ticket > ticket)
+			ticket = slots[i].ticket;
+	h->ticket = ticket + 1;
+	if ((rc = write_own(h, 0, h->ticket)))
+		goto io_error;
+	memset(seen_since, 0, sizeof(seen_since));
+	for (unsigned pause = 1;; pause = pause < 16 ? pause * 2 : 16) {
+		if ((rc = read_all(h, slots)))
+			goto io_error;
+		bool blocked = false;
+		uint64_t now = now_ms();
+		for (uint32_t i = 0; i < h->geo->host_slots; i++) {
+			if (!blocks(&slots[i], i + 1, h->ticket, h->id))
+				continue;
+			/* a slot that does not move is a dead node's: ignore it */
+			if (!seen_since[i] || seen_counter[i] != slots[i].counter) {
+				seen_counter[i] = slots[i].counter;
+				seen_since[i] = now;
+			}
+			if (now - seen_since[i] < h->stale_ms)
+				blocked = true;
+		}
+		if (!blocked)
+			return 0;
+		sleep_ms(pause);
+	}
+io_error:
+	h->depth = 0;
+	return sd_fail(err, -rc, "cluster lock: host slot I/O failed: %s", strerror(-rc));
+}
+
+int sd_host_beat(struct sd_hostlock *h)
+{
+	return write_own(h, 0, h->depth ? h->ticket : 0);
+}
+
+void sd_hostlock_release(struct sd_hostlock *h)
+{
+	if (!h->depth || --h->depth)
+		return;
+	h->ticket = 0;
+	write_own(h, 0, 0);
+}
+
+int sd_host_slots_read(struct sd_io *io, const struct sd_geometry *g,
+		       struct sd_host_slot_info *out, size_t max)
+{
+	static struct slot slots[HOST_SLOT_MAX];
+	if (g->host_slots > HOST_SLOT_MAX)
+		return -EINVAL;
+	struct sd_hostlock h = { .io = io, .geo = g };
+	int rc = read_all(&h, slots);
+	if (rc)
+		return rc;
+	size_t n = 0;
+	for (uint32_t i = 0; i < g->host_slots && n < max; i++) {
+		if (slots[i].empty)
+			continue;
+		struct sd_host_slot_info *o = &out[n++];
+		*o = (struct sd_host_slot_info){ .id = i + 1, .counter = slots[i].counter,
+						 .ticket = slots[i].ticket,
+						 .timestamp_ns = slots[i].timestamp_ns,
+						 .choosing = slots[i].choosing, .valid = slots[i].valid };
+		memcpy(o->name, slots[i].name, SD_NAME_LEN);
+	}
+	return (int)n;
+}

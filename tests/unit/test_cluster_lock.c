@@ -1,0 +1,138 @@
+/* Several "nodes" committing to one LUN with no lock outside it: forked
+ * processes that skip the host-local flock, each with its own host slot, so
+ * only the bakery lock over the host slots (metadata/hostlock.c) keeps them
+ * apart.  A wrapper slows every write down, which widens the window between
+ * a commit's re-read and its write; without the cluster lock updates are
+ * then lost (the control case shows the test can fail). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "metadata/hostlock.h"
+#include "metadata/ops.h"
+
+#define IMG (256ull << 20)
+#define SLOT (64ull << 10)
+enum { NODES = 4, EACH = 8 };
+
+struct slow_io {
+	struct sd_io base;
+	struct sd_io *inner;
+};
+
+static int slow_submit(struct sd_io *io, bool write, struct sd_iov *v, unsigned n, bool flush)
+{
+	struct slow_io *s = (struct slow_io *)io;
+	if (write) {
+		struct timespec ts = { 0, 3000000 }; /* 3 ms: a slow SAN */
+		nanosleep(&ts, NULL);
+	}
+	return s->inner->ops->submit(s->inner, write, v, n, flush);
+}
+
+static void slow_close(struct sd_io *io)
+{
+	sd_io_close(((struct slow_io *)io)->inner);
+}
+
+static const struct sd_io_ops slow_ops = { "slow", slow_submit, slow_close };
+
+/* One node: EACH pool additions, each retried until it commits. */
+static int node(const char *path, const struct sd_geometry *g, int i, bool cluster)
+{
+	static struct slow_io sio;
+	struct sd_io *inner;
+	struct sd_err err;
+	if (sd_io_open(path, true, SD_IO_AUTO, &inner, &err))
+		return 4;
+	sio = (struct slow_io){ .base = *inner, .inner = inner };
+	sio.base.ops = &slow_ops;
+	struct sd_io *io = &sio.base;
+	struct sd_hostlock h;
+	char name[16];
+	snprintf(name, sizeof(name), "node%d", i);
+	if (cluster && sd_host_claim(&h, io, g, name, 50, &err))
+		return 4;
+	for (int k = 0; k < EACH; k++) {
+		for (int attempt = 0;; attempt++) {
+			struct sd_store *st;
+			struct sd_state s;
+			struct sd_pool *p;
+			if (attempt > 2000 || sd_store_open(io, 0, &st, &s, &err) ||
+			    sd_pool_add(&s, g, (uint32_t)(i * 100 + k + 1), 1, 1, 128, &p, &err))
+				return 4;
+			st->no_flock = true;
+			st->cluster = cluster ? &h : NULL;
+			int rc = sd_store_commit(st, &s, &err);
+			sd_store_close(st);
+			sd_state_free(&s);
+			if (rc == 0)
+				break;
+			if (rc != -SD_E_CONFLICT)
+				return 4;
+		}
+	}
+	return 0;
+}
+
+/* Run the nodes; returns how many of the NODES * EACH pools are on disk. */
+static size_t run_nodes(bool cluster, int *claimed_ids)
+{
+	const char *path = tmp_image(3, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	pid_t pids[NODES];
+	for (int i = 0; i < NODES; i++)
+		if ((pids[i] = fork()) == 0)
+			_exit(node(path, &g, i, cluster));
+	for (int i = 0; i < NODES; i++) {
+		int status;
+		waitpid(pids[i], &status, 0);
+		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	struct sd_state back;
+	struct sd_copy_status cs[2];
+	CU_ASSERT_EQUAL_FATAL(load_from(path, &back, cs), 0);
+	size_t n = back.pools.n;
+	sd_state_free(&back);
+	if (claimed_ids) { /* every node got its own host slot */
+		struct sd_io *io = open_io(path);
+		*claimed_ids = 0;
+		for (int i = 0; i < NODES; i++) {
+			struct sd_hostlock h;
+			struct sd_err err;
+			char name[16];
+			snprintf(name, sizeof(name), "node%d", i);
+			if (sd_host_claim(&h, io, &g, name, 0, &err) == 0 && h.id >= 1 && h.id <= NODES)
+				*claimed_ids |= 1 << (h.id - 1);
+		}
+		sd_io_close(io);
+	}
+	return n;
+}
+
+static void test_cluster_lock_no_lost_update(void)
+{
+	int ids = 0;
+	CU_ASSERT_EQUAL(run_nodes(true, &ids), NODES * EACH);
+	CU_ASSERT_EQUAL(ids, (1 << NODES) - 1);
+}
+
+/* The control: the same run with the cluster lock off loses updates. */
+static void test_without_cluster_lock_updates_are_lost(void)
+{
+	size_t n = run_nodes(false, NULL);
+	fprintf(stderr, "\n  without the cluster lock: %zu of %d updates survived\n", n, NODES * EACH);
+	CU_ASSERT(n < NODES * EACH);
+}
+
+void add_cluster_lock_tests(void)
+{
+	CU_pSuite s = CU_add_suite("cluster lock", NULL, NULL);
+	CU_add_test(s, "nodes without an outside lock lose no update", test_cluster_lock_no_lost_update);
+	CU_add_test(s, "control: without the cluster lock updates are lost",
+		    test_without_cluster_lock_updates_are_lost);
+}

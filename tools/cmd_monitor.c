@@ -1,0 +1,88 @@
+/* stardm monitor GROUP [--interval S] [--once]: the node monitor (one per
+ * group per node; udev/stardm-monitor@.service).  Every pass it renews the
+ * node's heartbeat in its host slot and extends this node's live pools
+ * before they fill.  stardm extend-pool: the same by hand. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "core/monitor.h"
+#include "core/pool.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void report(const struct sdg_monitor_event *ev, void *ctx)
+{
+	(void)ctx;
+	char u[32], t[32], s[32], a[32];
+	if (ev->failed)
+		fprintf(stderr, "stardm: monitor: pool of vm %u (%s of %s used) cannot grow: %s\n",
+			ev->vmid, cli_human(ev->used, u, sizeof(u)), cli_human(ev->total, t, sizeof(t)),
+			ev->why);
+	else
+		printf("stardm monitor: pool of vm %u: %s of %s used; extended by %s to %s\n", ev->vmid,
+		       cli_human(ev->used, u, sizeof(u)), cli_human(ev->total, t, sizeof(t)),
+		       cli_human(ev->step, s, sizeof(s)), cli_human(ev->total_after, a, sizeof(a)));
+	fflush(stdout);
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse_opts("monitor", argc, argv, OPT_INTERVAL | OPT_ONCE, 1, 1, &o);
+	if (rc)
+		return rc;
+	/* LVM's thin autoextend defaults: at 80% used, grow by 20% */
+	struct sdg_monitor_cfg cfg = { 80, 20 };
+	struct sd_err err = {{0}};
+	struct sdg *g;
+	if (sdg_open(o.pos[0], 0, &g, &err))
+		return cli_error(&err);
+	char dev[PATH_MAX]; /* scan once; each pass re-reads the metadata */
+	snprintf(dev, sizeof(dev), "%s", g->path);
+	sdg_close(g);
+	if (o.once)
+		return sdg_heartbeat(dev, &err) || sdg_monitor_pass(dev, &cfg, report, NULL, &err)
+			       ? cli_error(&err) : EXIT_OK;
+	struct sigaction sa = { .sa_handler = on_term };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	unsigned interval = o.interval ? o.interval : 2;
+	printf("stardm monitor: watching group %s on %s every %u s\n", o.pos[0], dev, interval);
+	fflush(stdout);
+	while (!stop) {
+		if (sdg_heartbeat(dev, &err)) {
+			cli_error(&err);
+			memset(&err, 0, sizeof(err));
+		}
+		if (sdg_monitor_pass(dev, &cfg, report, NULL, &err)) {
+			cli_error(&err); /* reported; the next pass tries again */
+			memset(&err, 0, sizeof(err));
+		}
+		for (unsigned i = 0; i < interval * 10 && !stop; i++)
+			usleep(100000);
+	}
+	return EXIT_OK;
+}
+
+static int op_extend(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	return sdg_pool_extend(g, (uint32_t)o->vmid, o->size, err);
+}
+
+int cmd_extend_pool(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--vmid"))
+			return cli_on_group("extend-pool", argc, argv, OPT_VMID | OPT_SIZE, 1,
+					    SDG_WRITE, op_extend);
+	return cli_usage("extend-pool", "extend-pool: --vmid N is required");
+}
