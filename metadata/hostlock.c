@@ -150,6 +150,15 @@ int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geome
 	return sd_fail(err, SD_E_CONFLICT, "could not claim a host slot for %s", name);
 }
 
+/* Our slot must still be ours: another node writing it (the same name, or
+ * a claim race lost without noticing) would void the bakery's single-writer
+ * rule, so it ends the acquisition loudly instead. */
+static bool slot_stolen(const struct sd_hostlock *h, const struct slot *slots)
+{
+	const struct slot *s = &slots[h->id - 1];
+	return !s->valid || s->nonce != h->nonce || s->counter != h->counter;
+}
+
 /* j blocks us when it is choosing, or holds a smaller (ticket, id). */
 static bool blocks(const struct slot *s, uint32_t j, uint64_t ticket, uint32_t me)
 {
@@ -167,6 +176,8 @@ int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err)
 		return 0;
 	if ((rc = write_own(h, 1, 0)) || (rc = read_all(h, slots)))
 		goto io_error;
+	if (slot_stolen(h, slots))
+		goto stolen;
 	uint64_t ticket = 0;
 	for (uint32_t i = 0; i < h->geo->host_slots; i++)
 		if (slots[i].valid && slots[i].ticket > ticket)
@@ -178,6 +189,8 @@ int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err)
 	for (unsigned pause = 1;; pause = pause < 16 ? pause * 2 : 16) {
 		if ((rc = read_all(h, slots)))
 			goto io_error;
+		if (slot_stolen(h, slots))
+			goto stolen;
 		bool blocked = false;
 		uint64_t now = now_ms();
 		for (uint32_t i = 0; i < h->geo->host_slots; i++) {
@@ -198,6 +211,10 @@ int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err)
 io_error:
 	h->depth = 0;
 	return sd_fail(err, -rc, "cluster lock: host slot I/O failed: %s", strerror(-rc));
+stolen:
+	h->depth = 0;
+	return sd_fail(err, SD_E_CONFLICT, "cluster lock: host slot %u of node %s was written by "
+		       "another node (two nodes with one name?)", h->id, h->name);
 }
 
 int sd_host_beat(struct sd_hostlock *h)

@@ -54,8 +54,10 @@ static int node(const char *path, const struct sd_geometry *g, int i, bool clust
 	struct sd_hostlock h;
 	char name[16];
 	snprintf(name, sizeof(name), "node%d", i);
-	if (cluster && sd_host_claim(&h, io, g, name, 50, &err))
-		return 4;
+	/* the claim's settle time as stardm uses it: a claim is only as safe as
+	 * a rival's read-to-write window is shorter (docs/format.md) */
+	if (cluster && sd_host_claim(&h, io, g, name, 500, &err))
+		return 5;
 	for (int k = 0; k < EACH; k++) {
 		for (int attempt = 0;; attempt++) {
 			struct sd_store *st;
@@ -71,8 +73,10 @@ static int node(const char *path, const struct sd_geometry *g, int i, bool clust
 			sd_state_free(&s);
 			if (rc == 0)
 				break;
-			if (rc != -SD_E_CONFLICT)
-				return 4;
+			if (rc != -SD_E_CONFLICT) {
+				fprintf(stderr, "\n  node %d: %s\n", i, err.msg);
+				return 6;
+			}
 		}
 	}
 	return 0;
@@ -92,6 +96,8 @@ static size_t run_nodes(bool cluster, int *claimed_ids)
 		int status;
 		waitpid(pids[i], &status, 0);
 		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fprintf(stderr, "\n  node %d ended with status %#x\n", i, status);
 	}
 	struct sd_state back;
 	struct sd_copy_status cs[2];
