@@ -85,13 +85,8 @@ int sdg_handover_gate(struct sdg *g, const char *vol, struct sd_err *err)
 	return sdm_suspend(name, false, err); /* no flush: writes would only fail */
 }
 
-int sdg_handover_release(struct sdg *g, const char *vol, struct sd_err *err)
+int sdg_handover_release_pool(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 {
-	struct sd_volume *v = NULL;
-	struct sd_pool *p = NULL;
-	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
-	if (rc)
-		return rc;
 	if (p->owner_host != g->cluster.id)
 		return p->owner_host && p->owner_host == p->handover_to
 			       ? 0 /* released already */
@@ -99,12 +94,21 @@ int sdg_handover_release(struct sdg *g, const char *vol, struct sd_err *err)
 					 p->vmid);
 	if (!p->handover_to || p->handover_to == g->cluster.id)
 		return sd_fail(err, EINVAL, "no node is waiting for the pool of VM %u", p->vmid);
-	if ((rc = sdg_pool_fence(g, p, err)))
+	int rc = sdg_pool_fence(g, p, err);
+	if (rc)
 		return rc;
 	p->owner_host = p->handover_to;
 	p->handover_to = 0;
 	p->owner_generation++;
 	return sdg_commit(g, err);
+}
+
+int sdg_handover_release(struct sdg *g, const char *vol, struct sd_err *err)
+{
+	struct sd_volume *v = NULL;
+	struct sd_pool *p = NULL;
+	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
+	return rc ? rc : sdg_handover_release_pool(g, p, err);
 }
 
 int sdg_handover_owned(const struct sdg *g, const char *vol)
@@ -114,10 +118,13 @@ int sdg_handover_owned(const struct sdg *g, const char *vol)
 	uint32_t me = sdg_my_host_id(g);
 	if (!p || !me)
 		return -1;
-	return p->owner_host == me ? 1 : p->handover_to == me ? 0 : -1;
+	if (p->owner_host == me || (!p->owner_host && p->handover_to == me))
+		return 1; /* handed to us, or released by a source that deactivated */
+	return p->handover_to == me ? 0 : -1;
 }
 
-int sdg_handover_finish(struct sdg *g, const char *vol, struct sd_err *err)
+int sdg_handover_finish(struct sdg *g, const char *vol, bool force, unsigned wait_s,
+			struct sd_err *err)
 {
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
@@ -126,9 +133,17 @@ int sdg_handover_finish(struct sdg *g, const char *vol, struct sd_err *err)
 		return rc;
 	if (!sdg_handover_placeholder(g, vol))
 		return sd_fail(err, ENOENT, "%s has no migration placeholder here", vol);
-	if (p->owner_host != g->cluster.id)
+	uint32_t me = g->cluster.id;
+	if (p->owner_host && p->owner_host != me && !force)
 		return sd_fail(err, SD_E_CONFLICT, "the source has not released the pool of VM %u",
 			       p->vmid);
+	if (!p->owner_host && p->handover_to != me)
+		return sd_fail(err, SD_E_CONFLICT, "the handover of the pool of VM %u to this node "
+			       "was withdrawn", p->vmid);
+	/* released by a deactivating source, or (force) its owner is dead */
+	if ((rc = sdg_pool_claim(g, p->vmid, force, wait_s, err)))
+		return rc;
+	p = sd_find_pool(&g->state, v->pool_id);
 	if ((rc = sdg_pool_up(g, p, err)))
 		return rc;
 	char name[SDG_DM_NAME], z[SDG_DM_NAME], pool[SDG_DM_NAME], pool_path[SDG_DM_NAME + 16];
@@ -145,6 +160,27 @@ int sdg_handover_finish(struct sdg *g, const char *vol, struct sd_err *err)
 	return 0;
 }
 
+/* The placeholder ends: its table becomes `error` (I/O queued at the gate
+ * and any later I/O fails, loudly), then it goes unless QEMU still holds
+ * it open; then the deactivation after QEMU's exit removes it. */
+static int drop_placeholder(struct sdg *g, const char *vol, uint64_t size, struct sd_err *err)
+{
+	char name[SDG_DM_NAME], z[SDG_DM_NAME];
+	struct sdm_target t;
+	struct sdm_info info;
+	sdg_volume_dm_name(g, vol, NULL, name);
+	zero_name(g, vol, z);
+	sdm_table_error(&t, size / 512);
+	int rc = sdm_reload(name, &t, 1, err);
+	if (rc == 0)
+		rc = sdm_resume(name, err);
+	if (rc)
+		return rc;
+	if (sdm_info(name, &info, NULL) == 0 && info.open_count == 0 && (rc = sdm_remove(name, err)))
+		return rc;
+	return sdm_remove(z, err);
+}
+
 int sdg_handover_abort(struct sdg *g, const char *vol, struct sd_err *err)
 {
 	struct sd_volume *v = NULL;
@@ -152,17 +188,8 @@ int sdg_handover_abort(struct sdg *g, const char *vol, struct sd_err *err)
 	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
 	if (rc)
 		return rc;
-	char name[SDG_DM_NAME], z[SDG_DM_NAME];
-	sdg_volume_dm_name(g, vol, NULL, name);
-	zero_name(g, vol, z);
-	if (sdg_handover_placeholder(g, vol)) {
-		struct sdm_info info;
-		if (sdm_info(name, &info, NULL) == 0 && info.suspended)
-			sdm_resume(name, NULL); /* queued I/O now fails, loudly */
-		if ((rc = sdm_remove(name, err)))
-			return rc;
-		sdm_remove(z, NULL);
-	}
+	if (sdg_handover_placeholder(g, vol) && (rc = drop_placeholder(g, vol, v->size, err)))
+		return rc;
 	uint32_t me = g->cluster.id;
 	bool changed = false;
 	if (p->handover_to == me) {

@@ -67,6 +67,53 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 	return failed ? sd_fail(err, ENOSPC, "%d pool(s) could not be extended", failed) : 0;
 }
 
+/* Pools this node owns with a target waiting for them, as VM ids and the
+ * target's node name. */
+static size_t pending_handovers(const struct sdg *g, uint32_t *vmids,
+				char (*targets)[SD_NAME_LEN], size_t max)
+{
+	uint32_t me = sdg_my_host_id(g);
+	size_t n = 0;
+	for (size_t i = 0; me && i < g->state.pools.n && n < max; i++) {
+		const struct sd_pool *p = &g->state.pools.v[i];
+		if (p->owner_host != me || !p->handover_to || p->handover_to == me)
+			continue;
+		vmids[n] = p->vmid;
+		sdg_owner_name(g, p->handover_to, targets[n++]);
+	}
+	return n;
+}
+
+int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
+			  sdg_handover_report report, struct sd_err *err)
+{
+	struct sdg *g;
+	if (sdg_open(group, 0, &g, err))
+		return -1;
+	uint32_t vmids[64];
+	char targets[64][SD_NAME_LEN];
+	size_t n = pending_handovers(g, vmids, targets, 64);
+	sdg_close(g);
+	size_t due = 0;
+	for (size_t i = 0; i < n; i++)
+		if (passed(ctx, vmids[i], targets[i]))
+			vmids[due++] = vmids[i];
+	if (!due)
+		return (int)n;
+	if (sdg_open(group, SDG_WRITE, &g, err))
+		return -1;
+	for (size_t i = 0; i < due; i++) {
+		struct sd_pool *p = sd_find_pool_vmid(&g->state, vmids[i]);
+		struct sd_err e = {{0}};
+		if (!p || p->owner_host != g->cluster.id || !p->handover_to)
+			continue; /* deactivated or aborted meanwhile */
+		int rc = sdg_handover_release_pool(g, p, &e);
+		report(ctx, vmids[i], rc ? e.msg : NULL);
+	}
+	sdg_close(g);
+	return (int)(n - due);
+}
+
 int sdg_heartbeat(const char *dev, struct sd_err *err)
 {
 	struct sd_io *io;

@@ -25,6 +25,17 @@ typedef void (*sdg_monitor_report)(const struct sdg_monitor_event *ev, void *ctx
 int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 		     sdg_monitor_report report, void *ctx, struct sd_err *err);
 
+/* The source's side of live migrations: for each pool this node owns with
+ * a target waiting, ask passed(vmid, target node) whether the migration's
+ * commit point has passed (Proxmox: the VM's config moved to the target);
+ * then release the pool to the target (fence, hand over) and report it
+ * (why: NULL on success).  Returns how many handovers are still pending
+ * here (the monitor then looks more often), -1 on error. */
+typedef bool (*sdg_commit_point)(void *ctx, uint32_t vmid, const char *target);
+typedef void (*sdg_handover_report)(void *ctx, uint32_t vmid, const char *why);
+int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
+			  sdg_handover_report report, struct sd_err *err);
+
 /* Renew this node's heartbeat in its host slot on the device (claiming the
  * slot the first time).  Other nodes read it before a forced takeover. */
 int sdg_heartbeat(const char *dev, struct sd_err *err);

@@ -59,6 +59,14 @@ int sdg_pool_owned_elsewhere(const struct sdg *g, const struct sd_pool *p, struc
 		       "(or deactivate it there first)", p->vmid, name);
 }
 
+uint32_t sdg_volume_owner_elsewhere(const struct sdg *g, const char *vol)
+{
+	struct sd_state *s = (struct sd_state *)&g->state;
+	const struct sd_volume *v = sd_find_volume(s, vol);
+	const struct sd_pool *p = v ? sd_find_pool(s, v->pool_id) : NULL;
+	return p && p->owner_host != sdg_my_host_id(g) ? p->owner_host : 0;
+}
+
 /* The owner is dead when its heartbeat does not move for wait_s. */
 static int owner_dead(const struct sdg *g, const struct sd_pool *p, unsigned wait_s,
 		      struct sd_err *err)
@@ -99,6 +107,7 @@ int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, st
 	}
 	p->owner_host = me;
 	p->owner_generation++;
+	p->handover_to = 0; /* ours now: a handover to us is done, one elsewhere withdrawn */
 	return sdg_commit(g, err);
 }
 

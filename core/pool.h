@@ -60,6 +60,9 @@ int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, st
 int sdg_pool_release(struct sdg *g, uint32_t vmid, struct sd_err *err);
 int sdg_pool_owned_elsewhere(const struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 void sdg_owner_name(const struct sdg *g, uint32_t id, char out[SD_NAME_LEN]);
+/* The host id of the node that owns vol's pool when that is not this node
+ * (0: released, ours, or no such volume). */
+uint32_t sdg_volume_owner_elsewhere(const struct sdg *g, const char *vol);
 /* This node's host id in the group (also when opened read-only), 0 if it
  * never wrote to it. */
 uint32_t sdg_my_host_id(const struct sdg *g);
@@ -72,10 +75,23 @@ uint32_t sdg_my_host_id(const struct sdg *g);
 int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], struct sd_err *err);
 int sdg_handover_gate(struct sdg *g, const char *vol, struct sd_err *err);
 int sdg_handover_release(struct sdg *g, const char *vol, struct sd_err *err);
-int sdg_handover_finish(struct sdg *g, const char *vol, struct sd_err *err);
+int sdg_handover_release_pool(struct sdg *g, struct sd_pool *p, struct sd_err *err);
+/* The pool must be handed to us (released, or the source deactivated with
+ * the handover pending); force: or its owner's heartbeat stood still for
+ * wait_s (the source died; it must be fenced). */
+int sdg_handover_finish(struct sdg *g, const char *vol, bool force, unsigned wait_s,
+			struct sd_err *err);
 int sdg_handover_abort(struct sdg *g, const char *vol, struct sd_err *err);
 bool sdg_handover_placeholder(const struct sdg *g, const char *vol);
-/* 1: this node owns the volume's pool; 0: a handover is under way; -1: neither. */
+/* The target's watcher (handover_follow.c): gates the placeholder after
+ * QEMU's probe read, finishes once the source released the pool, aborts
+ * after timeout_s (0: no limit) or when the handover is withdrawn.  log
+ * reports each step as one line. */
+typedef void (*sdg_follow_log)(void *ctx, const char *line);
+int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
+			sdg_follow_log log, void *ctx, struct sd_err *err);
+/* 1: the volume's pool is this node's to load (owned, or released with the
+ * handover to us pending); 0: a handover to us is under way; -1: neither. */
 int sdg_handover_owned(const struct sdg *g, const char *vol);
 
 /* The volume called name and its pool, or SD_E_NOTFOUND. */

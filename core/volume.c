@@ -355,6 +355,9 @@ int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, stru
 		return rc;
 	if (snap && !sd_find_snapshot(&g->state, v->id, snap))
 		return sd_fail(err, SD_E_NOTFOUND, "snapshot %s of %s does not exist", snap, vol);
+	/* a migration target whose migration failed: the handover ends here */
+	if (!snap && sdg_handover_placeholder(g, vol) && (rc = sdg_handover_abort(g, vol, err)))
+		return rc;
 	char name[SDG_DM_NAME];
 	/* one snapshot, or the volume and any of its snapshots activated here */
 	for (size_t i = 0; i < g->state.snapshots.n && !rc; i++) {

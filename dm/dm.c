@@ -148,6 +148,28 @@ int sdm_remove(const char *name, struct sd_err *err)
 	return ok ? 0 : fail(err, "removing", name);
 }
 
+int sdm_io_count(const char *name, struct sdm_io_count *c, struct sd_err *err)
+{
+	struct sdm_info info;
+	int rc = sdm_info(name, &info, err);
+	if (rc)
+		return rc;
+	if (!info.exists)
+		return sd_fail(err, ENOENT, "dm device %s does not exist", name);
+	char path[64];
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/stat", info.major, info.minor);
+	FILE *f = fopen(path, "re");
+	unsigned long long r = 0, rm, rs, rt, w = 0;
+	int n = f ? fscanf(f, "%llu %llu %llu %llu %llu", &r, &rm, &rs, &rt, &w) : 0;
+	int e = errno;
+	if (f)
+		fclose(f);
+	if (n != 5)
+		return sd_fail(err, f ? EIO : e, "cannot read %s", path);
+	*c = (struct sdm_io_count){ r, w };
+	return 0;
+}
+
 int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_INFO, name);

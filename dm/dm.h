@@ -42,6 +42,12 @@ int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err);
  * sdm_info), then return the new counter in *now.  A signal (an alarm for a
  * timeout) interrupts the wait: then -EINTR, and err says so. */
 int sdm_wait_event(const char *name, uint32_t event_nr, uint32_t *now, struct sd_err *err);
+/* The device's completed read and write requests since it was created
+ * (the kernel's block statistics, /sys/dev/block/M:m/stat). */
+struct sdm_io_count {
+	uint64_t reads, writes;
+};
+int sdm_io_count(const char *name, struct sdm_io_count *c, struct sd_err *err);
 /* Type of the live table's first target ("thin", "flakey", ...). */
 int sdm_target_type(const char *name, char *out, size_t len, struct sd_err *err);
 /* Length of the live table in sectors. */

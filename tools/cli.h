@@ -33,8 +33,8 @@ json_object *cli_json_u64(uint64_t v);
 /* Options common to the commands: --json, --force, --name, ... parsed by
  * cli_parse_opts into this struct; positional args are left in pos[]. */
 struct cli_opts {
-	bool json, force, readonly, check_pool, once;
-	const char *name, *snapshot;
+	bool json, force, readonly, check_pool, once, follow, incoming;
+	const char *name, *snapshot, *pve_dir;
 	uint64_t extent_size, metadata_size, size, chunk_size;
 	bool has_size;
 	long vmid;
@@ -47,7 +47,8 @@ enum {
 	OPT_JSON = 1 << 0, OPT_FORCE = 1 << 1, OPT_NAME = 1 << 2, OPT_EXTENT = 1 << 3,
 	OPT_MDSIZE = 1 << 4, OPT_SIZE = 1 << 5, OPT_VMID = 1 << 6, OPT_SNAPSHOT = 1 << 7,
 	OPT_READONLY = 1 << 8, OPT_CHECK_POOL = 1 << 9, OPT_TIMEOUT = 1 << 10, OPT_CHUNK = 1 << 11,
-	OPT_INTERVAL = 1 << 12, OPT_ONCE = 1 << 13,
+	OPT_INTERVAL = 1 << 12, OPT_ONCE = 1 << 13, OPT_FOLLOW = 1 << 14, OPT_INCOMING = 1 << 15,
+	OPT_PVE_DIR = 1 << 16,
 };
 /* Returns 0, or EXIT_USAGE after printing the problem. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int min_pos,
@@ -64,6 +65,12 @@ int cli_on_group(const char *cmd, int argc, char **argv, unsigned allowed, int n
 struct sd_pool;
 struct sdg_pool_live;
 json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_live *l);
+
+/* Live migration, target side (cmd_migrate.c): prepare the handover of
+ * o->pos[1] (placeholder; its path printed) and note that a watcher must
+ * start; cli_follow_if_prepared starts it once the group is closed. */
+int cli_handover_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *err);
+int cli_follow_if_prepared(int rc, const char *group, const char *vol, unsigned timeout_s);
 
 int cmd_init(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

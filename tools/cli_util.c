@@ -125,12 +125,16 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		{ "chunk-size", required_argument, NULL, 'C' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "follow", no_argument, NULL, 'F' },
+		{ "incoming", no_argument, NULL, 'I' },
+		{ "pve-dir", required_argument, NULL, 'P' },
 		{ 0, 0, 0, 0 },
 	};
 	static const unsigned bit[] = { OPT_JSON, OPT_FORCE, OPT_NAME, OPT_EXTENT, OPT_MDSIZE,
 					OPT_SIZE, OPT_VMID, OPT_SNAPSHOT, OPT_READONLY,
 					OPT_CHECK_POOL, OPT_TIMEOUT, OPT_CHUNK,
-					OPT_INTERVAL, OPT_ONCE };
+					OPT_INTERVAL, OPT_ONCE, OPT_FOLLOW, OPT_INCOMING,
+					OPT_PVE_DIR };
 	memset(o, 0, sizeof(*o));
 	o->vmid = -1;
 	optind = 1;
@@ -164,6 +168,9 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		case 't': rc = seconds_opt(cmd, "--timeout", optarg, &o->timeout); break;
 		case 'i': rc = seconds_opt(cmd, "--interval", optarg, &o->interval); break;
 		case 'o': o->once = true; break;
+		case 'F': o->follow = true; break;
+		case 'I': o->incoming = true; break;
+		case 'P': o->pve_dir = optarg; break;
 		}
 	}
 	if (rc)

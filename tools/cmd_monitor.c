@@ -1,10 +1,12 @@
-/* stardm monitor GROUP [--interval S] [--once]: the node monitor (one per
- * group per node; udev/stardm-monitor@.service).  Every pass it renews the
- * node's heartbeat in its host slot and extends this node's live pools
- * before they fill.  stardm extend-pool: the same by hand. */
+/* stardm monitor GROUP [--interval S] [--once] [--pve-dir DIR]: the node
+ * monitor (one per group per node; udev/stardm-monitor@.service).  Every
+ * pass it renews the node's heartbeat in its host slot, extends this node's
+ * live pools before they fill, and releases pools whose live migration
+ * passed its commit point.  stardm extend-pool: the extension by hand. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -34,10 +36,52 @@ static void report(const struct sdg_monitor_event *ev, void *ctx)
 	fflush(stdout);
 }
 
+/* Proxmox's commit point of a live migration: the VM's config has moved to
+ * the target node's directory in the cluster file system (qemu-server
+ * moves it after the source's final flush and never resumes the source
+ * after it). */
+static bool pve_commit_point(void *ctx, uint32_t vmid, const char *target)
+{
+	const char *dir = ctx;
+	char path[PATH_MAX];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/nodes/%s/qemu-server/%u.conf", dir, target, vmid);
+	return stat(path, &st) == 0;
+}
+
+static void report_release(void *ctx, uint32_t vmid, const char *why)
+{
+	(void)ctx;
+	if (why)
+		fprintf(stderr, "stardm: monitor: pool of vm %u: release at the commit point "
+			"failed: %s\n", vmid, why);
+	else
+		printf("stardm monitor: pool of vm %u: migration committed; released to the "
+		       "target\n", vmid);
+	fflush(stdout);
+}
+
+/* One pass: heartbeat, pool growth, handovers.  Returns the number of
+ * handovers still pending here (-1 after an error, reported). */
+static int monitor_pass(const char *dev, const struct sdg_monitor_cfg *cfg, const char *pve_dir)
+{
+	struct sd_err err = {{0}};
+	if (sdg_heartbeat(dev, &err) && cli_error(&err))
+		memset(&err, 0, sizeof(err));
+	if (sdg_monitor_pass(dev, cfg, report, NULL, &err) && cli_error(&err))
+		memset(&err, 0, sizeof(err)); /* reported; the next pass tries again */
+	int pending = sdg_monitor_handovers(dev, pve_commit_point, (void *)pve_dir,
+					    report_release, &err);
+	if (pending < 0)
+		cli_error(&err);
+	return pending;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	struct cli_opts o;
-	int rc = cli_parse_opts("monitor", argc, argv, OPT_INTERVAL | OPT_ONCE, 1, 1, &o);
+	int rc = cli_parse_opts("monitor", argc, argv, OPT_INTERVAL | OPT_ONCE | OPT_PVE_DIR, 1, 1,
+				&o);
 	if (rc)
 		return rc;
 	/* LVM's thin autoextend defaults: at 80% used, grow by 20% */
@@ -49,8 +93,11 @@ int cmd_monitor(int argc, char **argv)
 	char dev[PATH_MAX]; /* scan once; each pass re-reads the metadata */
 	snprintf(dev, sizeof(dev), "%s", g->path);
 	sdg_close(g);
+	const char *pve_dir = o.pve_dir ? o.pve_dir : "/etc/pve";
 	if (o.once)
-		return sdg_heartbeat(dev, &err) || sdg_monitor_pass(dev, &cfg, report, NULL, &err)
+		return sdg_heartbeat(dev, &err) || sdg_monitor_pass(dev, &cfg, report, NULL, &err) ||
+				       sdg_monitor_handovers(dev, pve_commit_point, (void *)pve_dir,
+							     report_release, &err) < 0
 			       ? cli_error(&err) : EXIT_OK;
 	struct sigaction sa = { .sa_handler = on_term };
 	sigaction(SIGTERM, &sa, NULL);
@@ -59,15 +106,10 @@ int cmd_monitor(int argc, char **argv)
 	printf("stardm monitor: watching group %s on %s every %u s\n", o.pos[0], dev, interval);
 	fflush(stdout);
 	while (!stop) {
-		if (sdg_heartbeat(dev, &err)) {
-			cli_error(&err);
-			memset(&err, 0, sizeof(err));
-		}
-		if (sdg_monitor_pass(dev, &cfg, report, NULL, &err)) {
-			cli_error(&err); /* reported; the next pass tries again */
-			memset(&err, 0, sizeof(err));
-		}
-		for (unsigned i = 0; i < interval * 10 && !stop; i++)
+		int pending = monitor_pass(dev, &cfg, pve_dir);
+		/* a guest waits on a pending handover: look every 0.2 s then */
+		unsigned ticks = pending > 0 ? 2 : interval * 10;
+		for (unsigned i = 0; i < ticks && !stop; i++)
 			usleep(100000);
 	}
 	return EXIT_OK;

@@ -38,6 +38,10 @@ static int op_delete_snapshot(struct sdg *g, const struct cli_opts *o, struct sd
 
 static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
+	/* the target of a live migration: the pool is still live on the source */
+	if (o->incoming && !o->snapshot && sdg_handover_owned(g, o->pos[1]) < 1 &&
+	    sdg_volume_owner_elsewhere(g, o->pos[1]))
+		return cli_handover_prepare(g, o, err);
 	char path[PATH_MAX];
 	int rc = sdg_volume_activate(g, o->pos[1], o->snapshot, o->readonly, o->force,
 				     o->timeout ? o->timeout : 10, path, err);
@@ -98,8 +102,12 @@ int cmd_delete_snapshot(int argc, char **argv)
 
 int cmd_activate(int argc, char **argv)
 {
-	return cli_on_group("activate", argc, argv, OPT_SNAPSHOT | OPT_READONLY | OPT_FORCE | OPT_TIMEOUT,
-			    2, SDG_WRITE, op_activate);
+	unsigned opts = OPT_SNAPSHOT | OPT_READONLY | OPT_FORCE | OPT_TIMEOUT | OPT_INCOMING;
+	int rc = cli_on_group("activate", argc, argv, opts, 2, SDG_WRITE, op_activate);
+	struct cli_opts o;
+	if (rc || cli_parse_opts("activate", argc, argv, opts, 2, 2, &o))
+		return rc;
+	return cli_follow_if_prepared(rc, o.pos[0], o.pos[1], o.timeout);
 }
 
 int cmd_deactivate(int argc, char **argv)

@@ -18,18 +18,18 @@ static const struct cmd commands[] = {
 	{ "snapshot", "GROUP VOLUME SNAP", cmd_snapshot },
 	{ "rollback", "GROUP VOLUME SNAP", cmd_rollback },
 	{ "delete-snapshot", "GROUP VOLUME SNAP", cmd_delete_snapshot },
-	{ "activate", "GROUP VOLUME [--snapshot SNAP] [--readonly] [--force [--timeout SECONDS]]", cmd_activate },
+	{ "activate", "GROUP VOLUME [--snapshot SNAP] [--readonly] [--force [--timeout SECONDS]] [--incoming]", cmd_activate },
 	{ "deactivate", "GROUP VOLUME [--snapshot SNAP]", cmd_deactivate },
 	{ "rename", "GROUP VOLUME NEWNAME", cmd_rename },
 	{ "path", "GROUP VOLUME [--snapshot SNAP]", cmd_path },
 	{ "wait", "GROUP --vmid N [--timeout SECONDS] [--json]", cmd_wait },
-	{ "migrate-prepare", "GROUP VOLUME", cmd_migrate_prepare },
+	{ "migrate-prepare", "GROUP VOLUME [--follow [--timeout SECONDS]]", cmd_migrate_prepare },
 	{ "migrate-gate", "GROUP VOLUME", cmd_migrate_gate },
 	{ "migrate-release", "GROUP VOLUME", cmd_migrate_release },
-	{ "migrate-finish", "GROUP VOLUME [--timeout SECONDS]", cmd_migrate_finish },
+	{ "migrate-finish", "GROUP VOLUME [--timeout SECONDS] [--force]", cmd_migrate_finish },
 	{ "migrate-abort", "GROUP VOLUME", cmd_migrate_abort },
 	{ "extend-pool", "GROUP --vmid N --size SIZE", cmd_extend_pool },
-	{ "monitor", "GROUP [--interval SECONDS] [--once]", cmd_monitor },
+	{ "monitor", "GROUP [--interval SECONDS] [--once] [--pve-dir DIR]", cmd_monitor },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,124 @@
+/* The target's side of a handover, carried out on its own (what
+ * `stardm migrate-prepare --follow` and `activate --incoming` leave behind):
+ * no storage hook runs on the target between QEMU's start and the guest's
+ * `cont` (docs/ha-migration.md), so a watcher does the target's two steps:
+ *   1. gate: once QEMU holds the placeholder open and its probe read is
+ *      served (the device's read count moved), suspend it;
+ *   2. finish: once the source released the pool (at the commit point or at
+ *      its deactivation), load it here and swap the placeholder for it.
+ * It stops when the handover is withdrawn (the migration failed and the
+ * target's volume was deactivated) and gives up after its time limit. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/pool.h"
+#include "dm/dm.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void pause_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* The handover's state as the metadata tells it: 1 released to us, 0 still
+ * pending, -1 withdrawn; -2 the group could not be read. */
+static int handover_state(const char *group, const char *vol, bool *placeholder, struct sd_err *err)
+{
+	struct sdg *g;
+	if (sdg_open(group, 0, &g, err))
+		return -2;
+	int owned = sdg_handover_owned(g, vol);
+	*placeholder = sdg_handover_placeholder(g, vol);
+	sdg_close(g);
+	return owned;
+}
+
+/* Run a step that needs the group open for writing (finish, abort). */
+static int locked_step(const char *group, const char *vol, bool finish, struct sd_err *err)
+{
+	struct sdg *g;
+	if (sdg_open(group, SDG_WRITE, &g, err))
+		return -1;
+	int rc = finish ? sdg_handover_finish(g, vol, false, 0, err) : sdg_handover_abort(g, vol, err);
+	sdg_close(g);
+	return rc;
+}
+
+/* QEMU has opened the placeholder and read from it since base. */
+static bool probed(const char *dm_name, const struct sdm_io_count *base)
+{
+	struct sdm_info info;
+	struct sdm_io_count now;
+	return sdm_info(dm_name, &info, NULL) == 0 && info.exists && info.open_count > 0 &&
+	       sdm_io_count(dm_name, &now, NULL) == 0 && now.reads > base->reads;
+}
+
+int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
+			sdg_follow_log log, void *ctx, struct sd_err *err)
+{
+	char dm_name[SDG_DM_NAME];
+	struct sdm_io_count base;
+	{
+		struct sdg *g;
+		if (sdg_open(group, 0, &g, err))
+			return -1;
+		sdg_volume_dm_name(g, vol, NULL, dm_name);
+		sdg_close(g);
+	}
+	if (sdm_io_count(dm_name, &base, err))
+		return -1;
+	uint64_t start = now_ms(), last_check = 0;
+	bool gated = false;
+	for (;;) {
+		uint64_t now = now_ms();
+		if (!gated && probed(dm_name, &base)) {
+			struct sdg *g;
+			int rc = sdg_open(group, 0, &g, err);
+			if (rc == 0) {
+				rc = sdg_handover_gate(g, vol, err);
+				sdg_close(g);
+			}
+			if (rc)
+				return -1;
+			gated = true;
+			log(ctx, "QEMU's probe read served; placeholder gated (guest I/O queues)");
+		}
+		/* the metadata is read every 200 ms; the probe watched every 10 ms */
+		if (now - last_check >= 200) {
+			last_check = now;
+			bool placeholder;
+			int owned = handover_state(group, vol, &placeholder, err);
+			if (owned == -2)
+				return -1;
+			if (!placeholder)
+				return sd_fail(err, ECANCELED, "the placeholder of %s is gone: the "
+					       "migration was aborted", vol);
+			if (owned == 1) {
+				if (locked_step(group, vol, true, err))
+					return -1;
+				log(ctx, "the source released the pool: loaded here, guest I/O resumed");
+				return 0;
+			}
+			if (owned < 0) {
+				locked_step(group, vol, false, NULL);
+				return sd_fail(err, ECANCELED, "the handover of %s was withdrawn; "
+					       "placeholder removed", vol);
+			}
+		}
+		if (timeout_s && now - start >= (uint64_t)timeout_s * 1000) {
+			locked_step(group, vol, false, NULL);
+			return sd_fail(err, ETIMEDOUT, "the source did not release %s within %u s; "
+				       "migration aborted (queued I/O fails)", vol, timeout_s);
+		}
+		pause_ms(gated ? 100 : 10);
+	}
+}
