@@ -97,6 +97,26 @@ $P->volume_snapshot($scfg, $sid, 'vm-100-disk-0', 's1');
 eval { pve_locked(sub { $P->create_base($sid, $scfg, 'vm-100-disk-0') }) };
 like($@, qr/has snapshots/, 'create_base refuses a volume with snapshots');
 
+# live migration: on the target (PVE_MIGRATED_FROM set, as qemu-server sets
+# it around activate_volumes) the plugin asks stardm for an incoming
+# activation; elsewhere, and for snapshots, it does not.  (The handover
+# itself needs device-mapper: tests/vm/cluster.sh.)
+sub activation_args {
+    my (@a) = @_;
+    Helper::calls($t);
+    eval { $P->activate_volume($sid, $scfg, @a, {}) };
+    my ($call) = grep { $_->[1] eq 'activate' } Helper::calls($t);
+    return join(' ', @$call[1 .. $#$call]);
+}
+{
+    local $ENV{PVE_MIGRATED_FROM} = 'nodeA';
+    is(activation_args('vm-100-disk-0', undef), 'activate g1 vm-100-disk-0 --incoming',
+        'activate_volume on a migration target: --incoming');
+    is(activation_args('vm-100-disk-0', 'before'), 'activate g1 vm-100-disk-0 --snapshot before',
+        '  ...but not for a snapshot');
+}
+is(activation_args('vm-100-disk-0', undef), 'activate g1 vm-100-disk-0', 'a plain start: no --incoming');
+
 # free everything: the space comes back
 for my $v (map { $_->{volid} =~ s/^san1://r } @{ $P->list_images($sid, $scfg, undef, undef, {}) }) {
     pve_locked(sub { $P->free_image($sid, $scfg, $v, 0) });

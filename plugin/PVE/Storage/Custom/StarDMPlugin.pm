@@ -273,10 +273,17 @@ sub activate_volume {
     return if -b $class->filesystem_path($scfg, $volname, $snapname);
     my @opt = defined($snapname) ? ('--snapshot', check_snapname($snapname)) : ();
     push @opt, '--readonly' if $isBase && !defined($snapname);
+    # The target of a live migration (qemu-server sets PVE_MIGRATED_FROM while
+    # the VM still runs on the source): stardm shows QEMU a placeholder and
+    # hands the pool over once the source releases it (docs/ha-migration.md).
+    push @opt, '--incoming' if $ENV{PVE_MIGRATED_FROM} && !defined($snapname);
     run_stardm('activate', group_of($scfg), $name, @opt);
     return;
 }
 
+# On a live migration's source this also releases the pool to the waiting
+# target (if stardm monitor has not done so at the commit point already); on
+# a target whose migration failed it ends the handover.
 sub deactivate_volume {
     my ($class, $storeid, $scfg, $volname, $snapname, $cache) = @_;
     my (undef, $name) = $class->parse_volname($volname);
