@@ -123,6 +123,15 @@ int sdg_handover_owned(const struct sdg *g, const char *vol)
 	return p->handover_to == me ? 0 : -1;
 }
 
+/* A finished handover: ours, and the volume's device is the thin device. */
+static bool finished(const struct sdg *g, const char *vol, const struct sd_pool *p, uint32_t me)
+{
+	char name[SDG_DM_NAME], type[32];
+	sdg_volume_dm_name(g, vol, NULL, name);
+	return p->owner_host == me && sdm_target_type(name, type, sizeof(type), NULL) == 0 &&
+	       !strcmp(type, "thin");
+}
+
 int sdg_handover_finish(struct sdg *g, const char *vol, bool force, unsigned wait_s,
 			struct sd_err *err)
 {
@@ -131,9 +140,11 @@ int sdg_handover_finish(struct sdg *g, const char *vol, bool force, unsigned wai
 	int rc = sdg_volume_lookup(g, vol, &v, &p, err);
 	if (rc)
 		return rc;
-	if (!sdg_handover_placeholder(g, vol))
-		return sd_fail(err, ENOENT, "%s has no migration placeholder here", vol);
 	uint32_t me = g->cluster.id;
+	if (!sdg_handover_placeholder(g, vol))
+		return finished(g, vol, p, me) ? 0 /* by another process: done */
+					       : sd_fail(err, ENOENT, "%s has no migration "
+							 "placeholder here", vol);
 	if (p->owner_host && p->owner_host != me && !force)
 		return sd_fail(err, SD_E_CONFLICT, "the source has not released the pool of VM %u",
 			       p->vmid);

@@ -54,6 +54,7 @@ static void follow_line(void *ctx, const char *line)
 static FILE *open_follow_log(const char *group, const char *vol)
 {
 	char path[PATH_MAX];
+	mkdir("/run", 0755); /* there on every system but a bare initramfs */
 	mkdir("/run/stardm", 0755);
 	snprintf(path, sizeof(path), "/run/stardm/handover-%s-%s.log", group, vol);
 	return fopen(path, "we");

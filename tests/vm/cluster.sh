@@ -5,10 +5,7 @@
 # forced takeover after a node crash.
 # Ends with "cluster: N passed, N failed".
 set -u
-N=$STARDM_NODE
-pass=0 fail=0
-check() { d=$1; shift; if "$@" >/tmp/cl.$$ 2>&1; then pass=$((pass + 1)); echo "ok   $d"
-	else fail=$((fail + 1)); echo "FAIL $d"; sed 's/^/     /' /tmp/cl.$$ | tail -5; fi; }
+. "$(dirname "$0")/cluster-lib.sh"
 count() { $N "$1" "stardm list san1 --json" | grep -c '"name": "vm-'; }
 
 check "init on node a" $N a 'stardm init /dev/vda --name san1'
@@ -51,10 +48,6 @@ want=$($N a 'cat /tmp/want')
 check "activate it on b: the same data" sh -c "[ \"\$($N b 'd=\$(stardm activate san1 vm-100-disk-0) && dd if=\$d bs=1M count=4 iflag=direct 2>/dev/null | md5sum | cut -c1-32; stardm deactivate san1 vm-100-disk-0')\" = '$want' ]"
 
 # ownership: a VM's pool is live on one node at a time
-live() { $N "$1" "dmsetup ls | grep -c 'stardm-san1-vm$2-pool'" | tr -d ' \n'; }
-fails_with() { # fails_with NODE PATTERN CMD: exit 1, one stardm: line matching
-	out=$($N "$1" "$3 2>&1 >/dev/null; echo rc=\$?"); echo "$out"
-	echo "$out" | grep -q 'rc=1' && echo "$out" | grep -q "^stardm: .*$2" && [ "$(echo "$out" | grep -c '^stardm: ')" = 1 ]; }
 check "a activates vm-101-disk-0" $N a 'stardm activate san1 vm-101-disk-0'
 check "b may not activate it" fails_with b "active on node a" 'stardm activate san1 vm-101-disk-0'
 check "b may not snapshot it" fails_with b "active on node a" 'stardm snapshot san1 vm-101-disk-0 x'
@@ -86,9 +79,6 @@ done
 # A verifying writer stamps 4 KiB blocks with a sequence number.
 V=vm-500-disk-0
 DEV=/dev/mapper/stardm-san1-$V
-writer() { # writer NODE FROM COUNT: blocks FROM..FROM+COUNT-1 (block = seq % 64)
-	$N "$1" "i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'seq=%010d\n' \$i >/tmp/blk; dd if=/tmp/blk of=$DEV bs=4096 seek=\$((i % 64)) conv=sync oflag=direct 2>/dev/null || exit 1; i=\$((i + 1)); done"
-}
 check "create $V on a" $N a "stardm create san1 $V --size 64M && stardm activate san1 $V"
 seq=0
 check "the guest writes on a" writer a $seq 40
@@ -119,9 +109,6 @@ for round in $(seq 1 20); do
 done
 check "20 migrations (10 round trips) completed ($moves)" [ $moves = 20 ]
 check "  the pool was never live on both nodes" [ $never_both = 1 ]
-verify() { # every block holds the last sequence number written to it
-	$N "$1" "bad=0; b=0; while [ \$b -lt 64 ]; do want=\$((b + 64 * (($seq - 1 - b) / 64))); got=\$(dd if=$DEV bs=4096 skip=\$b count=1 iflag=direct 2>/dev/null | head -c 14); [ \"\$got\" = \"\$(printf 'seq=%010d' \$want)\" ] || bad=\$((bad + 1)); b=\$((b + 1)); done; echo \$bad; [ \$bad = 0 ]"
-}
 check "every block verifies on $src after $seq writes" verify $src
 
 # an aborted migration: the source keeps writing, the pool is untouched
@@ -147,13 +134,8 @@ check "b without --force is refused, naming a" fails_with b "active on node a" '
 check "b takes over with --force once a's heartbeat stood still" $N b \
 	'stardm activate san1 vm-105-disk-0 --force --timeout 4'
 check "  the data a wrote is there" sh -c "[ \"\$($N b 'dd if=/dev/mapper/stardm-san1-vm-105-disk-0 bs=1M count=4 iflag=direct 2>/dev/null | md5sum | cut -c1-32')\" = '$want' ]"
-owner=$($N b 'stardm inspect san1 --json' | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-ids = {h["host_id"]: h["name"] for h in d["host_slots"]}
-print([ids.get(p["owner_host"]) for p in d["pools"] if p["vmid"] == 105][0])')
+owner=$(owner b 105)
 check "  inspect: b owns the pool now ($owner)" [ "$owner" = b ]
 
-rm -f /tmp/cl.$$ /tmp/cl.a.$$ /tmp/cl.b.$$
-echo "cluster: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+rm -f /tmp/cl.a.$$ /tmp/cl.b.$$
+finish cluster

@@ -1,0 +1,37 @@
+# Helpers for the two-node suites (sourced by cluster.sh and handover.sh,
+# which run on the host under tests/vm/run-cluster).
+N=$STARDM_NODE
+pass=0 fail=0
+T=$(mktemp -d "${TMPDIR:-/var/tmp}/stardm-cl.XXXXXX")
+check() { d=$1; shift; if "$@" >"$T/out" 2>&1; then pass=$((pass + 1)); echo "ok   $d"
+	else fail=$((fail + 1)); echo "FAIL $d"; sed 's/^/     /' "$T/out" | tail -5; fi; }
+# live NODE VMID: 1 when the VM's pool is loaded on NODE, else 0
+live() { $N "$1" "dmsetup ls | grep -c 'stardm-san1-vm$2-pool'" | tr -d ' \n'; }
+# owner NODE VMID: the name of the node owning the VM's pool, as NODE reads it
+owner() {
+	$N "$1" 'stardm inspect san1 --json' | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ids = {h["host_id"]: h["name"] for h in d["host_slots"]}
+print([ids.get(p["owner_host"]) for p in d["pools"] if p["vmid"] == '"$2"'][0])'
+}
+# fails_with NODE PATTERN CMD: exit 1 and one "stardm: " line matching PATTERN
+fails_with() {
+	out=$($N "$1" "$3 2>&1 >/dev/null; echo rc=\$?"); echo "$out"
+	echo "$out" | grep -q 'rc=1' && echo "$out" | grep -q "^stardm: .*$2" &&
+		[ "$(echo "$out" | grep -c '^stardm: ')" = 1 ]; }
+# The verifying writer: block (seq % 64) of $DEV gets "seq=<seq>", 4 KiB,
+# O_DIRECT.  writer NODE FROM COUNT writes FROM..FROM+COUNT-1.
+writer() {
+	$N "$1" "i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'seq=%010d\n' \$i >/tmp/blk; dd if=/tmp/blk of=$DEV bs=4096 seek=\$((i % 64)) conv=sync oflag=direct 2>/dev/null || exit 1; i=\$((i + 1)); done"
+}
+# verify NODE: after $seq writes, every block holds the last number written to it
+verify() {
+	$N "$1" "bad=0; b=0; while [ \$b -lt 64 ]; do want=\$((b + 64 * (($seq - 1 - b) / 64))); got=\$(dd if=$DEV bs=4096 skip=\$b count=1 iflag=direct 2>/dev/null | head -c 14); [ \"\$got\" = \"\$(printf 'seq=%010d' \$want)\" ] || bad=\$((bad + 1)); b=\$((b + 1)); done; echo \$bad bad blocks; [ \$bad = 0 ]"
+}
+# finish SUITE: the result line, cleanup, exit status
+finish() {
+	rm -rf "$T"
+	echo "$1: $pass passed, $fail failed"
+	[ "$fail" = 0 ]
+}
