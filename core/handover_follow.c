@@ -65,15 +65,17 @@ static bool probed(const char *dm_name, const struct sdm_io_count *base)
 int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 			sdg_follow_log log, void *ctx, struct sd_err *err)
 {
-	char dm_name[SDG_DM_NAME];
+	char dm_name[SDG_DM_NAME], dev[PATH_MAX];
 	struct sdm_io_count base;
-	{
+	{ /* find the group's device once; every later look reads it directly */
 		struct sdg *g;
 		if (sdg_open(group, 0, &g, err))
 			return -1;
 		sdg_volume_dm_name(g, vol, NULL, dm_name);
+		snprintf(dev, sizeof(dev), "%s", g->path);
 		sdg_close(g);
 	}
+	group = dev;
 	if (sdm_io_count(dm_name, &base, err))
 		return -1;
 	uint64_t start = now_ms(), last_check = 0;

@@ -158,6 +158,7 @@ check "  migrate-finish --force takes over once $src's heartbeat stood still" $N
 	"stardm migrate-finish san1 $V0 --force --timeout 4"
 check "  the watcher finishes the other disk" $N $dst "i=0; while [ \$i -lt 50 ]; do dmsetup table $(basename $DEV1) | grep -q ' thin ' && exit 0; sleep 0.1; i=\$((i + 1)); done; exit 1"
 check "  $dst owns the pool" [ "$(owner $dst $VM)" = $dst ]
+$N $dst "mv /etc/pve/nodes/$src/qemu-server/$VM.conf /etc/pve/nodes/$dst/qemu-server/"  # HA's recovery moves the config
 check "  the guest writes on $dst" writer $dst $seq 10
 seq=$((seq + 10))
 check "  every block verifies on $dst, with $src's last writes" verify $dst
@@ -171,7 +172,9 @@ t=$src; src=$dst; dst=$t
 pve $dst $src activate $V0 $V1 >/dev/null
 qemu_start $dst >/dev/null
 gated $dst >/dev/null
-writer $src $seq 10 && seq=$((seq + 10))
+check "source $src writes while $dst is gated" writer $src $seq 10
+seq=$((seq + 10))
+check "  $src still has the pool before the commit point" [ "$(live $src $VM)" = 1 ]
 $N $src sync
 n0=$($N $src "grep -c 'vm $VM: migration committed' /tmp/mon.log")
 commit_point $src $dst
