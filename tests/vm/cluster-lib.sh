@@ -3,8 +3,10 @@
 N=$STARDM_NODE
 pass=0 fail=0
 T=$(mktemp -d "${TMPDIR:-/var/tmp}/stardm-cl.XXXXXX")
-check() { d=$1; shift; if "$@" >"$T/out" 2>&1; then pass=$((pass + 1)); echo "ok   $d"
-	else fail=$((fail + 1)); echo "FAIL $d"; sed 's/^/     /' "$T/out" | tail -5; fi; }
+# check WHAT CMD...: one "ok"/"FAIL" line; $out_rc is CMD's exit status
+check() { d=$1; shift; "$@" >"$T/out" 2>&1; out_rc=$?
+	if [ $out_rc = 0 ]; then pass=$((pass + 1)); echo "ok   $d"
+	else fail=$((fail + 1)); echo "FAIL $d"; sed 's/^/     /' "$T/out" | tail -12; fi; }
 # live NODE VMID: 1 when the VM's pool is loaded on NODE, else 0
 live() { $N "$1" "dmsetup ls | grep -c 'stardm-san1-vm$2-pool'" | tr -d ' \n'; }
 # owner NODE VMID: the name of the node owning the VM's pool, as NODE reads it
