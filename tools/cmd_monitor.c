@@ -92,7 +92,10 @@ int cmd_monitor(int argc, char **argv)
 		return cli_error(&err);
 	char dev[PATH_MAX]; /* scan once; each pass re-reads the metadata */
 	snprintf(dev, sizeof(dev), "%s", g->path);
+	int lock = o.once ? 0 : cli_monitor_lock(g->st->geo.name, &err);
 	sdg_close(g);
+	if (lock < 0)
+		return cli_error(&err);
 	const char *pve_dir = o.pve_dir ? o.pve_dir : "/etc/pve";
 	if (o.once)
 		return sdg_heartbeat(dev, &err) || sdg_monitor_pass(dev, &cfg, report, NULL, &err) ||

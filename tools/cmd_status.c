@@ -39,8 +39,16 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 			       l.out_of_data_space ? ", OUT OF DATA SPACE" : "");
 		}
 	}
+	bool monitor = cli_monitor_running(g->st->geo.name);
 	if (!o->json) {
 		json_object_put(live);
+		if (monitor)
+			printf("  monitor: running on this node\n");
+		else
+			printf("  monitor: NOT RUNNING on this node: pools live here do not grow, no "
+			       "migration is released at its commit point, and no heartbeat holds off "
+			       "forced takeovers (systemctl enable --now stardm-monitor@%s)\n",
+			       g->st->geo.name);
 		return 0;
 	}
 	json_object *j = json_object_new_object();
@@ -55,6 +63,7 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	json_object_object_add(j, "pools", cli_json_u64(g->state.pools.n));
 	json_object_object_add(j, "volumes", cli_json_u64(g->state.volumes.n));
 	json_object_object_add(j, "active_pools", live);
+	json_object_object_add(j, "monitor_running", json_object_new_boolean(monitor));
 	cli_print_json(j);
 	return 0;
 }

@@ -47,6 +47,10 @@ static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *e
 				     o->timeout ? o->timeout : 10, path, err);
 	if (rc == 0)
 		printf("%s\n", path);
+	if (rc == 0 && !cli_monitor_running(g->st->geo.name))
+		fprintf(stderr, "stardm: warning: no monitor runs for group %s on this node: the "
+			"pool will not grow on its own (systemctl enable --now stardm-monitor@%s)\n",
+			g->st->geo.name, g->st->geo.name);
 	return rc;
 }
 
