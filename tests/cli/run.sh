@@ -152,6 +152,22 @@ run 1 "rename of a missing volume is refused" -- rename "$names" vm-100-disk-77 
 run 1 "rename to a bad name is refused" -- rename "$names" vm-100-cloudinit 'vm-100-a;b'
 [ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
 
+# the node monitor: status says whether one runs; a second one is refused.
+# (Its pool work needs device-mapper: tests/vm.)  The group is named in the
+# lock file, so this needs /run writable (root, as CI runs).
+run 0 "status without a monitor" -- status "$names" --json
+[ "$(json "d['monitor_running']")" = False ] && ok "  ...monitor_running is false" || bad "  ...monitor_running is false"
+"$STARDM" monitor "$names" --interval 1 >"$W/mon" 2>&1 &
+mon=$!
+i=0; while [ $i -lt 50 ] && ! grep -q watching "$W/mon"; do sleep 0.1; i=$((i + 1)); done
+run 0 "status with a monitor" -- status "$names" --json
+[ "$(json "d['monitor_running']")" = True ] && ok "  ...monitor_running is true" || bad "  ...monitor_running is true"
+run 1 "a second monitor for the group is refused" -- monitor "$names" --interval 1
+expect_in "$W/err" "already runs on this node" "  ...saying why"
+kill $mon; wait $mon 2>/dev/null
+run 0 "status after the monitor stopped" -- status "$names"
+expect_in "$W/out" "monitor: NOT RUNNING" "  ...says it is not running"
+
 # both I/O backends serve the CLI
 for b in uring aio; do
 	STARDM_IO=$b "$STARDM" inspect "$lun" --json >"$W/out" 2>"$W/err" && ok "inspect through $b" || bad "inspect through $b"
