@@ -11,23 +11,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/pool.h"
 #include "dm/dm.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void pause_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-}
+#include "metadata/hostlock.h"
 
 /* The handover's state as the metadata tells it: 1 released to us, 0 still
  * pending, -1 withdrawn; -2 the group could not be read. */
@@ -78,10 +65,10 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 	group = dev;
 	if (sdm_io_count(dm_name, &base, err))
 		return -1;
-	uint64_t start = now_ms(), last_check = 0;
+	uint64_t start = sd_monotonic_ms(), last_check = 0;
 	bool gated = false;
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = sd_monotonic_ms();
 		if (!gated && probed(dm_name, &base)) {
 			struct sdg *g;
 			int rc = sdg_open(group, 0, &g, err);
@@ -121,6 +108,6 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 			return sd_fail(err, ETIMEDOUT, "the source did not release %s within %u s; "
 				       "migration aborted (queued I/O fails)", vol, timeout_s);
 		}
-		pause_ms(gated ? 100 : 10);
+		sd_sleep_ms(gated ? 100 : 10);
 	}
 }

@@ -30,14 +30,14 @@ struct slot {
 	char name[SD_NAME_LEN];
 };
 
-static uint64_t now_ms(void)
+uint64_t sd_monotonic_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(unsigned ms)
+void sd_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 	nanosleep(&ts, NULL);
@@ -140,7 +140,7 @@ int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geome
 		h->counter = 0;
 		if ((rc = write_own(h, 0, 0)))
 			return sd_fail(err, -rc, "cannot write host slot %u: %s", free_id, strerror(-rc));
-		sleep_ms(settle_ms);
+		sd_sleep_ms(settle_ms);
 		if ((rc = read_all(h, slots)))
 			return sd_fail(err, -rc, "cannot read the host slots: %s", strerror(-rc));
 		const struct slot *s = &slots[free_id - 1];
@@ -192,7 +192,7 @@ int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err)
 		if (slot_stolen(h, slots))
 			goto stolen;
 		bool blocked = false;
-		uint64_t now = now_ms();
+		uint64_t now = sd_monotonic_ms();
 		for (uint32_t i = 0; i < h->geo->host_slots; i++) {
 			if (!blocks(&slots[i], i + 1, h->ticket, h->id))
 				continue;
@@ -206,7 +206,7 @@ int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err)
 		}
 		if (!blocked)
 			return 0;
-		sleep_ms(pause);
+		sd_sleep_ms(pause);
 	}
 io_error:
 	h->depth = 0;
