@@ -2,8 +2,8 @@
  * `stardm migrate-prepare --follow` and `activate --incoming` leave behind):
  * no storage hook runs on the target between QEMU's start and the guest's
  * `cont` (docs/ha-migration.md), so a watcher does the target's two steps:
- *   1. gate: once QEMU holds the placeholder open and its probe read is
- *      served (the device's read count moved), suspend it;
+ *   1. gate: once QEMU holds the placeholder open and its probe reads are
+ *      served (the device's read count moved, then stood still), suspend it;
  *   2. finish: once the source released the pool (at the commit point or at
  *      its deactivation), load it here and swap the placeholder for it.
  * It stops when the handover is withdrawn (the migration failed and the
@@ -40,20 +40,40 @@ static int locked_step(const char *group, const char *vol, bool finish, struct s
 	return rc;
 }
 
-/* QEMU has opened the placeholder and read from it since base. */
-static bool probed(const char *dm_name, const struct sdm_io_count *base)
+/* How long the read count must stand still after QEMU's first read before
+ * the gate closes: QEMU's open may probe with several reads in a row
+ * (request and buffer alignment), all within microseconds, and one of them
+ * blocked at the gate would stall QEMU's start and with it the migration;
+ * the guest's first I/O comes only after the whole memory copy. */
+#define PROBE_QUIET_MS 100
+
+struct probe_watch {
+	struct sdm_io_count base; /* the placeholder's counts at its creation */
+	uint64_t reads;           /* the last count seen */
+	uint64_t since_ms;        /* when it last moved */
+};
+
+/* QEMU holds the placeholder open, has read from it, and is done reading. */
+static bool probed(const char *dm_name, struct probe_watch *w, uint64_t now)
 {
 	struct sdm_info info;
-	struct sdm_io_count now;
-	return sdm_info(dm_name, &info, NULL) == 0 && info.exists && info.open_count > 0 &&
-	       sdm_io_count(dm_name, &now, NULL) == 0 && now.reads > base->reads;
+	struct sdm_io_count c;
+	if (sdm_info(dm_name, &info, NULL) || !info.exists || info.open_count < 1 ||
+	    sdm_io_count(dm_name, &c, NULL) || c.reads <= w->base.reads)
+		return false;
+	if (c.reads != w->reads) {
+		w->reads = c.reads;
+		w->since_ms = now;
+		return false;
+	}
+	return now - w->since_ms >= PROBE_QUIET_MS;
 }
 
 int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 			sdg_follow_log log, void *ctx, struct sd_err *err)
 {
 	char dm_name[SDG_DM_NAME], dev[PATH_MAX];
-	struct sdm_io_count base;
+	struct probe_watch w = { .since_ms = 0 };
 	{ /* find the group's device once; every later look reads it directly */
 		struct sdg *g;
 		if (sdg_open(group, 0, &g, err))
@@ -63,13 +83,14 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 		sdg_close(g);
 	}
 	group = dev;
-	if (sdm_io_count(dm_name, &base, err))
+	if (sdm_io_count(dm_name, &w.base, err))
 		return -1;
+	w.reads = w.base.reads;
 	uint64_t start = sd_monotonic_ms(), last_check = 0;
 	bool gated = false;
 	for (;;) {
 		uint64_t now = sd_monotonic_ms();
-		if (!gated && probed(dm_name, &base)) {
+		if (!gated && probed(dm_name, &w, now)) {
 			struct sdg *g;
 			int rc = sdg_open(group, 0, &g, err);
 			if (rc == 0) {
