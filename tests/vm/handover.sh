@@ -29,7 +29,7 @@ pve() { # pve NODE [FROM] activate|deactivate VOL...: the plugin, as qemu-server
 	case $1 in activate|deactivate) ;; *) from=$1; shift ;; esac
 	m=$1; shift
 	for vol in "$@"; do
-		$N $node "PVE_MIGRATED_FROM=$from STARDM_BIN=\$(command -v stardm) STANDIN_LOCK_DIR=/tmp perl -I/usr/local/lib/stardm-perl /usr/local/bin/pve-call.pl $m $vol" || return 1
+		$N $node "PVE_MIGRATED_FROM=$from ${MEMBERS:+STANDIN_MEMBERS=$MEMBERS} STARDM_BIN=\$(command -v stardm) STANDIN_LOCK_DIR=/tmp perl -I/usr/local/lib/stardm-perl /usr/local/bin/pve-call.pl $m $vol" || return 1
 	done
 }
 qemu_start() { # a process holding both disks open, then the probe reads
@@ -190,5 +190,25 @@ if check "source releases at the commit point" released; [ "$out_rc" = 0 ]; then
 	seq=$((seq + 10))
 	check "  every block verifies on $dst" verify $dst
 fi
+# HA recovery through the plugin: a node crashes with the VM running; once
+# the cluster (corosync; here the PVE::Cluster stand-in) reports it offline,
+# activate_volume on another node takes the pool over, after stardm saw the
+# dead node's heartbeat stand still.  While it is online, never.
+owner_node=$(owner $dst $VM)
+other=$([ "$owner_node" = a ] && echo b || echo a)
+check "HA: $other boots again" $N $other --boot
+node_setup $other $owner_node; monitor $other
+MEMBERS="$owner_node:1,$other:1"
+check "  the plugin on $other does not take over from $owner_node while it is online" \
+	fails_with $other "active on node $owner_node" "STANDIN_MEMBERS=$MEMBERS STARDM_BIN=\$(command -v stardm) STANDIN_LOCK_DIR=/tmp perl -I/usr/local/lib/stardm-perl /usr/local/bin/pve-call.pl activate $V0"
+check "  $owner_node crashes" $N $owner_node --kill
+MEMBERS="$owner_node:0,$other:1"
+check "  the plugin on $other takes over once $owner_node is offline and its heartbeat stood still" \
+	pve $other activate $V0 $V1
+unset MEMBERS
+check "  $other owns the pool" [ "$(owner $other $VM)" = $other ]
+check "  every block verifies on $other" verify $other
+check "  disk-1 is intact" [ "$(disk1_md5 $other)" = "$want1" ]
+both_check
 check "the pool was never live on both nodes" [ $never_both = 1 ]
 finish handover

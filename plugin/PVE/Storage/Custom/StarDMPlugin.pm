@@ -277,8 +277,22 @@ sub activate_volume {
     # the VM still runs on the source): stardm shows QEMU a placeholder and
     # hands the pool over once the source releases it (docs/ha-migration.md).
     push @opt, '--incoming' if $ENV{PVE_MIGRATED_FROM} && !defined($snapname);
-    run_stardm('activate', group_of($scfg), $name, @opt);
+    eval { run_stardm('activate', group_of($scfg), $name, @opt) };
+    my $err = $@ or return;
+    # HA recovery: the pool's owner has left the cluster (Proxmox HA fences a
+    # node before it recovers its VMs here).  stardm still takes the pool
+    # over only once the owner's heartbeat has stood still for 15 s.
+    my ($owner) = $err =~ /^stardm: the pool of VM \d+ is active on node (\S+?); /;
+    die $err if !defined($owner) || !node_offline($owner);
+    run_stardm('activate', group_of($scfg), $name, @opt, '--force', '--timeout', 15);
     return;
+}
+
+# A node corosync knows and reports offline (no cluster: never).
+sub node_offline {
+    my ($node) = @_;
+    my $members = eval { require PVE::Cluster; PVE::Cluster::get_members() };
+    return $members && $members->{$node} && !$members->{$node}->{online};
 }
 
 # On a live migration's source this also releases the pool to the waiting
