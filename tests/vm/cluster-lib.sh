@@ -7,8 +7,16 @@ T=$(mktemp -d "${TMPDIR:-/var/tmp}/stardm-cl.XXXXXX")
 check() { d=$1; shift; "$@" >"$T/out" 2>&1; out_rc=$?
 	if [ $out_rc = 0 ]; then pass=$((pass + 1)); echo "ok   $d"
 	else fail=$((fail + 1)); echo "FAIL $d"; sed 's/^/     /' "$T/out" | tail -12; fi; }
-# live NODE VMID: 1 when the VM's pool is loaded on NODE, else 0
-live() { $N "$1" "dmsetup ls | grep -c 'stardm-san1-vm$2-pool'" | tr -d ' \n'; }
+# crash NODE / boot NODE: a node dies (qemu killed) / boots again
+dead=""
+crash() { $N "$1" --kill && dead="$dead $1"; }
+boot() { $N "$1" --boot && dead=$(echo "$dead" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' '); }
+# live NODE VMID: 1 when the VM's pool is loaded on NODE, else 0 (a dead
+# node has nothing loaded)
+live() {
+	case " $dead " in *" $1 "*) echo 0; return ;; esac
+	$N "$1" "dmsetup ls | grep -c 'stardm-san1-vm$2-pool'" | tr -d ' \n'
+}
 # owner NODE VMID: the name of the node owning the VM's pool, as NODE reads it
 owner() {
 	$N "$1" 'stardm inspect san1 --json' | python3 -c '

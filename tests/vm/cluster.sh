@@ -129,7 +129,7 @@ want=$($N a 'cat /tmp/want')
 check "b's forced takeover is refused while a's heartbeat moves" fails_with b "is alive" \
 	'stardm activate san1 vm-105-disk-0 --force --timeout 4'
 check "  not live on b" [ "$(live b 105)" = 0 ]
-check "node a crashes" $N a --kill
+check "node a crashes" crash a
 check "b without --force is refused, naming a" fails_with b "active on node a" 'stardm activate san1 vm-105-disk-0'
 check "b takes over with --force once a's heartbeat stood still" $N b \
 	'stardm activate san1 vm-105-disk-0 --force --timeout 4'
