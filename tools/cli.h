@@ -72,6 +72,8 @@ json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_l
 int cli_handover_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *err);
 int cli_follow_if_prepared(int rc, const char *group, const char *vol, unsigned timeout_s);
 
+/* /run/stardm, created if missing: the node's runtime files. */
+const char *cli_run_dir(void);
 /* The node monitor's presence (monitor_lock.c): the monitor takes the lock
  * (an fd >= 0 it keeps, or -1 with err set when one already runs). */
 int cli_monitor_lock(const char *group, struct sd_err *err);

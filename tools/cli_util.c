@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_error(const struct sd_err *err)
 {
@@ -182,4 +183,11 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 	if (o->npos > max_pos)
 		return cli_usage(cmd, "%s: unexpected argument '%s'", cmd, o->pos[max_pos]);
 	return 0;
+}
+
+const char *cli_run_dir(void)
+{
+	mkdir("/run", 0755); /* there on every system but a bare initramfs */
+	mkdir("/run/stardm", 0755);
+	return "/run/stardm";
 }

@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -31,8 +30,7 @@ int cli_handover_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err 
 }
 
 /* The watcher's log: one line per step to syslog and to
- * /run/stardm/handover-GROUP-VOL.log (what `stardm status` users and the
- * tests read). */
+ * /run/stardm/handover-GROUP-VOL.log (for the admin, and the tests). */
 struct follow_log {
 	FILE *f;
 	const char *vol;
@@ -54,9 +52,7 @@ static void follow_line(void *ctx, const char *line)
 static FILE *open_follow_log(const char *group, const char *vol)
 {
 	char path[PATH_MAX];
-	mkdir("/run", 0755); /* there on every system but a bare initramfs */
-	mkdir("/run/stardm", 0755);
-	snprintf(path, sizeof(path), "/run/stardm/handover-%s-%s.log", group, vol);
+	snprintf(path, sizeof(path), "%s/handover-%s-%s.log", cli_run_dir(), group, vol);
 	return fopen(path, "we");
 }
 

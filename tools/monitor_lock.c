@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -14,9 +13,7 @@
 static int open_lock(const char *group)
 {
 	char path[320];
-	mkdir("/run", 0755);
-	mkdir("/run/stardm", 0755);
-	snprintf(path, sizeof(path), "/run/stardm/monitor-%s.lock", group);
+	snprintf(path, sizeof(path), "%s/monitor-%s.lock", cli_run_dir(), group);
 	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 }
 
