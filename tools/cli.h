@@ -70,7 +70,7 @@ json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_l
  * o->pos[1] (placeholder; its path printed) and note that a watcher must
  * start; cli_follow_if_prepared starts it once the group is closed. */
 int cli_handover_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *err);
-int cli_follow_if_prepared(int rc, const char *group, const char *vol, unsigned timeout_s);
+int cli_follow_if_prepared(const char *group, const char *vol, unsigned timeout_s);
 
 /* /run/stardm, created if missing: the node's runtime files. */
 const char *cli_run_dir(void);

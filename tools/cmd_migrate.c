@@ -79,10 +79,10 @@ static void run_watcher(const char *group, const char *vol, unsigned timeout_s)
 	_exit(EXIT_OK);
 }
 
-int cli_follow_if_prepared(int rc, const char *group, const char *vol, unsigned timeout_s)
+int cli_follow_if_prepared(const char *group, const char *vol, unsigned timeout_s)
 {
-	if (rc || !prepared)
-		return rc;
+	if (!prepared)
+		return EXIT_OK;
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
@@ -125,7 +125,7 @@ int cmd_migrate_prepare(int argc, char **argv)
 	struct cli_opts o;
 	if (rc || cli_parse_opts("migrate-prepare", argc, argv, opts, 2, 2, &o) || !o.follow)
 		return rc;
-	return cli_follow_if_prepared(rc, o.pos[0], o.pos[1], o.timeout);
+	return cli_follow_if_prepared(o.pos[0], o.pos[1], o.timeout);
 }
 
 int cmd_migrate_gate(int argc, char **argv)

@@ -61,15 +61,24 @@ static void report_release(void *ctx, uint32_t vmid, const char *why)
 	fflush(stdout);
 }
 
-/* One pass: heartbeat, pool growth, handovers.  Returns the number of
- * handovers still pending here (-1 after an error, reported). */
-static int monitor_pass(const char *dev, const struct sdg_monitor_cfg *cfg, const char *pve_dir)
+/* Heartbeat and pool growth, each failure reported; 1 if any failed. */
+static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg)
 {
 	struct sd_err err = {{0}};
-	if (sdg_heartbeat(dev, &err) && cli_error(&err))
-		memset(&err, 0, sizeof(err));
-	if (sdg_monitor_pass(dev, cfg, report, NULL, &err) && cli_error(&err))
-		memset(&err, 0, sizeof(err)); /* reported; the next pass tries again */
+	int failed = 0;
+	if (sdg_heartbeat(dev, &err))
+		failed = cli_error(&err);
+	memset(&err, 0, sizeof(err));
+	if (sdg_monitor_pass(dev, cfg, report, NULL, &err))
+		failed = cli_error(&err); /* reported; the next pass tries again */
+	return failed != 0;
+}
+
+/* Releases at the commit point; the number still pending, -1 (reported)
+ * when the group could not be read. */
+static int handovers(const char *dev, const char *pve_dir)
+{
+	struct sd_err err = {{0}};
 	int pending = sdg_monitor_handovers(dev, pve_commit_point, (void *)pve_dir,
 					    report_release, &err);
 	if (pending < 0)
@@ -97,11 +106,10 @@ int cmd_monitor(int argc, char **argv)
 	if (lock < 0)
 		return cli_error(&err);
 	const char *pve_dir = o.pve_dir ? o.pve_dir : "/etc/pve";
-	if (o.once)
-		return sdg_heartbeat(dev, &err) || sdg_monitor_pass(dev, &cfg, report, NULL, &err) ||
-				       sdg_monitor_handovers(dev, pve_commit_point, (void *)pve_dir,
-							     report_release, &err) < 0
-			       ? cli_error(&err) : EXIT_OK;
+	if (o.once) {
+		int failed = beat_and_grow(dev, &cfg);
+		return handovers(dev, pve_dir) < 0 || failed ? EXIT_FAIL : EXIT_OK;
+	}
 	struct sigaction sa = { .sa_handler = on_term };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -109,11 +117,13 @@ int cmd_monitor(int argc, char **argv)
 	printf("stardm monitor: watching group %s on %s every %u s\n", o.pos[0], dev, interval);
 	fflush(stdout);
 	while (!stop) {
-		int pending = monitor_pass(dev, &cfg, pve_dir);
-		/* a guest waits on a pending handover: look every 0.2 s then */
-		unsigned ticks = pending > 0 ? 2 : interval * 10;
-		for (unsigned i = 0; i < ticks && !stop; i++)
+		beat_and_grow(dev, &cfg);
+		int pending = handovers(dev, pve_dir);
+		for (unsigned i = 0; i < interval * 10 && !stop; i++) {
 			usleep(100000);
+			if (pending > 0 && i % 2) /* a guest may be waiting: every 0.2 s */
+				pending = handovers(dev, pve_dir);
+		}
 	}
 	return EXIT_OK;
 }

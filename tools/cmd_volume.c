@@ -111,7 +111,7 @@ int cmd_activate(int argc, char **argv)
 	struct cli_opts o;
 	if (rc || cli_parse_opts("activate", argc, argv, opts, 2, 2, &o))
 		return rc;
-	return cli_follow_if_prepared(rc, o.pos[0], o.pos[1], o.timeout);
+	return cli_follow_if_prepared(o.pos[0], o.pos[1], o.timeout);
 }
 
 int cmd_deactivate(int argc, char **argv)
