@@ -84,6 +84,33 @@ static size_t pending_handovers(const struct sdg *g, uint32_t *vmids,
 	return n;
 }
 
+/* Volumes with a placeholder here whose pool was handed to this node
+ * (their watcher finishes them; the monitor does too, should the watcher
+ * have died); *waiting counts those whose source has not released yet. */
+static size_t handed_here(const struct sdg *g, char (*vols)[SD_NAME_LEN], size_t max,
+			  size_t *waiting)
+{
+	uint32_t me = sdg_my_host_id(g);
+	size_t n = 0;
+	*waiting = 0;
+	for (size_t i = 0; me && i < g->state.volumes.n; i++) {
+		const char *vol = g->state.volumes.v[i].name;
+		const struct sd_pool *p = sd_find_pool((struct sd_state *)&g->state,
+						       g->state.volumes.v[i].pool_id);
+		/* from the metadata first: a handover to us pending, or the pool
+		 * handed to us and not loaded yet; only then ask the kernel */
+		bool candidate = p && (p->handover_to == me ||
+				       (p->owner_host == me && !sdg_pool_active(g, p)));
+		if (!candidate || !sdg_handover_placeholder(g, vol))
+			continue;
+		int owned = sdg_handover_owned(g, vol);
+		if (owned == 1 && n < max)
+			snprintf(vols[n++], SD_NAME_LEN, "%s", vol);
+		*waiting += owned == 0;
+	}
+	return n;
+}
+
 int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
 			  sdg_handover_report report, struct sd_err *err)
 {
@@ -91,15 +118,16 @@ int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
 	if (sdg_open(group, 0, &g, err))
 		return -1;
 	uint32_t vmids[64];
-	char targets[64][SD_NAME_LEN];
-	size_t n = pending_handovers(g, vmids, targets, 64);
+	char targets[64][SD_NAME_LEN], vols[64][SD_NAME_LEN];
+	size_t waiting, n = pending_handovers(g, vmids, targets, 64);
+	size_t finish = handed_here(g, vols, 64, &waiting);
 	sdg_close(g);
 	size_t due = 0;
 	for (size_t i = 0; i < n; i++)
 		if (passed(ctx, vmids[i], targets[i]))
 			vmids[due++] = vmids[i];
-	if (!due)
-		return (int)n;
+	if (!due && !finish)
+		return (int)(n + waiting);
 	if (sdg_open(group, SDG_WRITE, &g, err))
 		return -1;
 	for (size_t i = 0; i < due; i++) {
@@ -108,10 +136,17 @@ int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
 		if (!p || p->owner_host != g->cluster.id || !p->handover_to)
 			continue; /* deactivated or aborted meanwhile */
 		int rc = sdg_handover_release_pool(g, p, &e);
-		report(ctx, vmids[i], rc ? e.msg : NULL);
+		report(ctx, vmids[i], NULL, rc ? e.msg : NULL);
+	}
+	for (size_t i = 0; i < finish; i++) {
+		struct sd_err e = {{0}};
+		if (!sdg_handover_placeholder(g, vols[i]))
+			continue; /* its watcher finished it meanwhile */
+		int rc = sdg_handover_finish(g, vols[i], false, 0, &e);
+		report(ctx, sdg_vmid_of(vols[i]), vols[i], rc ? e.msg : NULL);
 	}
 	sdg_close(g);
-	return (int)(n - due);
+	return (int)(n - due + waiting);
 }
 
 int sdg_heartbeat(const char *dev, struct sd_err *err)

@@ -25,14 +25,16 @@ typedef void (*sdg_monitor_report)(const struct sdg_monitor_event *ev, void *ctx
 int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 		     sdg_monitor_report report, void *ctx, struct sd_err *err);
 
-/* The source's side of live migrations: for each pool this node owns with
+/* Live migrations, both sides.  Source: for each pool this node owns with
  * a target waiting, ask passed(vmid, target node) whether the migration's
  * commit point has passed (Proxmox: the VM's config moved to the target);
- * then release the pool to the target (fence, hand over) and report it
- * (why: NULL on success).  Returns how many handovers are still pending
- * here (the monitor then looks more often), -1 on error. */
+ * then release the pool to the target (fence, hand over).  Target: finish
+ * the handovers released to this node that their watcher has not (it may
+ * have died).  Each step is reported (vol: NULL for a release, the volume
+ * for a finish; why: NULL on success).  Returns how many handovers are
+ * still pending here (the monitor then looks more often), -1 on error. */
 typedef bool (*sdg_commit_point)(void *ctx, uint32_t vmid, const char *target);
-typedef void (*sdg_handover_report)(void *ctx, uint32_t vmid, const char *why);
+typedef void (*sdg_handover_report)(void *ctx, uint32_t vmid, const char *vol, const char *why);
 int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
 			  sdg_handover_report report, struct sd_err *err);
 

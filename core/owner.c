@@ -67,15 +67,21 @@ uint32_t sdg_volume_owner_elsewhere(const struct sdg *g, const char *vol)
 	return p && p->owner_host != sdg_my_host_id(g) ? p->owner_host : 0;
 }
 
-/* The owner is dead when its heartbeat does not move for wait_s. */
-static int owner_dead(const struct sdg *g, const struct sd_pool *p, unsigned wait_s,
+/* The owner is dead when its heartbeat does not move for wait_s.  We wait
+ * inside the cluster lock, so our own slot beats every second meanwhile:
+ * other nodes waiting for the lock must not take us for dead (the 20 s
+ * rule of metadata/hostlock.c). */
+static int owner_dead(struct sdg *g, const struct sd_pool *p, unsigned wait_s,
 		      struct sd_err *err)
 {
 	struct sd_host_slot_info before, after;
 	if (slot_of(g, p->owner_host, &before) == -ENOENT)
 		return 0; /* its slot is gone: nothing left to wait for */
-	struct timespec ts = { wait_s, 0 };
-	nanosleep(&ts, NULL);
+	for (unsigned ms = 0; ms < wait_s * 1000; ms += 1000) {
+		sd_sleep_ms(wait_s * 1000 - ms < 1000 ? wait_s * 1000 - ms : 1000);
+		if (g->cluster_held)
+			sd_host_beat(&g->cluster);
+	}
 	slot_of(g, p->owner_host, &after);
 	if (after.counter != before.counter)
 		return sd_fail(err, SD_E_CONFLICT, "node %s, owner of the pool of VM %u, is alive "

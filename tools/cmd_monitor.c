@@ -49,10 +49,14 @@ static bool pve_commit_point(void *ctx, uint32_t vmid, const char *target)
 	return stat(path, &st) == 0;
 }
 
-static void report_release(void *ctx, uint32_t vmid, const char *why)
+static void report_handover(void *ctx, uint32_t vmid, const char *vol, const char *why)
 {
 	(void)ctx;
-	if (why)
+	if (vol && why)
+		fprintf(stderr, "stardm: monitor: %s: finishing its migration failed: %s\n", vol, why);
+	else if (vol)
+		printf("stardm monitor: %s: migration finished here (its watcher had not)\n", vol);
+	else if (why)
 		fprintf(stderr, "stardm: monitor: pool of vm %u: release at the commit point "
 			"failed: %s\n", vmid, why);
 	else
@@ -80,7 +84,7 @@ static int handovers(const char *dev, const char *pve_dir)
 {
 	struct sd_err err = {{0}};
 	int pending = sdg_monitor_handovers(dev, pve_commit_point, (void *)pve_dir,
-					    report_release, &err);
+					    report_handover, &err);
 	if (pending < 0)
 		cli_error(&err);
 	return pending;

@@ -72,6 +72,10 @@ migrate() { # migrate SRC DST
 	[ "$(live $dst $VM)" = 0 ] || { echo "pool loaded on $dst before the release"; ok=0; }
 	qemu_start $dst || { echo "probe on $dst"; ok=0; }
 	gated $dst >/dev/null || { echo "not gated on $dst"; ok=0; }
+	if [ -n "${KILL_WATCHER:-}" ]; then # the watchers die: the target's monitor must finish
+		$N $dst "pkill -9 -f 'stardm activate san1 vm-$VM-'; sleep 0.2; ! pgrep -f 'stardm activate san1 vm-$VM-'" ||
+			{ echo "the watchers on $dst did not die"; ok=0; }
+	fi
 	writer $src $seq 10 || { echo "writes on $src during the copy"; ok=0; }
 	seq=$((seq + 10))
 	$N $src sync
@@ -114,6 +118,12 @@ monitor $src
 t=$src; src=$dst; dst=$t
 check "  every block verifies on $src" verify $src
 check "  the target's watcher logged both steps" $N $src "cat /run/stardm/handover-san1-$V0.log; grep -q gated /run/stardm/handover-san1-$V0.log && grep -q 'resumed' /run/stardm/handover-san1-$V0.log"
+KILL_WATCHER=1
+check "migration: $src -> $dst with the target's watchers killed after the gate" migrate $src $dst
+unset KILL_WATCHER
+t=$src; src=$dst; dst=$t
+check "  the target's monitor finished it" $N $src "grep -c 'migration finished here' /tmp/mon.log | grep -qx 2"
+check "  every block verifies on $src" verify $src
 
 # failure: the migration fails before the commit point; qemu-server stops the
 # target's QEMU and deactivates its volumes.  The source keeps the pool.
