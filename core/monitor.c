@@ -84,12 +84,39 @@ static size_t pending_handovers(const struct sdg *g, uint32_t *vmids,
 	return n;
 }
 
-/* Volumes with a placeholder here whose pool was handed to this node
- * (their watcher finishes them; the monitor does too, should the watcher
- * have died); *waiting counts those whose source has not released yet. */
+/* Released handovers this monitor has seen unfinished, and since when: it
+ * finishes one only once its watcher has had FINISH_GRACE_MS to do so. */
+#define FINISH_GRACE_MS 2000
+struct seen_vol {
+	char vol[SD_NAME_LEN];
+	uint64_t since;
+};
+static struct seen_vol seen[64];
+static size_t nseen;
+
+/* Whether vol has waited out the grace; notes it in next[] for the next pass. */
+static bool overdue(const char *vol, uint64_t now, size_t *nnext, struct seen_vol *next)
+{
+	uint64_t since = now;
+	for (size_t i = 0; i < nseen; i++)
+		if (!strcmp(seen[i].vol, vol))
+			since = seen[i].since;
+	if (*nnext < 64) {
+		snprintf(next[*nnext].vol, SD_NAME_LEN, "%s", vol);
+		next[(*nnext)++].since = since;
+	}
+	return now - since >= FINISH_GRACE_MS;
+}
+
+/* Volumes with a placeholder here whose pool was handed to this node and
+ * whose watcher has not finished them within the grace (it may have died);
+ * *waiting counts those whose source has not released yet. */
 static size_t handed_here(const struct sdg *g, char (*vols)[SD_NAME_LEN], size_t max,
 			  size_t *waiting)
 {
+	struct seen_vol next[64];
+	size_t nnext = 0;
+	uint64_t now = sd_monotonic_ms();
 	uint32_t me = sdg_my_host_id(g);
 	size_t n = 0;
 	*waiting = 0;
@@ -104,10 +131,12 @@ static size_t handed_here(const struct sdg *g, char (*vols)[SD_NAME_LEN], size_t
 		if (!candidate || !sdg_handover_placeholder(g, vol))
 			continue;
 		int owned = sdg_handover_owned(g, vol);
-		if (owned == 1 && n < max)
+		if (owned == 1 && overdue(vol, now, &nnext, next) && n < max)
 			snprintf(vols[n++], SD_NAME_LEN, "%s", vol);
-		*waiting += owned == 0;
+		*waiting += owned >= 0;
 	}
+	memcpy(seen, next, sizeof(seen));
+	nseen = nnext;
 	return n;
 }
 
