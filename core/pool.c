@@ -268,8 +268,14 @@ int sdg_pool_fence(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 		if (!(rc = sdm_reload(names[i], &t, 1, err)))
 			rc = sdm_resume(names[i], err);
 	}
-	for (size_t i = 0; i < n && !rc; i++)
-		sdm_remove(names[i], NULL); /* still open (QEMU): stays, as error */
+	/* one still open (QEMU at the commit point) stays, as error, until the
+	 * deactivation; trying to remove it would retry for seconds while the
+	 * guest waits on the target */
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct sdm_info info;
+		if (sdm_info(names[i], &info, NULL) == 0 && info.open_count == 0)
+			sdm_remove(names[i], NULL);
+	}
 	sdm_free_names(names, n);
 	return rc ? rc : pool_layers_down(g, p, err);
 }

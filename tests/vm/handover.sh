@@ -73,8 +73,10 @@ migrate() { # migrate SRC DST
 	qemu_start $dst || { echo "probe on $dst"; ok=0; }
 	gated $dst >/dev/null || { echo "not gated on $dst"; ok=0; }
 	if [ -n "${KILL_WATCHER:-}" ]; then # the watchers die: the target's monitor must finish
-		$N $dst "pkill -9 -f 'stardm activate san1 vm-$VM-'; sleep 0.2; ! pgrep -f 'stardm activate san1 vm-$VM-'" ||
-			{ echo "the watchers on $dst did not die"; ok=0; }
+		$N $dst "w=\$(ps | grep 'stardm activate san1 vm-$VM-' | grep -v grep | awk '{print \$1}')
+			[ \$(echo \$w | wc -w) = 2 ] && kill -9 \$w && sleep 0.2 &&
+			! ps | grep 'stardm activate san1 vm-$VM-' | grep -v grep" ||
+			{ echo "the two watchers on $dst were not there, or did not die"; ok=0; }
 	fi
 	writer $src $seq 10 || { echo "writes on $src during the copy"; ok=0; }
 	seq=$((seq + 10))
