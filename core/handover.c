@@ -111,16 +111,20 @@ int sdg_handover_release(struct sdg *g, const char *vol, struct sd_err *err)
 	return rc ? rc : sdg_handover_release_pool(g, p, err);
 }
 
-int sdg_handover_owned(const struct sdg *g, const char *vol)
+int sdg_handover_state(const struct sd_pool *p, uint32_t me)
 {
-	const struct sd_volume *v = sd_find_volume((struct sd_state *)&g->state, vol);
-	const struct sd_pool *p = v ? sd_find_pool((struct sd_state *)&g->state, v->pool_id) : NULL;
-	uint32_t me = sdg_my_host_id(g);
 	if (!p || !me)
 		return -1;
 	if (p->owner_host == me || (!p->owner_host && p->handover_to == me))
 		return 1; /* handed to us, or released by a source that deactivated */
 	return p->handover_to == me ? 0 : -1;
+}
+
+int sdg_handover_owned(const struct sdg *g, const char *vol)
+{
+	const struct sd_volume *v = sd_find_volume((struct sd_state *)&g->state, vol);
+	const struct sd_pool *p = v ? sd_find_pool((struct sd_state *)&g->state, v->pool_id) : NULL;
+	return sdg_handover_state(p, sdg_my_host_id(g));
 }
 
 /* A finished handover: ours, and the volume's device is the thin device. */

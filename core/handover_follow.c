@@ -15,15 +15,18 @@
 #include "core/pool.h"
 #include "dm/dm.h"
 #include "metadata/hostlock.h"
+#include "metadata/ops.h"
 
 /* The handover's state as the metadata tells it: 1 released to us, 0 still
  * pending, -1 withdrawn; -2 the group could not be read. */
-static int handover_state(const char *group, const char *vol, bool *placeholder, struct sd_err *err)
+static int handover_state(const char *group, const char *vol, uint32_t me, bool *placeholder,
+			  struct sd_err *err)
 {
 	struct sdg *g;
 	if (sdg_open(group, 0, &g, err))
 		return -2;
-	int owned = sdg_handover_owned(g, vol);
+	const struct sd_volume *v = sd_find_volume(&g->state, vol);
+	int owned = sdg_handover_state(v ? sd_find_pool(&g->state, v->pool_id) : NULL, me);
 	*placeholder = sdg_handover_placeholder(g, vol);
 	sdg_close(g);
 	return owned;
@@ -74,12 +77,14 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 {
 	char dm_name[SDG_DM_NAME], dev[PATH_MAX];
 	struct probe_watch w = { .since_ms = 0 };
-	{ /* find the group's device once; every later look reads it directly */
+	uint32_t me;
+	{ /* find the group's device and our host id once; later looks reuse them */
 		struct sdg *g;
 		if (sdg_open(group, 0, &g, err))
 			return -1;
 		sdg_volume_dm_name(g, vol, NULL, dm_name);
 		snprintf(dev, sizeof(dev), "%s", g->path);
+		me = sdg_my_host_id(g);
 		sdg_close(g);
 	}
 	group = dev;
@@ -106,7 +111,7 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 		if (now - last_check >= 200) {
 			last_check = now;
 			bool placeholder;
-			int owned = handover_state(group, vol, &placeholder, err);
+			int owned = handover_state(group, vol, me, &placeholder, err);
 			if (owned == -2)
 				return -1;
 			if (!placeholder)

@@ -130,7 +130,7 @@ static size_t handed_here(const struct sdg *g, char (*vols)[SD_NAME_LEN], size_t
 				       (p->owner_host == me && !sdg_pool_active(g, p)));
 		if (!candidate || !sdg_handover_placeholder(g, vol))
 			continue;
-		int owned = sdg_handover_owned(g, vol);
+		int owned = sdg_handover_state(p, me);
 		if (owned == 1 && overdue(vol, now, &nnext, next) && n < max)
 			snprintf(vols[n++], SD_NAME_LEN, "%s", vol);
 		*waiting += owned >= 0;

@@ -93,6 +93,9 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 /* 1: the volume's pool is this node's to load (owned, or released with the
  * handover to us pending); 0: a handover to us is under way; -1: neither. */
 int sdg_handover_owned(const struct sdg *g, const char *vol);
+/* The same for pool p and host id me, without reading the host slots (for
+ * loops that know their host id already). */
+int sdg_handover_state(const struct sd_pool *p, uint32_t me);
 
 /* The volume called name and its pool, or SD_E_NOTFOUND. */
 int sdg_volume_lookup(struct sdg *g, const char *name, struct sd_volume **v, struct sd_pool **p,
