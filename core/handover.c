@@ -87,11 +87,9 @@ int sdg_handover_gate(struct sdg *g, const char *vol, struct sd_err *err)
 
 int sdg_handover_release_pool(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 {
-	if (p->owner_host != g->cluster.id)
-		return p->owner_host && p->owner_host == p->handover_to
-			       ? 0 /* released already */
-			       : sd_fail(err, SD_E_CONFLICT, "this node does not own the pool of VM %u",
-					 p->vmid);
+	if (p->owner_host != g->cluster.id) /* also after our own release */
+		return sd_fail(err, SD_E_CONFLICT, "this node does not own the pool of VM %u",
+			       p->vmid);
 	if (!p->handover_to || p->handover_to == g->cluster.id)
 		return sd_fail(err, EINVAL, "no node is waiting for the pool of VM %u", p->vmid);
 	int rc = sdg_pool_fence(g, p, err);
@@ -182,7 +180,6 @@ static int drop_placeholder(struct sdg *g, const char *vol, uint64_t size, struc
 {
 	char name[SDG_DM_NAME], z[SDG_DM_NAME];
 	struct sdm_target t;
-	struct sdm_info info;
 	sdg_volume_dm_name(g, vol, NULL, name);
 	zero_name(g, vol, z);
 	sdm_table_error(&t, size / 512);
@@ -191,7 +188,7 @@ static int drop_placeholder(struct sdg *g, const char *vol, uint64_t size, struc
 		rc = sdm_resume(name, err);
 	if (rc)
 		return rc;
-	if (sdm_info(name, &info, NULL) == 0 && info.open_count == 0 && (rc = sdm_remove(name, err)))
+	if ((rc = sdm_remove_unused(name, err)) < 0)
 		return rc;
 	return sdm_remove(z, err);
 }

@@ -271,11 +271,8 @@ int sdg_pool_fence(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 	/* one still open (QEMU at the commit point) stays, as error, until the
 	 * deactivation; trying to remove it would retry for seconds while the
 	 * guest waits on the target */
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct sdm_info info;
-		if (sdm_info(names[i], &info, NULL) == 0 && info.open_count == 0)
-			sdm_remove(names[i], NULL);
-	}
+	for (size_t i = 0; i < n && !rc; i++)
+		sdm_remove_unused(names[i], NULL);
 	sdm_free_names(names, n);
 	return rc ? rc : pool_layers_down(g, p, err);
 }

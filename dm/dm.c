@@ -148,6 +148,15 @@ int sdm_remove(const char *name, struct sd_err *err)
 	return ok ? 0 : fail(err, "removing", name);
 }
 
+int sdm_remove_unused(const char *name, struct sd_err *err)
+{
+	struct sdm_info info;
+	int rc = sdm_info(name, &info, err);
+	if (rc || !info.exists)
+		return rc;
+	return info.open_count > 0 ? 1 : sdm_remove(name, err);
+}
+
 int sdm_io_count(const char *name, struct sdm_io_count *c, struct sd_err *err)
 {
 	struct sdm_info info;

@@ -37,6 +37,9 @@ int sdm_reload(const char *name, const struct sdm_target *t, size_t n, struct sd
 int sdm_suspend(const char *name, bool flush, struct sd_err *err);
 int sdm_resume(const char *name, struct sd_err *err);
 int sdm_remove(const char *name, struct sd_err *err);
+/* Remove name unless something holds it open (then 1: it stays; no retry,
+ * unlike sdm_remove, which waits seconds for a busy device to close). */
+int sdm_remove_unused(const char *name, struct sd_err *err);
 int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err);
 /* Block until the device's event counter moves past event_nr (from
  * sdm_info), then return the new counter in *now.  A signal (an alarm for a
