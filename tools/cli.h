@@ -67,10 +67,13 @@ struct sdg_pool_live;
 json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_live *l);
 
 /* Live migration, target side (cmd_migrate.c): prepare the handover of
- * o->pos[1] (placeholder; its path printed) and note that a watcher must
- * start; cli_follow_if_prepared starts it once the group is closed. */
+ * o->pos[1] (placeholder; its path printed) and, with --follow or
+ * --incoming, note that a watcher must follow it.  cli_on_group_follow is
+ * cli_on_group (GROUP VOLUME, for writing) that then starts that watcher,
+ * once the group is closed. */
 int cli_handover_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *err);
-int cli_follow_if_prepared(const char *group, const char *vol, unsigned timeout_s);
+int cli_on_group_follow(const char *cmd, int argc, char **argv, unsigned allowed,
+			cli_group_op op);
 
 /* /run/stardm, created if missing: the node's runtime files. */
 const char *cli_run_dir(void);

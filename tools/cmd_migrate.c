@@ -15,18 +15,24 @@
 #include "cli.h"
 #include "core/pool.h"
 
-/* Set when this process prepared a handover that a watcher must follow. */
-static bool prepared;
+/* A handover this process prepared and a watcher must follow (--follow,
+ * --incoming): it starts once the group is closed. */
+struct follow_job {
+	const char *group, *vol;
+	unsigned timeout_s;
+};
+static struct follow_job follow;
 
 int cli_handover_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
 	char path[PATH_MAX];
 	int rc = sdg_handover_prepare(g, o->pos[1], path, err);
-	if (rc == 0) {
-		printf("%s\n", path);
-		prepared = true;
-	}
-	return rc;
+	if (rc)
+		return rc;
+	printf("%s\n", path);
+	if (o->follow || o->incoming)
+		follow = (struct follow_job){ o->pos[0], o->pos[1], o->timeout };
+	return 0;
 }
 
 /* The watcher's log: one line per step to syslog and to
@@ -79,10 +85,12 @@ static void run_watcher(const char *group, const char *vol, unsigned timeout_s)
 	_exit(EXIT_OK);
 }
 
-int cli_follow_if_prepared(const char *group, const char *vol, unsigned timeout_s)
+int cli_on_group_follow(const char *cmd, int argc, char **argv, unsigned allowed,
+			cli_group_op op)
 {
-	if (!prepared)
-		return EXIT_OK;
+	int rc = cli_on_group(cmd, argc, argv, allowed, 2, SDG_WRITE, op);
+	if (rc || !follow.vol)
+		return rc;
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
@@ -92,7 +100,7 @@ int cli_follow_if_prepared(const char *group, const char *vol, unsigned timeout_
 		return cli_error(&err);
 	}
 	if (pid == 0)
-		run_watcher(group, vol, timeout_s);
+		run_watcher(follow.group, follow.vol, follow.timeout_s);
 	waitpid(pid, NULL, 0);
 	return EXIT_OK;
 }
@@ -119,13 +127,8 @@ static int op_abort(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 
 int cmd_migrate_prepare(int argc, char **argv)
 {
-	unsigned opts = OPT_FOLLOW | OPT_TIMEOUT;
-	int rc = cli_on_group("migrate-prepare", argc, argv, opts, 2, SDG_WRITE,
-			      cli_handover_prepare);
-	struct cli_opts o;
-	if (rc || cli_parse_opts("migrate-prepare", argc, argv, opts, 2, 2, &o) || !o.follow)
-		return rc;
-	return cli_follow_if_prepared(o.pos[0], o.pos[1], o.timeout);
+	return cli_on_group_follow("migrate-prepare", argc, argv, OPT_FOLLOW | OPT_TIMEOUT,
+				   cli_handover_prepare);
 }
 
 int cmd_migrate_gate(int argc, char **argv)

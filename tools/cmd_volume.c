@@ -106,12 +106,9 @@ int cmd_delete_snapshot(int argc, char **argv)
 
 int cmd_activate(int argc, char **argv)
 {
-	unsigned opts = OPT_SNAPSHOT | OPT_READONLY | OPT_FORCE | OPT_TIMEOUT | OPT_INCOMING;
-	int rc = cli_on_group("activate", argc, argv, opts, 2, SDG_WRITE, op_activate);
-	struct cli_opts o;
-	if (rc || cli_parse_opts("activate", argc, argv, opts, 2, 2, &o))
-		return rc;
-	return cli_follow_if_prepared(o.pos[0], o.pos[1], o.timeout);
+	return cli_on_group_follow("activate", argc, argv,
+				   OPT_SNAPSHOT | OPT_READONLY | OPT_FORCE | OPT_TIMEOUT | OPT_INCOMING,
+				   op_activate);
 }
 
 int cmd_deactivate(int argc, char **argv)
