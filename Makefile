@@ -3,6 +3,7 @@
 #   make check           every test suite (unit x2 backends under ASan/UBSan,
 #                        CLI, fuzz smoke, VM suites where the rig can run)
 #   make install DESTDIR=...
+#   make soak            lock-free readers against writers (SOAK_SECONDS)
 #   make fuzz            libFuzzer on the metadata parser (FUZZ_SECONDS)
 #   make bench-metadata  commit latency vs one 4 KiB O_DIRECT write+flush
 #   make bench           fio + control-plane benchmarks vs LVM in the VM rig
@@ -90,6 +91,13 @@ fuzz: $(FUZZ_B)/fuzz_metadata $(FUZZ_B)/make_seeds
 	$(FUZZ_B)/fuzz_metadata -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
 		-artifact_prefix=$(FUZZ_B)/ $(FUZZ_B)/corpus $(FUZZ_B)/seeds
 
+# Lock-free readers against writers on one LUN file, longer than make check
+# runs it (SOAK_SECONDS), on both I/O backends.
+SOAK_SECONDS ?= 60
+soak: $(UNIT)
+	STARDM_IO=uring STARDM_SOAK_SECONDS=$(SOAK_SECONDS) STARDM_UNIT_SUITE=concurrency $(UNIT)
+	STARDM_IO=aio STARDM_SOAK_SECONDS=$(SOAK_SECONDS) STARDM_UNIT_SUITE=concurrency $(UNIT)
+
 bench-metadata: $(B)/bench-metadata
 	$(B)/bench-metadata $(BENCH_FILE)
 
@@ -117,5 +125,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all demo unit san check vmcheck fuzz bench-metadata bench clang install clean
+.PHONY: all demo unit soak san check vmcheck fuzz bench-metadata bench clang install clean
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -70,21 +70,19 @@ struct candidate {
 	void *buf; /* header block + payload */
 };
 
-/* Decode headers, then read in one batch the payloads of valid ones whose
- * sequence number is at least min_seq (commit only needs to look at slots
- * newer than the state it holds). */
-static int load_slots(struct sd_store *st, struct candidate cand[4], uint64_t min_seq)
+/* Decode the headers in hdr (4 blocks, as read_headers left them), then
+ * read in one batch the payloads of valid ones whose sequence number is at
+ * least min_seq (commit only needs to look at slots newer than the state it
+ * holds). */
+static int load_slots(struct sd_store *st, const void *hdr, struct candidate cand[4],
+		      uint64_t min_seq)
 {
-	void *hdr = sd_io_alloc(4 * SD_BLOCK);
-	if (!hdr)
-		return -ENOMEM;
-	int rc = read_headers(st, hdr);
 	struct sd_iov v[4];
 	unsigned n = 0;
-	for (int i = 0; i < 4 && !rc; i++) {
+	for (int i = 0; i < 4; i++) {
 		struct sd_slot_status *ss = &st->copy[i / 2].slot[i % 2];
 		struct sd_err e;
-		if (sd_slot_header_decode((char *)hdr + i * SD_BLOCK, &st->geo, i / 2, i % 2,
+		if (sd_slot_header_decode((const char *)hdr + i * SD_BLOCK, &st->geo, i / 2, i % 2,
 					  &cand[i].info, &e)) {
 			snprintf(ss->error, sizeof(ss->error), "%s", e.msg);
 			continue;
@@ -94,15 +92,12 @@ static int load_slots(struct sd_store *st, struct candidate cand[4], uint64_t mi
 		if (cand[i].info.seqno < min_seq)
 			continue;
 		cand[i].buf = sd_io_alloc(SD_BLOCK + cand[i].info.payload_size);
-		if (!cand[i].buf) {
-			rc = -ENOMEM;
-			break;
-		}
+		if (!cand[i].buf)
+			return -ENOMEM;
 		size_t len = slot_io_len(cand[i].info.payload_size);
 		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len };
 	}
-	free(hdr);
-	return rc ? rc : sd_io_read(st->io, v, n);
+	return sd_io_read(st->io, v, n);
 }
 
 /* The newest slot whose payload checks out wins. */
@@ -141,6 +136,70 @@ static int pick_newest(struct sd_store *st, struct candidate cand[4], struct sd_
 	return 0;
 }
 
+/* Attempts of a lock-free read while commits keep landing under it. */
+enum { READ_ATTEMPTS = 64 };
+
+/* One pass of the read protocol: headers, then the payloads they name.
+ * *moved is set when a slot failed and the headers changed under the read
+ * (a writer committed in between: the failure says nothing about the disk). */
+static int read_once(struct sd_store *st, void *hdr, void *again, struct sd_state *state,
+		     bool *moved, struct sd_err *err)
+{
+	struct candidate cand[4] = {0};
+	*moved = false;
+	memset(st->copy[0].slot, 0, sizeof(st->copy[0].slot));
+	memset(st->copy[1].slot, 0, sizeof(st->copy[1].slot));
+	int rc = read_headers(st, hdr);
+	if (rc == 0)
+		rc = load_slots(st, hdr, cand, 0);
+	if (rc) {
+		rc = sd_fail(err, -rc, "cannot read metadata: %s", strerror(-rc));
+		goto out;
+	}
+	rc = pick_newest(st, cand, state, err);
+	bool all_valid = true;
+	for (int i = 0; i < 4; i++)
+		all_valid = all_valid && (!cand[i].buf || st->copy[i / 2].slot[i % 2].valid);
+	if (rc == 0 && all_valid)
+		goto out;
+	/* a slot failed: trust that only if a second look finds the same headers */
+	int r2 = read_headers(st, again);
+	if (r2 == 0 && memcmp(hdr, again, 4 * SD_BLOCK) != 0)
+		*moved = true;
+out:
+	for (int i = 0; i < 4; i++)
+		free(cand[i].buf);
+	return rc;
+}
+
+/* A reader without the lock reads headers and payloads in two batches; two
+ * commits landing in between rewrite every slot it is about to check.  A
+ * pass that saw a failed slot while the headers moved is read again, so
+ * the result is always a state that was current during the read (never an
+ * older one than the newest seen) and corruption is only reported when a
+ * stable read shows it. */
+static int read_stable(struct sd_store *st, struct sd_state *state, struct sd_err *err)
+{
+	void *hdr = sd_io_alloc(8 * SD_BLOCK);
+	if (!hdr)
+		return sd_fail(err, ENOMEM, "out of memory");
+	int rc = 0;
+	bool moved = true;
+	for (int attempt = 0; moved && attempt < READ_ATTEMPTS; attempt++) {
+		sd_state_free(state);
+		sd_state_init(state);
+		rc = read_once(st, hdr, (char *)hdr + 4 * SD_BLOCK, state, &moved, err);
+	}
+	free(hdr);
+	if (moved) {
+		sd_state_free(state);
+		sd_state_init(state);
+		return sd_fail(err, EAGAIN, "metadata kept changing during %d reads; try again",
+			       READ_ATTEMPTS);
+	}
+	return rc;
+}
+
 int sd_store_open(struct sd_io *io, int flags, struct sd_store **out, struct sd_state *state,
 		  struct sd_err *err)
 {
@@ -152,16 +211,8 @@ int sd_store_open(struct sd_io *io, int flags, struct sd_store **out, struct sd_
 	int rc = sd_store_probe(io, &st->geo, st->copy, err);
 	if (rc == 0 && (flags & SD_STORE_LOCK))
 		rc = sd_store_lock(st, err);
-	struct candidate cand[4] = {0};
-	if (rc == 0) {
-		rc = load_slots(st, cand, 0);
-		if (rc)
-			rc = sd_fail(err, -rc, "cannot read metadata: %s", strerror(-rc));
-	}
 	if (rc == 0)
-		rc = pick_newest(st, cand, state, err);
-	for (int i = 0; i < 4; i++)
-		free(cand[i].buf);
+		rc = read_stable(st, state, err);
 	if (rc) {
 		sd_store_close(st);
 		return rc;
@@ -205,7 +256,13 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 	struct sd_copy_status saved[2];
 	memcpy(saved, st->copy, sizeof(saved));
 	memset(st->copy, 0, sizeof(st->copy));
-	int rc = load_slots(st, cand, st->seqno + 1);
+	void *hdr = sd_io_alloc(4 * SD_BLOCK);
+	if (!hdr)
+		return sd_fail(err, ENOMEM, "out of memory");
+	int rc = read_headers(st, hdr);
+	if (rc == 0)
+		rc = load_slots(st, hdr, cand, st->seqno + 1);
+	free(hdr);
 	*seq = st->seqno; /* ours, unless a complete newer slot exists */
 	for (int i = 0; i < 4 && !rc; i++) {
 		if (!cand[i].buf)

@@ -10,9 +10,24 @@
 #include "metadata/codec.h"
 #include "metadata/ops.h"
 
+static char paths[4][256];
+static pid_t paths_owner;
+
+static void remove_images(void)
+{
+	if (getpid() != paths_owner)
+		return;
+	for (int i = 0; i < 4; i++)
+		if (paths[i][0])
+			unlink(paths[i]);
+}
+
 const char *tmp_image(int slot, uint64_t size)
 {
-	static char paths[4][256];
+	if (!paths_owner) {
+		paths_owner = getpid();
+		atexit(remove_images);
+	}
 	const char *dir = getenv("TMPDIR");
 	snprintf(paths[slot], sizeof(paths[slot]), "%s/stardm-unit-%d-%d.img",
 		 dir && *dir ? dir : "/var/tmp", (int)getpid(), slot);
@@ -188,8 +203,12 @@ static int fault_submit(struct sd_io *io, bool write, struct sd_iov *v, unsigned
 	struct fault_io *f = (struct fault_io *)io;
 	if (f->crashed)
 		return -EIO;
-	if (!write)
+	if (!write) {
+		if (f->on_read)
+			f->on_read(f, v, n);
+		f->nreads++;
 		return f->inner->ops->submit(f->inner, false, v, n, false);
+	}
 	/* requests in one batch are concurrent: a crash does not order them */
 	for (unsigned i = 0; i < n; i++) {
 		long sectors = (long)(v[i].len / 512);
@@ -233,6 +252,7 @@ struct sd_io *fault_wrap(struct fault_io *f, struct sd_io *inner, fault_policy p
 	f->nreq = 0;
 	f->sectors_seen = 0;
 	f->crashed = false;
+	f->nreads = 0;
 	return &f->base;
 }
 

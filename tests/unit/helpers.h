@@ -12,7 +12,8 @@
 #include "metadata/store.h"
 
 /* A sparse image file of `size` bytes in $TMPDIR; returns its path (static
- * buffer per slot 0..3). */
+ * buffer per slot 0..3).  The files are removed when the process that made
+ * them exits (forked children leave them to their parent). */
 const char *tmp_image(int slot, uint64_t size);
 /* Format path as a group with small metadata slots; fills g. */
 void format_image(const char *path, uint64_t slot_size, uint64_t extent_size,
@@ -48,6 +49,12 @@ struct fault_io {
 	bool crashed;
 	bool random_subset; /* instead of a prefix, each sector lands or not */
 	uint32_t seed;
+	/* called before each read batch goes to the device (nreads: batches
+	 * before it): lets a test land other writers' commits between a
+	 * reader's batches */
+	void (*on_read)(struct fault_io *f, const struct sd_iov *v, unsigned n);
+	unsigned nreads;
+	void *hook_arg;
 };
 struct sd_io *fault_wrap(struct fault_io *f, struct sd_io *inner, fault_policy p);
 long policy_all(struct fault_io *f, unsigned req, long sectors);

@@ -1,4 +1,5 @@
 /* Several processes committing to one LUN file at the same instant. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -140,9 +141,125 @@ static void test_no_lost_update(void)
 	sd_state_free(&back);
 }
 
+/* Soak: lock-free readers (as status and list are) against writers that
+ * commit as fast as they can.  A reader must never see an error, nor a
+ * state older than one it saw before.  STARDM_SOAK_SECONDS sets the length
+ * (2 s in make check; make soak runs longer). */
+enum { SOAK_READERS = 3, SOAK_WRITERS = 3 };
+
+struct soak_tally {
+	long reads, errors, stale, commits;
+};
+
+static double soak_seconds(void)
+{
+	const char *e = getenv("STARDM_SOAK_SECONDS");
+	return e && atof(e) > 0 ? atof(e) : 2.0;
+}
+
+static void soak_reader(const char *path, double secs, struct soak_tally *t)
+{
+	uint64_t seen = 0, end = sd_now_ns() + (uint64_t)(secs * 1e9);
+	while (sd_now_ns() < end) {
+		struct sd_io *io;
+		struct sd_err err;
+		struct sd_state s;
+		struct sd_store *st;
+		t->reads++;
+		if (sd_io_open(path, false, SD_IO_AUTO, &io, &err)) {
+			t->errors++;
+			continue;
+		}
+		if (sd_store_open(io, 0, &st, &s, &err)) {
+			if (t->errors++ < 3)
+				fprintf(stderr, "soak reader: %s\n", err.msg);
+		} else {
+			uint64_t tx = s.pools.n ? s.pools.v[0].transaction_id : 0;
+			t->stale += tx < seen;
+			seen = tx > seen ? tx : seen;
+			sd_state_free(&s);
+			sd_store_close(st);
+		}
+		sd_io_close(io);
+	}
+}
+
+static void soak_writer(const char *path, double secs, struct soak_tally *t)
+{
+	uint64_t end = sd_now_ns() + (uint64_t)(secs * 1e9);
+	while (sd_now_ns() < end) {
+		struct sd_io *io;
+		struct sd_err err;
+		struct sd_state s;
+		struct sd_store *st;
+		if (sd_io_open(path, true, SD_IO_AUTO, &io, &err)) {
+			t->errors++;
+			continue;
+		}
+		if (sd_store_open(io, SD_STORE_LOCK, &st, &s, &err) == 0) {
+			s.pools.v[0].transaction_id++;
+			if (sd_store_commit(st, &s, &err) == 0)
+				t->commits++;
+			else
+				t->errors++;
+			sd_state_free(&s);
+			sd_store_close(st);
+		} else {
+			t->errors++;
+		}
+		sd_io_close(io);
+	}
+}
+
+static void test_soak_readers_against_writers(void)
+{
+	const char *path = tmp_image(2, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	struct sd_state s0;
+	sd_state_init(&s0);
+	populate(&s0, &g, 100, 1);
+	CU_ASSERT_EQUAL_FATAL(commit_to(path, &s0), 0);
+	sd_state_free(&s0);
+	double secs = soak_seconds();
+	int fds[2];
+	CU_ASSERT_FATAL(pipe(fds) == 0);
+	pid_t pids[SOAK_READERS + SOAK_WRITERS];
+	for (int i = 0; i < SOAK_READERS + SOAK_WRITERS; i++) {
+		pids[i] = fork();
+		if (pids[i])
+			continue;
+		struct soak_tally t = {0};
+		if (i < SOAK_READERS)
+			soak_reader(path, secs, &t);
+		else
+			soak_writer(path, secs, &t);
+		_exit(write(fds[1], &t, sizeof(t)) == sizeof(t) ? 0 : 1);
+	}
+	close(fds[1]);
+	struct soak_tally sum = {0}, t;
+	for (int i = 0; i < SOAK_READERS + SOAK_WRITERS; i++) {
+		int status;
+		waitpid(pids[i], &status, 0);
+		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	while (read(fds[0], &t, sizeof(t)) == sizeof(t)) {
+		sum.reads += t.reads, sum.errors += t.errors;
+		sum.stale += t.stale, sum.commits += t.commits;
+	}
+	close(fds[0]);
+	printf("\n    soak %.0f s: %ld reads, %ld commits, %ld errors, %ld stale reads\n", secs,
+	       sum.reads, sum.commits, sum.errors, sum.stale);
+	CU_ASSERT(sum.reads > 0 && sum.commits > 0);
+	CU_ASSERT_EQUAL(sum.errors, 0);
+	CU_ASSERT_EQUAL(sum.stale, 0);
+}
+
 void add_concurrency_tests(void)
 {
 	CU_pSuite s = CU_add_suite("concurrency", NULL, NULL);
 	CU_add_test(s, "simultaneous commits: exactly one wins", test_one_wins);
 	CU_add_test(s, "retrying writers lose no update", test_no_lost_update);
+	CU_add_test(s, "lock-free readers against writers: no false error, no stale read",
+		    test_soak_readers_against_writers);
 }
