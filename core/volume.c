@@ -10,6 +10,7 @@
 #include "dm/dm.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
+#include "metadata/size.h"
 #include "pool.h"
 
 uint32_t sdg_vmid_of(const char *name)
@@ -52,14 +53,25 @@ bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap)
 	return sdm_info(name, &info, NULL) == 0 && info.exists;
 }
 
-static uint64_t div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+/* A requested size as a volume holds it: whole sectors, from 1 byte up to
+ * the largest size a volume can have. */
+static int volume_size(uint64_t *size, struct sd_err *err)
+{
+	if (!*size)
+		return sd_fail(err, SD_E_INVAL, "size must be greater than 0");
+	if (*size > SD_VOLUME_SIZE_MAX)
+		return sd_fail(err, SD_E_INVAL, "size %" PRIu64 " bytes is larger than a volume can "
+			       "be (%" PRIu64 " bytes, 8 EiB less 512)", *size, SD_VOLUME_SIZE_MAX);
+	sd_round_up(*size, 512, size); /* cannot wrap below the limit */
+	return 0;
+}
 
 /* dm-thin needs about 64 bytes of metadata per mapped block; keep 2 MiB
  * on top for the btrees' roots and the per-device records. */
 static uint64_t meta_extents_for(const struct sdg *g, uint64_t data_extents, uint32_t chunk)
 {
 	uint64_t bytes = data_extents * g->st->geo.extent_size / ((uint64_t)chunk * 512) * 64;
-	return div_up(bytes + (2u << 20), g->st->geo.extent_size);
+	return sd_div_up(bytes + (2u << 20), g->st->geo.extent_size);
 }
 
 /* A new pool's metadata device must start with a zeroed superblock, or the
@@ -85,9 +97,15 @@ static int zero_pool_superblock(struct sdg *g, uint32_t pool_id, struct sd_err *
 static int reserve(struct sdg *g, uint32_t vmid, uint64_t bytes, uint32_t chunk,
 		   struct sd_pool **out, bool *created, struct sd_err *err)
 {
-	uint64_t data = div_up(bytes, g->st->geo.extent_size);
+	uint64_t data = sd_div_up(bytes, g->st->geo.extent_size);
+	uint64_t avail = sd_free_extents(&g->state, &g->st->geo);
 	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
 	*created = !p;
+	*out = p;
+	/* checked first, so the metadata sizing below works on counts the LUN holds */
+	if (data > avail)
+		return sd_fail(err, SD_E_NOSPACE, "not enough free space in group %s: %" PRIu64
+			       " extents needed, %" PRIu64 " free", g->st->geo.name, data, avail);
 	if (!p) {
 		uint64_t meta = meta_extents_for(g, data, chunk);
 		int rc = sd_pool_add(&g->state, &g->st->geo, vmid, meta, data, chunk, &p, err);
@@ -148,11 +166,11 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t c
 	if (!vmid)
 		return sd_fail(err, SD_E_INVAL, "volume name '%s' must be vm-<vmid>-<name> or "
 			       "base-<vmid>-<name> (letters, digits, - _ . +)", name);
-	if (!size)
-		return sd_fail(err, SD_E_INVAL, "size must be greater than 0");
+	int rc = volume_size(&size, err);
+	if (rc)
+		return rc;
 	if (sd_find_volume(&g->state, name))
 		return sd_fail(err, SD_E_EXISTS, "volume %s already exists", name);
-	size = div_up(size, 512) * 512;
 	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
 	if (sdg_pool_owned_elsewhere(g, p, err))
 		return -1;
@@ -160,7 +178,7 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t c
 		return sd_fail(err, SD_E_CONFLICT, "the pool of VM %u has %u KiB chunks; a chunk size "
 			       "is chosen by a VM's first volume", vmid, p->chunk_sectors / 2);
 	bool created;
-	int rc = reserve(g, vmid, size, chunk, &p, &created, err);
+	rc = reserve(g, vmid, size, chunk, &p, &created, err);
 	if (rc == 0)
 		rc = sd_volume_add(&g->state, p, name, size, NULL, err);
 	if (rc == 0 && !strncmp(name, "base-", 5))
@@ -176,12 +194,13 @@ int sdg_pool_extend(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err 
 	if (!p)
 		return sd_fail(err, SD_E_NOTFOUND, "VM %u has no pool in group %s", vmid,
 			       g->st->geo.name);
-	if (!bytes)
-		return sd_fail(err, SD_E_INVAL, "size must be greater than 0");
+	int rc = volume_size(&bytes, err);
+	if (rc)
+		return rc;
 	if (sdg_pool_owned_elsewhere(g, p, err))
 		return -1;
 	bool created;
-	int rc = reserve(g, vmid, bytes, p->chunk_sectors, &p, &created, err);
+	rc = reserve(g, vmid, bytes, p->chunk_sectors, &p, &created, err);
 	if (rc == 0)
 		rc = sdg_commit(g, err);
 	return rc ? rc : catch_up(g, vmid, true, err);
@@ -223,9 +242,8 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
 	int rc = volume_pool_here(g, name, &v, &p, err);
-	if (rc)
+	if (rc || (rc = volume_size(&size, err)))
 		return rc;
-	size = div_up(size, 512) * 512;
 	if (size < v->size)
 		return sd_fail(err, SD_E_INVAL, "volume %s: shrinking (%" PRIu64 " to %" PRIu64
 			       " bytes) would cut off data; only growing is supported", name,

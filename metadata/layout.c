@@ -1,12 +1,13 @@
 /* Where things live on the LUN.  Copy A sits at the start, copy B at the end,
  * each far enough from the edge that wiping the first or the last MiB (a
  * stray wipefs, pvcreate or partition table write) leaves a whole copy. */
+#include "size.h"
 #include "state.h"
 
 #include <errno.h>
 #include <inttypes.h>
 
-static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+static uint64_t align_up(uint64_t v, uint64_t a) { return sd_div_up(v, a) * a; }
 static uint64_t align_down(uint64_t v, uint64_t a) { return v / a * a; }
 
 static bool power_of_two(uint64_t v) { return v && !(v & (v - 1)); }

@@ -3,6 +3,7 @@
  * commit runs them on what it is about to write (so a bug cannot persist a
  * broken state).  Everything is O(n log n): 128k snapshots check in ms. */
 #include "codec.h"
+#include "size.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -134,7 +135,8 @@ static int check_volumes(const struct sd_state *s, struct indexes *ix, struct sd
 		const struct sd_volume *v = &s->volumes.v[i];
 		const struct key *p = key_find(ix->pools, s->pools.n, v->pool_id);
 		if (!v->id || v->id >= s->next_volume_id || !p || v->thin_id >= p->c ||
-		    !v->size || v->size % 512 || !sd_name_valid(v->name)) {
+		    !v->size || v->size % 512 || v->size > SD_VOLUME_SIZE_MAX ||
+		    !sd_name_valid(v->name)) {
 			rc = sd_fail(err, SD_E_CORRUPT, "metadata: volume record %zu is invalid", i);
 			goto out;
 		}
@@ -151,7 +153,8 @@ static int check_volumes(const struct sd_state *s, struct indexes *ix, struct sd
 		const struct sd_snapshot *n = &s->snapshots.v[i];
 		const struct key *v = key_find(ix->volumes, s->volumes.n, n->volume_id);
 		const struct key *p = v ? key_find(ix->pools, s->pools.n, v->c) : NULL;
-		if (!p || n->thin_id >= p->c || !n->size || !sd_name_valid(n->name)) {
+		if (!p || n->thin_id >= p->c || !n->size || n->size % 512 ||
+		    n->size > SD_VOLUME_SIZE_MAX || !sd_name_valid(n->name)) {
 			rc = sd_fail(err, SD_E_CORRUPT, "metadata: snapshot record %zu is invalid", i);
 			goto out;
 		}

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,42 +29,64 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* Decimal digits [s, end) into *v; false when empty or beyond 64 bits. */
+static bool parse_digits(const char *s, const char *end, uint64_t *v)
+{
+	*v = 0;
+	if (s == end)
+		return false;
+	for (; s < end; s++)
+		if (__builtin_mul_overflow(*v, 10, v) || __builtin_add_overflow(*v, *s - '0', v))
+			return false;
+	return true;
+}
+
+/* The unit suffix at s: K, M, G, T or P, optionally followed by B or iB
+ * (both powers of 1024, as LVM reads them).  Sets *end past it. */
+static bool parse_unit(const char *s, uint64_t *mul, const char **end)
+{
+	*mul = 1;
+	*end = s;
+	if (!*s)
+		return true;
+	const char *u = strchr("KMGTP", *s & ~0x20);
+	if (!u || !*u)
+		return false;
+	*mul = 1ull << (10 * (u - "KMGTP" + 1));
+	s++;
+	if ((*s & ~0x20) == 'I' && (s[1] & ~0x20) == 'B')
+		s += 2;
+	else if ((*s & ~0x20) == 'B')
+		s++;
+	*end = s;
+	return !*s;
+}
+
+/* Integer arithmetic throughout: a size is exact or refused, never rounded
+ * through a double.  A fraction must come out to whole bytes ("1.5K" is
+ * 1536, "0.1" is refused). */
 int cli_parse_size(const char *s, uint64_t *out)
 {
-	if (!s || !*s)
+	if (!s)
 		return -1;
-	size_t digits = strspn(s, "0123456789.");
-	if (digits == 0 || memchr(s, '.', digits) != memrchr(s, '.', digits))
-		return -1; /* plain decimal only: no sign, exponent, hex or second dot */
-	char num[32];
-	if (digits >= sizeof(num))
+	const char *int_end = s + strspn(s, "0123456789");
+	const char *frac = *int_end == '.' ? int_end + 1 : int_end;
+	const char *frac_end = frac + strspn(frac, "0123456789");
+	uint64_t whole, part = 0, mul, scale = 1, bytes;
+	const char *end;
+	if (!parse_digits(s, int_end, &whole) || !parse_unit(frac_end, &mul, &end))
 		return -1;
-	memcpy(num, s, digits);
-	num[digits] = '\0';
-	double v = strtod(num, NULL);
-	const char *end = s + digits;
-	uint64_t mul = 1;
-	if (*end) {
-		const char *units = "KMGTP";
-		const char *u = strchr(units, *end & ~0x20);
-		if (!u || !*u)
+	if (frac != int_end) { /* a dot needs digits after it, at most 19 of them */
+		if (frac == frac_end || frac_end - frac > 19 || !parse_digits(frac, frac_end, &part))
 			return -1;
-		mul = 1ull << (10 * (u - units + 1));
-		end++;
-		if ((*end & ~0x20) == 'I' && (end[1] & ~0x20) == 'B')
-			end += 2; /* "GiB" */
-		else if ((*end & ~0x20) == 'B')
-			end++;    /* "GB" is read as GiB, as LVM does */
+		for (const char *d = frac; d < frac_end; d++)
+			scale *= 10;
 	}
-	if (*end)
+	unsigned __int128 frac_bytes = (unsigned __int128)part * mul;
+	if (frac_bytes % scale || __builtin_mul_overflow(whole, mul, &bytes) ||
+	    __builtin_add_overflow(bytes, (uint64_t)(frac_bytes / scale), &bytes))
 		return -1;
-	double bytes = v * (double)mul;
-	if (bytes >= 18446744073709551615.0)
-		return -1;
-	uint64_t b = (uint64_t)bytes;
-	if ((double)b != bytes) /* fractions must come out to whole bytes */
-		return -1;
-	*out = b;
+	*out = bytes;
 	return 0;
 }
 

@@ -135,6 +135,34 @@ run 1 "chunk size not a multiple of 64K" -- create "$names" vm-51-disk-0 --size 
 run 1 "chunk size above 1G" -- create "$names" vm-51-disk-0 --size 8M --chunk-size 2G
 run 2 "chunk size not a size" -- create "$names" vm-51-disk-0 --size 8M --chunk-size big
 
+# sizes at the edges of 64 bits: one clear line, nothing written
+run 0 "create at 512 bytes" -- create "$names" vm-60-disk-0 --size 512
+before=$(sum_md "$names")
+run 1 "resize to 2^64-2048 bytes is refused" -- resize "$names" vm-60-disk-0 --size 18446744073709549568
+expect_in "$W/err" "larger than a volume can be" "  ...saying the size is too large"
+run 1 "resize to 2^63 bytes is refused" -- resize "$names" vm-60-disk-0 --size 9223372036854775808
+run 1 "resize to 2^63-512 bytes finds no space" -- resize "$names" vm-60-disk-0 --size 9223372036854775296
+expect_in "$W/err" "not enough free space" "  ...saying there is not enough space"
+run 1 "create at 2^64-1 bytes is refused" -- create "$names" vm-61-disk-0 --size 18446744073709551615
+expect_in "$W/err" "larger than a volume can be" "  ...saying the size is too large"
+run 1 "create at 16383P is refused" -- create "$names" vm-61-disk-0 --size 16383P
+run 2 "create at 16384P does not parse" -- create "$names" vm-61-disk-0 --size 16384P
+run 2 "create at 2^64 does not parse" -- create "$names" vm-61-disk-0 --size 18446744073709551616
+run 2 "a lone dot is not a size" -- create "$names" vm-61-disk-0 --size .
+run 2 "a fraction of a byte is not a size" -- create "$names" vm-61-disk-0 --size 0.5
+run 1 "size 0 is refused" -- create "$names" vm-61-disk-0 --size 0
+run 1 "extend-pool by 2^64-1 bytes is refused" -- extend-pool "$names" --vmid 60 --size 18446744073709551615
+run 1 "extend-pool by 2^62 bytes finds no space" -- extend-pool "$names" --vmid 60 --size 4611686018427387904
+truncate -s 256M "$W/fresh.img" "$W/zero.img"
+run 1 "init with a 2^64-1 byte extent is refused" -- init "$W/fresh.img" --name g --extent-size 18446744073709551615
+expect_in "$W/err" "extent size" "  ...naming the extent size"
+run 1 "init with a 2^64-4096 byte metadata area is refused" -- init "$W/fresh.img" --name g --metadata-size 18446744073709547520
+expect_in "$W/err" "metadata size" "  ...naming the metadata size"
+[ "$(sum "$W/fresh.img")" = "$(sum "$W/zero.img")" ] && ok "  ...the device is untouched" || bad "  ...the device is untouched"
+[ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
+run 0 "  list --vmid 60 --json" -- list "$names" --vmid 60 --json
+[ "$(json "[v['size'] for v in d['volumes']]")" = "[512]" ] && ok "  ...the volume is still 512 bytes" || bad "  ...the volume is still 512 bytes"
+
 # rename: within a VM, to a template name, and to another VM (pool moves)
 run 0 "rename within the VM" -- rename "$names" vm-100-disk-0 vm-100-disk-5
 run 0 "rename to a template name" -- rename "$names" vm-100-disk-5 base-100-disk-5

@@ -27,6 +27,44 @@ static void test_sizes(void)
 	CU_ASSERT(cli_parse_size("0x10", &v) < 0);
 }
 
+/* The edges: 0, 1, 2^63, 2^64-1 exact; anything past 64 bits refused,
+ * with or without a suffix; fractions exact or refused, never rounded. */
+static void test_size_boundaries(void)
+{
+	uint64_t v = 7;
+	CU_ASSERT(cli_parse_size("1", &v) == 0 && v == 1);
+	CU_ASSERT(cli_parse_size("9223372036854775808", &v) == 0 && v == 1ull << 63);
+	CU_ASSERT(cli_parse_size("18446744073709551615", &v) == 0 && v == UINT64_MAX);
+	CU_ASSERT(cli_parse_size("18446744073709551614", &v) == 0 && v == UINT64_MAX - 1);
+	CU_ASSERT(cli_parse_size("9007199254740993", &v) == 0 && v == 9007199254740993ull); /* 2^53+1 */
+	CU_ASSERT(cli_parse_size("18446744073709551616", &v) < 0);   /* 2^64 */
+	CU_ASSERT(cli_parse_size("99999999999999999999999", &v) < 0);
+	CU_ASSERT(cli_parse_size("16383P", &v) == 0 && v == 16383ull << 50);
+	CU_ASSERT(cli_parse_size("16384P", &v) < 0);                 /* 2^64: suffix overflow */
+	CU_ASSERT(cli_parse_size("17179869184G", &v) < 0);
+	CU_ASSERT(cli_parse_size("8E", &v) < 0);                     /* no exbibyte suffix */
+	v = 7;
+	CU_ASSERT(cli_parse_size(".", &v) < 0 && v == 7);
+	CU_ASSERT(cli_parse_size(".5G", &v) < 0);
+	CU_ASSERT(cli_parse_size("1.G", &v) < 0);
+	CU_ASSERT(cli_parse_size("1.5", &v) < 0);
+	CU_ASSERT(cli_parse_size("1.0", &v) == 0 && v == 1);
+	CU_ASSERT(cli_parse_size("0.5K", &v) == 0 && v == 512);
+	CU_ASSERT(cli_parse_size("1.25K", &v) == 0 && v == 1280);
+	CU_ASSERT(cli_parse_size("1.1K", &v) < 0);                  /* 1126.4 bytes */
+	CU_ASSERT(cli_parse_size("15.9999999999999999999P", &v) < 0);
+	CU_ASSERT(cli_parse_size("16383.999999999999999P", &v) < 0); /* not whole bytes */
+	CU_ASSERT(cli_parse_size("16383.5P", &v) == 0 && v == (16383ull << 50) + (1ull << 49));
+	CU_ASSERT(cli_parse_size("16383.9990234375P", &v) == 0 &&
+		  v == (16383ull << 50) + (1023ull << 40));
+	CU_ASSERT(cli_parse_size("1.00000000000000000000", &v) < 0); /* 20 fraction digits */
+	CU_ASSERT(cli_parse_size("1..5G", &v) < 0);
+	CU_ASSERT(cli_parse_size("1.5.0G", &v) < 0);
+	CU_ASSERT(cli_parse_size(" 1G", &v) < 0);
+	CU_ASSERT(cli_parse_size("1G ", &v) < 0);
+	CU_ASSERT(cli_parse_size("+1G", &v) < 0);
+}
+
 /* Options: only those a command allows, values checked before any work. */
 static int parse(unsigned allowed, struct cli_opts *o, int n, ...)
 {
@@ -59,5 +97,6 @@ void add_cli_parse_tests(void)
 {
 	CU_pSuite s = CU_add_suite("cli parsing", NULL, NULL);
 	CU_add_test(s, "sizes", test_sizes);
+	CU_add_test(s, "size boundaries", test_size_boundaries);
 	CU_add_test(s, "options", test_options);
 }

@@ -7,6 +7,7 @@
 #include "metadata/codec.h"
 #include "metadata/crc32c.h"
 #include "metadata/ops.h"
+#include "metadata/size.h"
 
 static struct sd_geometry geo(uint64_t lun, uint64_t slot, uint64_t extent)
 {
@@ -98,9 +99,15 @@ static void test_payload_roundtrip(void)
 	CU_ASSERT_EQUAL_FATAL(sd_payload_decode(buf, len, &g, &d, &err), 0);
 	CU_ASSERT(sd_state_equal(&s, &d));
 	sd_state_free(&d);
-	/* a truncated or extended payload is refused */
+	/* a truncated payload is refused */
 	CU_ASSERT(sd_payload_decode(buf, len - 1, &g, &d, &err) < 0);
 	CU_ASSERT(sd_payload_decode(buf, len - 128, &g, &d, &err) < 0);
+	/* and so is one with bytes after its last record, zero or not */
+	char *longer = calloc(1, len + 128);
+	memcpy(longer, buf, len);
+	CU_ASSERT(sd_payload_decode(longer, len + 128, &g, &d, &err) < 0);
+	CU_ASSERT(sd_payload_decode(longer, len + 1, &g, &d, &err) < 0);
+	free(longer);
 	sd_state_free(&s);
 	sd_state_free(&d);
 	free(buf);
@@ -158,6 +165,22 @@ static void test_validate_rejects(void)
 	sd_state_copy(&t, &s);
 	t.pools.v[1].vmid = t.pools.v[0].vmid;
 	expect_invalid(&t, &g, "duplicate pool");
+	sd_state_free(&t);
+
+	/* sizes a volume cannot have: past 2^63 - 512, or not whole sectors */
+	sd_state_copy(&t, &s);
+	t.volumes.v[0].size = SD_VOLUME_SIZE_MAX;
+	CU_ASSERT_EQUAL(sd_state_validate(&t, &g, NULL), 0);
+	t.volumes.v[0].size = SD_VOLUME_SIZE_MAX + 512;
+	expect_invalid(&t, &g, "volume record");
+	t.volumes.v[0].size = UINT64_MAX - 511;
+	expect_invalid(&t, &g, "volume record");
+	sd_state_free(&t);
+	sd_state_copy(&t, &s);
+	t.snapshots.v[0].size = SD_VOLUME_SIZE_MAX + 512;
+	expect_invalid(&t, &g, "snapshot record");
+	t.snapshots.v[0].size = 4096 + 100;
+	expect_invalid(&t, &g, "snapshot record");
 	sd_state_free(&t);
 	sd_state_free(&s);
 }
