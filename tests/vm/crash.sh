@@ -17,6 +17,18 @@ crash() { # crash N ARGS...: run stardm with the kill point; 99 = killed, 0 = go
 	[ $rc = 99 ] && echo "$n $*" >>/tmp/killed
 	[ $rc = 99 ] || [ $rc = 0 ]
 }
+snapshot_holds() { # snapshot_holds SNAP: the snapshot of the live origin holds the pattern
+	stardm activate san1 vm-300-disk-0 --snapshot "$1" >/dev/null || return 1
+	got=$(sum_dev "$(dev "vm-300-disk-0--$1")")
+	stardm deactivate san1 vm-300-disk-0 --snapshot "$1" || return 1
+	same "$got" "$want"
+}
+rolled_back() { # vm-300-disk-1 holds the pattern again
+	stardm activate san1 vm-300-disk-1 >/dev/null || return 1
+	got=$(sum_dev "$(dev vm-300-disk-1)")
+	stardm deactivate san1 vm-300-disk-1 || return 1
+	same "$got" "$want"
+}
 repair() { stardm activate san1 vm-300-disk-1 >/dev/null && stardm deactivate san1 vm-300-disk-1; }
 consistent() {
 	stardm inspect $G --json >/tmp/insp.json || return 1
@@ -44,9 +56,9 @@ for n in 0 1 2 3; do
 	check "snapshot of the live origin killed after $n messages" crash $n snapshot san1 vm-300-disk-0 s$n
 	check "  repaired" repair
 	check "  consistent" consistent
-	check "  origin not left suspended" sh -c "! dmsetup info $(dev vm-300-disk-0 | sed 's|/dev/mapper/||') | grep -q SUSPENDED"
-	check "  origin data intact" sh -c "[ $(sum_dev $(dev vm-300-disk-0)) = $want ]"
-	check "  snapshot holds the data" sh -c "stardm activate san1 vm-300-disk-0 --snapshot s$n >/dev/null && [ \$(sum_dev $(dev vm-300-disk-0--s$n)) = $want ] && stardm deactivate san1 vm-300-disk-0 2>/dev/null; stardm activate san1 vm-300-disk-0 >/dev/null 2>&1; true"
+	check "  origin not left suspended" dm_running stardm-san1-vm-300-disk-0
+	check "  origin data intact" same "$(sum_dev $(dev vm-300-disk-0))" "$want"
+	check "  snapshot holds the data" snapshot_holds s$n
 
 	check "delete-snapshot killed after $n messages" crash $n delete-snapshot san1 vm-300-disk-0 s$n
 	check "  repaired" repair
@@ -59,7 +71,7 @@ for n in 0 1 2 3; do
 	check "rollback killed after $n messages" crash $n rollback san1 vm-300-disk-1 r$n
 	check "  repaired" repair
 	check "  consistent" consistent
-	check "  rolled back data" sh -c "stardm activate san1 vm-300-disk-1 >/dev/null && [ \$(sum_dev $(dev vm-300-disk-1)) = $want ] && stardm deactivate san1 vm-300-disk-1"
+	check "  rolled back data" rolled_back
 
 	check "resize killed after $n messages" crash $n resize san1 vm-300-disk-$((10 + n)) --size 128M
 	check "  repaired" repair
@@ -77,8 +89,8 @@ for n in 0 1 2; do
 	size=$((size + 67108864))
 	check "live resize killed after $n steps" crash $n resize san1 vm-300-disk-0 --size $size
 	check "  resize again to the same size" stardm resize san1 vm-300-disk-0 --size $size
-	check "  the device has the new size" sh -c "[ \$(blockdev --getsize64 $(dev vm-300-disk-0)) = $size ]"
-	check "  origin not left suspended" sh -c "! dmsetup info $(dev vm-300-disk-0 | sed 's|/dev/mapper/||') | grep -q SUSPENDED"
+	check "  the device has the new size" same "$(blockdev --getsize64 "$(dev vm-300-disk-0)")" "$size"
+	check "  origin not left suspended" dm_running stardm-san1-vm-300-disk-0
 	check "  consistent" consistent
 done
 
@@ -87,6 +99,6 @@ echo "kills: $(wc -l </tmp/killed)"; cat /tmp/killed
 # reload, 2 messages); snapshot, delete-snapshot, remove 2; rollback 3;
 # resize of an inactive volume 1 (pool reload); of the live origin 2 (pool
 # reload, volume reload)
-check "every kill point was hit (15 kills)" sh -c "[ \$(wc -l </tmp/killed) = 15 ]"
-check "origin data intact at the end" sh -c "[ $(sum_dev $(dev vm-300-disk-0)) = $want ]"
+check "every kill point was hit (15 kills)" same "$(wc -l </tmp/killed)" 15
+check "origin data intact at the end" same "$(sum_dev $(dev vm-300-disk-0))" "$want"
 vm_done

@@ -14,4 +14,14 @@ check_fails() { # check_fails DESCRIPTION COMMAND...: passes when COMMAND exits 
 		VM_PASS=$((VM_PASS + 1)); echo "ok   $_d: $(cat /tmp/check.err)"
 	else VM_FAIL=$((VM_FAIL + 1)); echo "FAIL $_d (exit $rc)"; cat /tmp/check.err; fi
 }
+same() { # same A B: both non-empty and equal (an empty value never matches)
+	[ -n "$1" ] && [ -n "$2" ] && [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }
+}
+differ() { # differ A B: both non-empty and different
+	[ -n "$1" ] && [ -n "$2" ] && [ "$1" != "$2" ] || { echo "got '$1' and '$2'"; return 1; }
+}
+dm_running() { # dm_running NAME: the device exists and is not suspended
+	dmsetup info "$1" >/tmp/dm_info.out 2>&1 || { cat /tmp/dm_info.out; return 1; }
+	grep -qE '^State: +ACTIVE$' /tmp/dm_info.out || { cat /tmp/dm_info.out; return 1; }
+}
 vm_done() { echo "vm: $VM_PASS passed, $VM_FAIL failed"; [ $VM_FAIL = 0 ]; }

@@ -28,7 +28,7 @@ check "path names the device" sh -c "[ \$(stardm path san1 vm-101-disk-0) = $(de
 # snapshot, overwrite, rollback: the old data back bit for bit
 check "snapshot while active" stardm snapshot san1 vm-101-disk-0 before
 check "overwrite after snapshot" dd if=/dev/zero of=$(dev vm-101-disk-0) bs=1M count=8 oflag=direct
-check "overwrite is visible" sh -c "[ $(sum_dev $(dev vm-101-disk-0)) != $want ]"
+check "overwrite is visible" differ "$(sum_dev $(dev vm-101-disk-0))" "$want"
 check "activate the snapshot read-only" stardm activate san1 vm-101-disk-0 --snapshot before
 check "snapshot holds the old data" sh -c "[ \$(dd if=$(dev vm-101-disk-0--before) bs=1M count=8 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1) = $want ]"
 check "snapshot device is read-only" sh -c "! dd if=/dev/zero of=$(dev vm-101-disk-0--before) bs=4k count=1 oflag=direct 2>/dev/null"
@@ -52,7 +52,7 @@ check "fio 4k randwrite with verify" fio --name=rw --filename=$(dev vm-103-disk-
 before=$(sum_dev $(dev vm-103-disk-0) 64)
 check "deactivate vm-103-disk-0" stardm deactivate san1 vm-103-disk-0
 check "activate vm-103-disk-0 again" stardm activate san1 vm-103-disk-0
-check "data identical after the cycle" sh -c "[ $(sum_dev $(dev vm-103-disk-0) 64) = $before ]"
+check "data identical after the cycle" same "$(sum_dev $(dev vm-103-disk-0) 64)" "$before"
 
 # bad input: one clear error, exit 1, metadata unchanged, no dm leftovers
 s0=$(seqno); d0=$(dmcount)
@@ -65,8 +65,8 @@ check_fails "remove of an active volume" stardm remove san1 vm-101-disk-0
 check_fails "activate while already active" stardm activate san1 vm-101-disk-0
 check_fails "name outside the Proxmox pattern" stardm create san1 'disk;rm' --size 1M
 check_fails "shrink" stardm resize san1 vm-102-disk-0 --size 1M
-check "metadata unchanged by refused commands" sh -c "[ $(seqno) = $s0 ]"
-check "no dm device left behind" sh -c "[ $(dmcount) = $d0 ]"
+check "metadata unchanged by refused commands" same "$(seqno)" "$s0"
+check "no dm device left behind" same "$(dmcount)" "$d0"
 
 # deactivate and remove everything: space returns, no leftovers
 for vm in 101 102 103; do
@@ -75,14 +75,14 @@ for vm in 101 102 103; do
 		check "remove vm-$vm-disk-$d" stardm remove san1 vm-$vm-disk-$d
 	done
 done
-check "all extents free again" sh -c "[ $(free_bytes) = $total ]"
-check "dmsetup ls shows no leftovers" sh -c "[ $(dmcount) = 0 ]"
+check "all extents free again" same "$(free_bytes)" "$total"
+check "dmsetup ls shows no leftovers" same "$(dmcount)" "0"
 
 # no stale data: a new volume on the extents of removed VMs reads zeros
 check "new volume on reused extents" stardm create san1 vm-200-disk-0 --size 1G
 check "activate it" stardm activate san1 vm-200-disk-0
 zero=$(dd if=/dev/zero bs=1M count=64 2>/dev/null | md5sum | cut -d' ' -f1)
-check "it reads all zeros" sh -c "[ $(sum_dev $(dev vm-200-disk-0) 64) = $zero ]"
+check "it reads all zeros" same "$(sum_dev $(dev vm-200-disk-0) 64)" "$zero"
 check "inspect shows the live pool" sh -c "stardm inspect $G >/tmp/i && grep -q 'pool 1\\|pool 4' /tmp/i"
 # where the pool's metadata starts on the LUN (linear table: 0 LEN linear DEV OFFSET)
 tmeta_sector=$(dmsetup table stardm-san1-vm200-tmeta | head -1 | cut -d' ' -f5)
@@ -136,5 +136,5 @@ check "  ...adds 64 MiB" [ "$(pool_total)" = $((t2 + 67108864)) ]
 check_fails "extend-pool of a VM without a pool" stardm extend-pool san1 --vmid 999 --size 64M
 check "deactivate vm-310-disk-0" stardm deactivate san1 vm-310-disk-0
 check "remove vm-310-disk-0" stardm remove san1 vm-310-disk-0
-check "all extents free again at the end" sh -c "[ $(free_bytes) = $total ]"
+check "all extents free again at the end" same "$(free_bytes)" "$total"
 vm_done
