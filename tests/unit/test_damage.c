@@ -8,16 +8,25 @@
 #define IMG (64ull << 20)
 #define SLOT (64ull << 10)
 
-static const char *make_group(struct sd_geometry *g, struct sd_state *s)
+/* A group whose newest state *s (seq 3) follows *prev (seq 2), when given. */
+static const char *make_group_after(struct sd_geometry *g, struct sd_state *s,
+				    struct sd_state *prev)
 {
 	const char *path = tmp_image(2, IMG);
 	format_image(path, SLOT, 1 << 20, g);
 	sd_state_init(s);
 	populate(s, g, 100, 2);
 	CU_ASSERT_FATAL(commit_to(path, s) == 0);
+	if (prev)
+		CU_ASSERT_FATAL(sd_state_copy(prev, s) == 0);
 	populate(s, g, 200, 1);
 	CU_ASSERT_FATAL(commit_to(path, s) == 0);
 	return path;
+}
+
+static const char *make_group(struct sd_geometry *g, struct sd_state *s)
+{
+	return make_group_after(g, s, NULL);
 }
 
 static void expect_intact(const char *path, const struct sd_state *want, int damaged_label)
@@ -120,30 +129,50 @@ static void test_every_metadata_byte(void)
 static void test_random_garbage_everywhere(void)
 {
 	struct sd_geometry g;
-	struct sd_state s, back;
-	const char *path = make_group(&g, &s);
+	struct sd_state s, back, prev;
+	const char *path = make_group_after(&g, &s, &prev);
 	uint64_t offs[6] = { 0, sd_label_offset(&g, 1), sd_slot_offset(&g, 0, 0),
 			     sd_slot_offset(&g, 0, 1), sd_slot_offset(&g, 1, 0), sd_slot_offset(&g, 1, 1) };
 	uint32_t seed = 7;
-	int ok = 0, failed = 0;
+	int newest = 0, older = 0, failed = 0;
+	/* labels are one block; a slot's header and the start of its payload */
+	const size_t len[6] = { 4096, 4096, 8192, 8192, 8192, 8192 };
+	static uint8_t pristine[6][8192];
+	for (int r = 0; r < 6; r++)
+		read_bytes(path, offs[r], pristine[r], len[r]);
 	for (int round = 0; round < 300; round++) {
-		for (int k = 0; k < 8; k++) {
+		/* each round starts from the committed image: 1 to 32 bytes of garbage */
+		for (int r = 0; r < 6; r++)
+			write_bytes(path, offs[r], pristine[r], len[r]);
+		int bytes = 1 + (int)((seed >> 5) % 32);
+		for (int k = 0; k < bytes; k++) {
 			seed = seed * 1103515245u + 12345u;
-			uint64_t off = offs[(seed >> 4) % 6] + (seed >> 9) % 8192;
+			int r = (int)((seed >> 4) % 6);
+			uint64_t off = offs[r] + (seed >> 9) % len[r];
 			uint8_t b = (uint8_t)(seed >> 3);
 			write_bytes(path, off, &b, 1);
 		}
-		int rc = load_from(path, &back, NULL);
+		struct sd_copy_status cs[2];
+		int rc = load_from(path, &back, cs);
 		CU_ASSERT(rc == 0 || rc == -SD_E_CORRUPT);
-		if (rc == 0) {
-			ok++;
-			sd_state_free(&back);
-		} else {
+		if (rc) {
 			failed++;
+			continue;
 		}
+		/* a state that loads is the newest committed (seq 3) or, once both
+		 * copies of its slot are damaged, the one before it (seq 2) */
+		bool seq3 = (cs[0].slot[1].valid && cs[0].slot[1].seqno == 3) ||
+			    (cs[1].slot[1].valid && cs[1].slot[1].seqno == 3);
+		CU_ASSERT(sd_state_equal(&back, seq3 ? &s : &prev));
+		newest += seq3;
+		older += !seq3;
+		sd_state_free(&back);
 	}
-	CU_ASSERT(ok + failed == 300);
+	/* the seed reaches all three outcomes, so each branch above is exercised */
+	printf("\n    garbage: %d newest, %d older, %d refused\n", newest, older, failed);
+	CU_ASSERT(newest > 0 && older > 0 && failed > 0);
 	sd_state_free(&s);
+	sd_state_free(&prev);
 }
 
 void add_damage_tests(void)
