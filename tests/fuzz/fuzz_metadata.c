@@ -1,12 +1,17 @@
 /* libFuzzer target for everything that parses on-disk bytes: the label, the
  * slot header and the payload (with its semantic validation).  Property
  * checked beyond "no crash": a payload that decodes re-encodes to the same
- * bytes' meaning (decode(encode(x)) == x). */
+ * bytes' meaning (decode(encode(x)) == x).
+ * The first byte picks the input: 'L' a label and 'H' a slot header as
+ * given, 'l' and 'h' the same with their crc recomputed over the fuzzed
+ * bytes (so mutations reach the field checks behind the crc), anything else
+ * a payload. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "metadata/codec.h"
+#include "metadata/crc32c.h"
 
 static struct sd_geometry geometry(void)
 {
@@ -29,10 +34,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t mode = data[0];
 	data++, size--;
 	struct sd_err err;
-	if (mode == 'L' || mode == 'H') {
+	if (mode == 'L' || mode == 'H' || mode == 'l' || mode == 'h') {
 		uint8_t block[4096] = {0};
 		memcpy(block, data, size < 4096 ? size : 4096);
-		if (mode == 'L') {
+		if (mode == 'l' || mode == 'h') {
+			uint32_t crc = crc32c(block, 4092);
+			for (int i = 0; i < 4; i++)
+				block[4092 + i] = (uint8_t)(crc >> (8 * i));
+		}
+		if (mode == 'L' || mode == 'l') {
 			struct sd_geometry d;
 			sd_label_decode(block, 0, &d, &err);
 		} else {

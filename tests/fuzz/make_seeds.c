@@ -31,9 +31,11 @@ int main(int argc, char **argv)
 	uint8_t block[4096];
 	sd_label_encode(&g, 0, block);
 	put(argv[1], "label", 'L', block, sizeof(block));
+	put(argv[1], "label-fixcrc", 'l', block, sizeof(block));
 	struct sd_slot_info info = { 7, 128, 0, 1, 0 };
 	sd_slot_header_encode(&g, 0, 1, &info, block);
 	put(argv[1], "header", 'H', block, sizeof(block));
+	put(argv[1], "header-fixcrc", 'h', block, sizeof(block));
 	struct sd_state s;
 	struct sd_err err;
 	sd_state_init(&s);
