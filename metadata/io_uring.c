@@ -13,6 +13,7 @@
 
 struct uring_priv {
 	struct io_uring ring;
+	bool broken; /* no ring could be set up again after a failure */
 };
 
 static int queue(struct io_uring *ring, bool write, struct sd_iov *v, int fd)
@@ -29,15 +30,19 @@ static int queue(struct io_uring *ring, bool write, struct sd_iov *v, int fd)
 }
 
 /* Reap `pending` completions; short transfers are finished synchronously
- * (rare: only at end of file or on a signal). */
+ * (rare: only at end of file or on a signal).  Never returns while a
+ * request is in flight: the caller frees the buffers on return, so a wait
+ * interrupted by a signal is simply waited again. */
 static int reap(struct io_uring *ring, unsigned pending, bool write, int fd)
 {
 	int rc = 0;
 	while (pending--) {
 		struct io_uring_cqe *cqe;
-		int w = io_uring_wait_cqe(ring, &cqe);
+		int w;
+		while ((w = io_uring_wait_cqe(ring, &cqe)) == -EINTR || w == -EAGAIN)
+			;
 		if (w < 0)
-			return w;
+			return w; /* the ring itself is unusable: nothing more completes */
 		struct sd_iov *v = io_uring_cqe_get_data(cqe);
 		int res = cqe->res;
 		io_uring_cqe_seen(ring, cqe);
@@ -64,10 +69,38 @@ static int reap(struct io_uring *ring, unsigned pending, bool write, int fd)
 	return rc;
 }
 
+/* Hand all `batch` queued requests to the kernel; *sent says how many it
+ * took, even on failure (those must still be reaped). */
+static int submit_batch(struct io_uring *ring, unsigned batch, unsigned *sent)
+{
+	*sent = 0;
+	while (*sent < batch) {
+		int s = io_uring_submit(ring);
+		if (s == -EINTR || s == -EAGAIN)
+			continue;
+		if (s <= 0)
+			return s < 0 ? s : -EIO;
+		*sent += (unsigned)s;
+	}
+	return 0;
+}
+
+/* After a failed submission the ring still holds requests the kernel never
+ * took; a fresh ring drops them.  Returns rc. */
+static int reset_ring(struct uring_priv *p, int rc)
+{
+	io_uring_queue_exit(&p->ring);
+	if (io_uring_queue_init(RING_DEPTH, &p->ring, 0) < 0)
+		p->broken = true;
+	return rc;
+}
+
 static int uring_submit(struct sd_io *io, bool write, struct sd_iov *v, unsigned n, bool flush)
 {
 	struct uring_priv *p = io->priv;
 	int rc = 0;
+	if (p->broken)
+		return -EIO;
 	for (unsigned i = 0; i < n && !rc;) {
 		unsigned batch = 0;
 		while (i < n && batch < RING_DEPTH - 1 && !queue(&p->ring, write, &v[i], io->fd)) {
@@ -82,10 +115,11 @@ static int uring_submit(struct sd_io *io, bool write, struct sd_iov *v, unsigned
 			io_uring_sqe_set_data(sqe, NULL);
 			batch++;
 		}
-		int s = io_uring_submit(&p->ring);
-		if (s < 0)
-			return s;
-		rc = reap(&p->ring, batch, write, io->fd);
+		unsigned sent;
+		int s = submit_batch(&p->ring, batch, &sent);
+		rc = reap(&p->ring, sent, write, io->fd);
+		if (s < 0) /* requests the kernel never took must not ride the next call */
+			return reset_ring(p, rc ? rc : s);
 	}
 	if (!rc && flush && n == 0)
 		rc = fdatasync(io->fd) ? -errno : 0;
@@ -95,7 +129,8 @@ static int uring_submit(struct sd_io *io, bool write, struct sd_iov *v, unsigned
 static void uring_close(struct sd_io *io)
 {
 	struct uring_priv *p = io->priv;
-	io_uring_queue_exit(&p->ring);
+	if (!p->broken)
+		io_uring_queue_exit(&p->ring);
 	free(p);
 	close(io->fd);
 	free(io);

@@ -1,4 +1,8 @@
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <unistd.h>
 #include <stdio.h>
 /* The store on a real file through the real backend (io_uring or libaio). */
 #include <stdlib.h>
@@ -205,6 +209,76 @@ static void test_reader_survives_commits_between_batches(void)
 	sd_state_free(&s);
 }
 
+/* Signals without SA_RESTART hitting the waits of the I/O backend: every
+ * read still completes, with the bytes on the device (a wait cut short by
+ * EINTR used to return while the reads were in flight). */
+static volatile sig_atomic_t signals_seen;
+static void count_signal(int sig)
+{
+	(void)sig;
+	signals_seen++;
+}
+
+struct pelter {
+	pthread_t target;
+	volatile bool stop;
+};
+
+static void *pelt(void *arg)
+{
+	struct pelter *p = arg;
+	while (!p->stop) {
+		pthread_kill(p->target, SIGUSR1);
+		usleep(20);
+	}
+	return NULL;
+}
+
+static void test_io_survives_signals(void)
+{
+	const char *path = tmp_image(1, IMG);
+	enum { BLOCKS = 16 };
+	uint8_t pattern[BLOCKS][4096];
+	for (int b = 0; b < BLOCKS; b++)
+		memset(pattern[b], 0x30 + b, sizeof(pattern[b]));
+	for (int b = 0; b < BLOCKS; b++)
+		write_bytes(path, (uint64_t)b * 1048576, pattern[b], 4096);
+	struct sigaction sa = { .sa_handler = count_signal }, old; /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, &old);
+	struct pelter pl = { pthread_self(), false };
+	pthread_t th;
+	signals_seen = 0;
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, pelt, &pl) == 0);
+	struct sd_io *io = open_io(path);
+	void *buf = sd_io_alloc(BLOCKS * 4096);
+	int failures = 0, wrong = 0;
+	for (int round = 0; round < 400; round++) {
+		struct sd_iov v[BLOCKS];
+		memset(buf, 0, BLOCKS * 4096);
+		for (int b = 0; b < BLOCKS; b++)
+			v[b] = (struct sd_iov){ (uint64_t)b * 1048576, (char *)buf + b * 4096, 4096 };
+		if (sd_io_read(io, v, BLOCKS)) {
+			failures++;
+			continue;
+		}
+		for (int b = 0; b < BLOCKS; b++)
+			wrong += memcmp(v[b].buf, pattern[b], 4096) != 0;
+		if (round % 8 == 0 && sd_io_write(io, v, 1, true))
+			failures++;
+	}
+	pl.stop = true;
+	pthread_join(th, NULL);
+	sigaction(SIGUSR1, &old, NULL);
+	printf("\n    %s under %d signals: %d failed calls, %d wrong blocks\n", io->ops->name,
+	       (int)signals_seen, failures, wrong);
+	CU_ASSERT(signals_seen > 100);
+	CU_ASSERT_EQUAL(failures, 0);
+	CU_ASSERT_EQUAL(wrong, 0);
+	free(buf);
+	sd_io_close(io);
+}
+
 void add_store_tests(void)
 {
 	CU_pSuite s = CU_add_suite("store", NULL, NULL);
@@ -213,6 +287,7 @@ void add_store_tests(void)
 	CU_add_test(s, "a stale store gets the concurrent-update error", test_stale_store_conflicts);
 	CU_add_test(s, "commit refuses invalid and oversized states", test_refuses_invalid_and_oversized);
 	CU_add_test(s, "read-only open cannot commit", test_readonly_refuses);
+	CU_add_test(s, "I/O completes under signals without SA_RESTART", test_io_survives_signals);
 	CU_add_test(s, "a lock-free reader survives commits between its batches",
 		    test_reader_survives_commits_between_batches);
 }
