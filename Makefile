@@ -18,6 +18,10 @@ FUZZ_SECONDS ?= 60
 
 CFLAGS ?= -O2 -g
 STD = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+# HOOKS=1: the test build, with crash injection (core/crash_point.c)
+ifeq ($(HOOKS),1)
+CFLAGS += -DSTARDM_TEST_HOOKS
+endif
 ifeq ($(SANITIZE),1)
 CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
@@ -72,11 +76,16 @@ SAN_B = build/san
 san:
 	$(MAKE) B=$(SAN_B) SANITIZE=1 $(SAN_B)/stardm $(SAN_B)/run-unit
 
-check: all san
+# The VM suites' binary: optimized, with the test hooks.
+HOOKS_B = build/hooks
+hooks:
+	$(MAKE) B=$(HOOKS_B) HOOKS=1 $(HOOKS_B)/stardm
+
+check: all san hooks
 	tests/run-all $(SAN_B)
 
-vmcheck: all
-	tests/vm/suite $(B)/stardm
+vmcheck: hooks
+	tests/vm/suite $(HOOKS_B)/stardm
 
 FUZZ_B = build/fuzz
 $(FUZZ_B)/fuzz_metadata: tests/fuzz/fuzz_metadata.c $(MD_SRC)
@@ -140,5 +149,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all demo unit soak san check vmcheck fuzz fuzz-coverage bench-metadata bench clang install clean
+.PHONY: all demo unit soak san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install clean
 -include $(shell find build -name '*.d' 2>/dev/null)

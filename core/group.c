@@ -98,7 +98,7 @@ int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
 		}
 	}
 	if (rc) {
-		sdg_close(g);
+		sdg_close(g, NULL);
 		return rc;
 	}
 	if (g->cluster_held)
@@ -107,17 +107,17 @@ int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
 	return 0;
 }
 
-void sdg_close(struct sdg *g)
+int sdg_close(struct sdg *g, struct sd_err *err)
 {
 	if (!g)
-		return;
+		return 0;
 	/* before the flock goes: another process of this node shares our slot */
-	if (g->cluster_held)
-		sd_hostlock_release(&g->cluster);
+	int rc = g->cluster_held ? sd_hostlock_release(&g->cluster, err) : 0;
 	sd_store_close(g->st);
 	sd_io_close(g->io);
 	sd_state_free(&g->state);
 	free(g);
+	return rc;
 }
 
 int sdg_commit(struct sdg *g, struct sd_err *err)
@@ -145,7 +145,7 @@ static int check_clean(const char *device, struct sd_io *io, bool force, struct 
 			       "use --force to overwrite it", device, old.name);
 	char what[64];
 	int rc = sdg_foreign_signature(device, what, sizeof(what), err);
-	if (rc < 0)
+	if (rc < 0 && !force)
 		return rc;
 	if (rc > 0 && !force)
 		return sd_fail(err, SD_E_EXISTS, "%s has a %s signature; use --force to "

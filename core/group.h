@@ -31,7 +31,9 @@ void sdg_node_name(char out[64]);
 
 /* GROUP is a device path (contains '/') or a group name found by scan. */
 int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err);
-void sdg_close(struct sdg *g);
+/* Leaves the cluster lock if held: fails (err) when that did not reach the
+ * disk, since other nodes then wait on this one. */
+int sdg_close(struct sdg *g, struct sd_err *err);
 int sdg_commit(struct sdg *g, struct sd_err *err);
 
 struct sdg_init_opts {
@@ -60,7 +62,8 @@ struct sdg_found {
 int sdg_scan(struct sdg_found **out, size_t *n, struct sd_err *err);
 
 /* Signature check (signature.c): describe a foreign signature on path in
- * what (e.g. "LVM2_member"); 1 when one is found, 0 when clean. */
+ * what (e.g. "LVM2_member"); 1 when one is found, 0 when clean, an error
+ * when the probe failed (never taken for clean). */
 int sdg_foreign_signature(const char *path, char *what, size_t len, struct sd_err *err);
 
 void sdg_uuid_format(const uint8_t uuid[16], char out[37]);

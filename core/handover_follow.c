@@ -28,7 +28,7 @@ static int handover_state(const char *group, const char *vol, uint32_t me, bool 
 	const struct sd_volume *v = sd_find_volume(&g->state, vol);
 	int owned = sdg_handover_state(v ? sd_find_pool(&g->state, v->pool_id) : NULL, me);
 	*placeholder = sdg_handover_placeholder(g, vol);
-	sdg_close(g);
+	sdg_close(g, NULL);
 	return owned;
 }
 
@@ -39,7 +39,7 @@ static int locked_step(const char *group, const char *vol, bool finish, struct s
 	if (sdg_open(group, SDG_WRITE, &g, err))
 		return -1;
 	int rc = finish ? sdg_handover_finish(g, vol, false, 0, err) : sdg_handover_abort(g, vol, err);
-	sdg_close(g);
+	sdg_close(g, NULL);
 	return rc;
 }
 
@@ -85,7 +85,7 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 		sdg_volume_dm_name(g, vol, NULL, dm_name);
 		snprintf(dev, sizeof(dev), "%s", g->path);
 		me = sdg_my_host_id(g);
-		sdg_close(g);
+		sdg_close(g, NULL);
 	}
 	group = dev;
 	if (sdm_io_count(dm_name, &w.base, err))
@@ -100,7 +100,7 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 			int rc = sdg_open(group, 0, &g, err);
 			if (rc == 0) {
 				rc = sdg_handover_gate(g, vol, err);
-				sdg_close(g);
+				sdg_close(g, NULL);
 			}
 			if (rc)
 				return -1;

@@ -37,7 +37,7 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 		return -1;
 	uint32_t vmids[256];
 	size_t n = pools_to_extend(g, cfg, vmids, 256);
-	sdg_close(g);
+	sdg_close(g, NULL);
 	if (!n)
 		return 0;
 	/* reopen locked: the metadata may have moved on since the read */
@@ -63,7 +63,8 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 		}
 		report(&ev, ctx);
 	}
-	sdg_close(g);
+	if (sdg_close(g, err))
+		return -1;
 	return failed ? sd_fail(err, ENOSPC, "%d pool(s) could not be extended", failed) : 0;
 }
 
@@ -150,7 +151,7 @@ int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
 	char targets[64][SD_NAME_LEN], vols[64][SD_NAME_LEN];
 	size_t waiting, n = pending_handovers(g, vmids, targets, 64);
 	size_t finish = handed_here(g, vols, 64, &waiting);
-	sdg_close(g);
+	sdg_close(g, NULL);
 	size_t due = 0;
 	for (size_t i = 0; i < n; i++)
 		if (passed(ctx, vmids[i], targets[i]))
@@ -174,7 +175,8 @@ int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
 		int rc = sdg_handover_finish(g, vols[i], false, 0, &e);
 		report(ctx, sdg_vmid_of(vols[i]), vols[i], rc ? e.msg : NULL);
 	}
-	sdg_close(g);
+	if (sdg_close(g, err))
+		return -1;
 	return (int)(n - due + waiting);
 }
 

@@ -75,14 +75,26 @@ static int owner_dead(struct sdg *g, const struct sd_pool *p, unsigned wait_s,
 		      struct sd_err *err)
 {
 	struct sd_host_slot_info before, after;
-	if (slot_of(g, p->owner_host, &before) == -ENOENT)
+	int first = slot_of(g, p->owner_host, &before);
+	if (first == -ENOENT)
 		return 0; /* its slot is gone: nothing left to wait for */
+	if (first)
+		return sd_fail(err, -first, "cannot read the heartbeat of the owner of the pool of "
+			       "VM %u: %s; no takeover", p->vmid, strerror(-first));
 	for (unsigned ms = 0; ms < wait_s * 1000; ms += 1000) {
 		sd_sleep_ms(wait_s * 1000 - ms < 1000 ? wait_s * 1000 - ms : 1000);
-		if (g->cluster_held)
-			sd_host_beat(&g->cluster);
+		int rc = g->cluster_held ? sd_host_beat(&g->cluster) : 0;
+		if (rc) /* others may now take us for dead and break the lock we hold */
+			return sd_fail(err, -rc, "cannot renew this node's heartbeat while waiting "
+				       "for the owner of the pool of VM %u: %s; no takeover", p->vmid,
+				       strerror(-rc));
 	}
-	slot_of(g, p->owner_host, &after);
+	int rc = slot_of(g, p->owner_host, &after);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc) /* never conclude "dead" from a read that failed */
+		return sd_fail(err, -rc, "cannot read the heartbeat of node %s: %s; no takeover",
+			       before.name, strerror(-rc));
 	if (after.counter != before.counter)
 		return sd_fail(err, SD_E_CONFLICT, "node %s, owner of the pool of VM %u, is alive "
 			       "(its heartbeat moved within %u s): no takeover", before.name,

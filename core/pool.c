@@ -1,4 +1,5 @@
 #include "pool.h"
+#include "run.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -142,23 +143,6 @@ static int pool_tid(const char *name, uint64_t *tid, struct sd_err *err)
 	*tid = s.transaction_id;
 	free(line);
 	return rc;
-}
-
-/* Test hook for tests/vm/crash.sh: STARDM_CRASH_AFTER_STEPS=N ends the
- * process abruptly (as kill -9 would) before its N+1th kernel step after a
- * commit (a pool message, or a table reload of a live pool or volume), so
- * every point between the metadata commit and the last step is tried. */
-void sdg_crash_point(void)
-{
-	static long left = -2;
-	if (left == -2) {
-		const char *e = getenv("STARDM_CRASH_AFTER_STEPS");
-		left = e ? atol(e) : -1;
-	}
-	if (left == 0)
-		_exit(99);
-	if (left > 0)
-		left--;
 }
 
 /* One pending op, made idempotent: a crash may have applied it already. */
@@ -362,7 +346,7 @@ int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len
 	if (sdg_pool_active(g, p))
 		return sd_fail(err, EBUSY, "pool of VM %u is active; thin_check needs it inactive",
 			       p->vmid);
-	char name[SDG_DM_NAME], uuid[SDG_DM_NAME], path[SDG_DM_NAME + 16], cmd[SDG_DM_NAME + 64];
+	char name[SDG_DM_NAME], uuid[SDG_DM_NAME], path[SDG_DM_NAME + 16];
 	size_t n;
 	uint64_t sectors;
 	int rc = sdm_check(err);
@@ -375,22 +359,12 @@ int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "/dev/mapper/%s", name);
-	/* the name is ours (validated group name, numeric vmid): no shell metacharacters */
-	snprintf(cmd, sizeof(cmd), "thin_check %s 2>&1", path);
-	FILE *f = popen(cmd, "r");
-	out[0] = '\0';
-	int status = -1;
-	if (f) {
-		if (!fgets(out, (int)len, f))
-			out[0] = '\0';
-		char sink[256];
-		while (fgets(sink, sizeof(sink), f))
-			;
-		status = pclose(f);
-	}
-	out[strcspn(out, "\n")] = '\0';
+	const char *argv[] = { "thin_check", path, NULL };
+	int status = sdg_run(argv, out, len);
 	sdm_remove(name, NULL);
-	if (status == -1)
+	if (status == -ENOENT)
 		return sd_fail(err, ENOENT, "cannot run thin_check (install thin-provisioning-tools)");
+	if (status < 0)
+		return sd_fail(err, -status, "cannot run thin_check: %s", strerror(-status));
 	return status == 0 ? 0 : 1;
 }

@@ -30,9 +30,13 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err);
 /* Reload a live pool's layers after its extents grew. */
 int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 
-/* Test hook (STARDM_CRASH_AFTER_STEPS, tests/vm/crash.sh): called before
- * each kernel step that follows a metadata commit. */
+/* Called before each kernel step that follows a metadata commit: a crash
+ * point in test builds (crash_point.c), nothing otherwise. */
+#ifdef STARDM_TEST_HOOKS
 void sdg_crash_point(void);
+#else
+static inline void sdg_crash_point(void) {}
+#endif
 
 /* thin_check an inactive pool's metadata: 0 clean, 1 damaged (first line
  * of thin_check's output in out), <0 could not check. */

@@ -29,6 +29,9 @@ int sdg_foreign_signature(const char *path, char *what, size_t len, struct sd_er
 	} else if (rc == -2) { /* ambivalent: several signatures */
 		found = 1;
 		snprintf(what, len, "several");
+	} else if (rc < 0) { /* a probe that failed has not shown the device is free */
+		found = sd_fail(err, EIO, "%s: cannot probe for signatures of other software; "
+				"not overwriting what may be there", path);
 	}
 	blkid_free_probe(pr);
 	return found;

@@ -222,12 +222,21 @@ int sd_host_beat(struct sd_hostlock *h)
 	return write_own(h, 0, h->depth ? h->ticket : 0);
 }
 
-void sd_hostlock_release(struct sd_hostlock *h)
+/* A release that does not reach the disk leaves our ticket in the slot,
+ * and every other node waits behind it: try a few times. */
+int sd_hostlock_release(struct sd_hostlock *h, struct sd_err *err)
 {
 	if (!h->depth || --h->depth)
-		return;
+		return 0;
 	h->ticket = 0;
-	write_own(h, 0, 0);
+	int rc = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if ((rc = write_own(h, 0, 0)) == 0)
+			return 0;
+		sd_sleep_ms(100);
+	}
+	return sd_fail(err, -rc, "cluster lock: cannot release host slot %u: %s (other nodes "
+		       "wait until this node writes its slot again)", h->id, strerror(-rc));
 }
 
 int sd_host_slots_read(struct sd_io *io, const struct sd_geometry *g,

@@ -21,9 +21,10 @@ struct sd_hostlock {
  * it if it still carries the name. */
 int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geometry *g,
 		  const char *name, unsigned settle_ms, struct sd_err *err);
-/* Enter (blocks while another node holds or is ahead) and leave; nests. */
+/* Enter (blocks while another node holds or is ahead) and leave; nests.
+ * Leaving fails when our slot could not be rewritten. */
 int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err);
-void sd_hostlock_release(struct sd_hostlock *h);
+int sd_hostlock_release(struct sd_hostlock *h, struct sd_err *err);
 
 /* Heartbeat: rewrite our slot (counter + 1).  Only while no process of
  * this node is inside the lock (hold the node's flock). */

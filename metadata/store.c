@@ -350,7 +350,7 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 	}
 	if (st->cluster)
 		st->writer_host = st->cluster->id;
-	uint64_t seq;
+	uint64_t seq = st->seqno;
 	rc = ondisk_seqno(st, &seq, err);
 	if (rc == 0 && seq != st->seqno)
 		rc = sd_fail(err, SD_E_CONFLICT, "concurrent metadata update detected "
@@ -362,8 +362,10 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 		for (int c = 0; c < 2; c++)
 			st->copy[c].label_valid = true;
 	}
-	if (st->cluster)
-		sd_hostlock_release(st->cluster);
+	struct sd_err rel;
+	if (st->cluster && sd_hostlock_release(st->cluster, &rel) && rc == 0)
+		rc = sd_fail(err, EIO, "metadata committed (sequence %" PRIu64 "), but %s", st->seqno,
+			     rel.msg);
 	sd_store_unlock(st);
 	return rc;
 }

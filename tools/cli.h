@@ -81,6 +81,16 @@ const char *cli_run_dir(void);
  * (an fd >= 0 it keeps, or -1 with err set when one already runs). */
 int cli_monitor_lock(const char *group, struct sd_err *err);
 bool cli_monitor_running(const char *group);
+/* The monitor's heartbeat health, kept in its lock file for status: writes
+ * that failed since it started (each one lets other nodes' clocks run
+ * towards taking this node for dead), when the last one failed, and why. */
+struct cli_beat_health {
+	uint64_t failures;
+	uint64_t last_failure_ns; /* CLOCK_REALTIME */
+	char last_error[512];
+};
+void cli_monitor_note_beat(int fd, const struct cli_beat_health *h);
+bool cli_monitor_health(const char *group, struct cli_beat_health *h);
 
 int cmd_init(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

@@ -17,7 +17,11 @@ int cli_on_group(const char *cmd, int argc, char **argv, unsigned allowed, int n
 	if (sdg_open(o.pos[0], flags, &g, &err))
 		return cli_error(&err);
 	rc = op(g, &o, &err);
-	sdg_close(g);
+	struct sd_err close_err = {{0}};
+	if (sdg_close(g, &close_err) && !rc) {
+		err = close_err;
+		rc = -1;
+	}
 	return rc ? cli_error(&err) : EXIT_OK;
 }
 

@@ -355,7 +355,7 @@ int cmd_inspect(int argc, char **argv)
 	if (sdg_open(o.pos[0], 0, &g, &err))
 		return cli_error(&err);
 	json_object *r = build_report(g, o.check_pool);
-	sdg_close(g);
+	sdg_close(g, NULL);
 	if (o.json) {
 		cli_print_json(r);
 	} else {

@@ -166,7 +166,7 @@ int cmd_migrate_finish(int argc, char **argv)
 		if (sdg_open(o.pos[0], 0, &g, &err))
 			return cli_error(&err);
 		int owned = sdg_handover_owned(g, o.pos[1]);
-		sdg_close(g);
+		sdg_close(g, NULL);
 		if (owned == 1)
 			break;
 		if (owned < 0) {

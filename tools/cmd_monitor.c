@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,13 +66,24 @@ static void report_handover(void *ctx, uint32_t vmid, const char *vol, const cha
 	fflush(stdout);
 }
 
-/* Heartbeat and pool growth, each failure reported; 1 if any failed. */
-static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg)
+/* Heartbeat and pool growth, each failure reported; 1 if any failed.  A
+ * failed heartbeat is also counted in the lock file (lock >= 0), where
+ * status shows it. */
+static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg, int lock)
 {
+	static struct cli_beat_health health;
 	struct sd_err err = {{0}};
 	int failed = 0;
-	if (sdg_heartbeat(dev, &err))
+	if (sdg_heartbeat(dev, &err)) {
 		failed = cli_error(&err);
+		health.failures++;
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		health.last_failure_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+		snprintf(health.last_error, sizeof(health.last_error), "%s", err.msg);
+		if (lock >= 0)
+			cli_monitor_note_beat(lock, &health);
+	}
 	memset(&err, 0, sizeof(err));
 	if (sdg_monitor_pass(dev, cfg, report, NULL, &err))
 		failed = cli_error(&err); /* reported; the next pass tries again */
@@ -105,23 +117,25 @@ int cmd_monitor(int argc, char **argv)
 		return cli_error(&err);
 	char dev[PATH_MAX]; /* scan once; each pass re-reads the metadata */
 	snprintf(dev, sizeof(dev), "%s", g->path);
-	int lock = o.once ? 0 : cli_monitor_lock(g->st->geo.name, &err);
-	sdg_close(g);
-	if (lock < 0)
+	int lock = o.once ? -1 : cli_monitor_lock(g->st->geo.name, &err);
+	sdg_close(g, NULL);
+	if (!o.once && lock < 0)
 		return cli_error(&err);
 	const char *pve_dir = o.pve_dir ? o.pve_dir : "/etc/pve";
 	if (o.once) {
-		int failed = beat_and_grow(dev, &cfg);
+		int failed = beat_and_grow(dev, &cfg, -1);
 		return handovers(dev, pve_dir) < 0 || failed ? EXIT_FAIL : EXIT_OK;
 	}
-	struct sigaction sa = { .sa_handler = on_term };
+	/* SA_RESTART: a signal must not fail the I/O the pass is doing */
+	struct sigaction sa = { .sa_handler = on_term, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	unsigned interval = o.interval ? o.interval : 2;
 	printf("stardm monitor: watching group %s on %s every %u s\n", o.pos[0], dev, interval);
 	fflush(stdout);
 	while (!stop) {
-		beat_and_grow(dev, &cfg);
+		beat_and_grow(dev, &cfg, lock);
 		int pending = handovers(dev, pve_dir);
 		for (unsigned i = 0; i < interval * 10 && !stop; i++) {
 			usleep(100000);

@@ -1,6 +1,7 @@
 /* stardm status GROUP [--json]: the group's space, and the pools live on
  * this node as the kernel sees them. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "core/group.h"
@@ -40,9 +41,15 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 		}
 	}
 	bool monitor = cli_monitor_running(g->st->geo.name);
+	struct cli_beat_health beat;
+	if (!monitor || !cli_monitor_health(g->st->geo.name, &beat))
+		memset(&beat, 0, sizeof(beat));
 	if (!o->json) {
 		json_object_put(live);
-		if (monitor)
+		if (monitor && beat.failures)
+			printf("  monitor: running on this node; HEARTBEAT WRITES FAILED %llu times, "
+			       "last: %s\n", (unsigned long long)beat.failures, beat.last_error);
+		else if (monitor)
 			printf("  monitor: running on this node\n");
 		else
 			printf("  monitor: NOT RUNNING on this node: pools live here do not grow, no "
@@ -64,6 +71,11 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	json_object_object_add(j, "volumes", cli_json_u64(g->state.volumes.n));
 	json_object_object_add(j, "active_pools", live);
 	json_object_object_add(j, "monitor_running", json_object_new_boolean(monitor));
+	json_object_object_add(j, "heartbeat_failures", cli_json_u64(beat.failures));
+	if (beat.failures) {
+		json_object_object_add(j, "heartbeat_last_failure_ns", cli_json_u64(beat.last_failure_ns));
+		json_object_object_add(j, "heartbeat_last_error", json_object_new_string(beat.last_error));
+	}
 	cli_print_json(j);
 	return 0;
 }

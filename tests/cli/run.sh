@@ -7,6 +7,7 @@ STARDM=$(readlink -f "${1:?usage: run.sh STARDM}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d "${TMPDIR:-/var/tmp}/stardm-cli.XXXXXX")
 trap 'rm -rf "$W"' EXIT
+export STARDM_RUN_DIR="$W/run"   # the monitor's lock: no root needed
 pass=0 fail=0
 
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
@@ -181,8 +182,8 @@ run 1 "rename to a bad name is refused" -- rename "$names" vm-100-cloudinit 'vm-
 [ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
 
 # the node monitor: status says whether one runs; a second one is refused.
-# (Its pool work needs device-mapper: tests/vm.)  The group is named in the
-# lock file, so this needs /run writable (root, as CI runs).
+# (Its pool work needs device-mapper: tests/vm.)  Its lock file lives in
+# $STARDM_RUN_DIR, here the test's own directory.
 run 0 "status without a monitor" -- status "$names" --json
 [ "$(json "d['monitor_running']")" = False ] && ok "  ...monitor_running is false" || bad "  ...monitor_running is false"
 "$STARDM" monitor "$names" --interval 1 >"$W/mon" 2>&1 &
@@ -195,6 +196,35 @@ expect_in "$W/err" "already runs on this node" "  ...saying why"
 kill $mon; wait $mon 2>/dev/null
 run 0 "status after the monitor stopped" -- status "$names"
 expect_in "$W/out" "monitor: NOT RUNNING" "  ...says it is not running"
+
+# a heartbeat the monitor cannot write is logged, counted, and shown by
+# status (a copy of the group stands in for the node's view of it)
+truncate -s 256M "$W/hb.img"
+"$STARDM" init "$W/hb.img" --name hb >/dev/null
+cp "$W/hb.img" "$W/hb-view.img"
+"$STARDM" monitor "$W/hb.img" --interval 1 >"$W/mon" 2>&1 &
+mon=$!
+i=0; while [ $i -lt 50 ] && ! grep -q watching "$W/mon"; do sleep 0.1; i=$((i + 1)); done
+run 0 "status --json before any failure" -- status "$W/hb-view.img" --json
+[ "$(json "d['heartbeat_failures']")" = 0 ] && ok "  ...no heartbeat failure" || bad "  ...no heartbeat failure"
+truncate -s 1M "$W/hb.img"   # the LUN is gone from under the monitor
+# its next pass (within the 1 s interval) fails to beat
+i=0; while [ $i -lt 50 ]; do
+	"$STARDM" status "$W/hb-view.img" --json >"$W/out" 2>/dev/null &&
+		[ "$(json "d['heartbeat_failures']")" != 0 ] && break
+	sleep 0.1; i=$((i + 1))
+done
+run 0 "status --json after the heartbeat failed" -- status "$W/hb-view.img" --json
+[ "$(json "d['heartbeat_failures'] >= 1")" = True ] && ok "  ...counts the failed heartbeats" || bad "  ...counts the failed heartbeats"
+[ "$(json "len(d.get('heartbeat_last_error', '')) > 0")" = True ] && ok "  ...names the last error" || bad "  ...names the last error"
+run 0 "status after the heartbeat failed" -- status "$W/hb-view.img"
+expect_in "$W/out" "HEARTBEAT WRITES FAILED" "  ...says so in plain text"
+expect_in "$W/mon" "^stardm: .*" "  ...and the monitor logged it"
+kill $mon; wait $mon 2>/dev/null
+
+# crash injection is for test builds (make hooks) only
+[ -s "$STARDM" ] && [ "$(grep -c STARDM_CRASH_AFTER_STEPS "$STARDM")" = 0 ] &&
+	ok "the binary has no crash-injection hook" || bad "the binary has no crash-injection hook"
 
 # both I/O backends serve the CLI
 for b in uring aio; do

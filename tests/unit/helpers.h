@@ -76,5 +76,6 @@ void add_cluster_lock_tests(void);
 void add_scale_tests(void);
 void add_cli_parse_tests(void);
 void add_dm_table_tests(void);
+void add_run_tests(void);
 
 #endif
