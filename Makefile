@@ -3,6 +3,7 @@
 #   make check           every test suite (unit x2 backends under ASan/UBSan,
 #                        CLI, fuzz smoke, VM suites where the rig can run)
 #   make install DESTDIR=...
+#   make mutate          single mutations against the host suites (slow)
 #   make soak            lock-free readers against writers (SOAK_SECONDS)
 #   make fuzz            libFuzzer on the metadata parser (FUZZ_SECONDS)
 #   make fuzz-coverage   line coverage of the parsers reached by its corpus
@@ -122,6 +123,11 @@ fuzz-coverage: $(FUZZ_B)/make_seeds
 	llvm-cov-14 report $(COV_B)/fuzz_metadata -instr-profile=$(COV_B)/fuzz.profdata \
 		metadata/validate.c metadata/codec_label.c metadata/codec_payload.c metadata/names.c
 
+# Single mutations of the code, each against the host suites (slow: not in
+# make check); ends with "N killed, N survived".
+mutate:
+	tests/mutate/run
+
 bench-metadata: $(B)/bench-metadata
 	$(B)/bench-metadata $(BENCH_FILE)
 
@@ -149,5 +155,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all demo unit soak san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install clean
+.PHONY: all demo unit soak mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install clean
 -include $(shell find build -name '*.d' 2>/dev/null)
