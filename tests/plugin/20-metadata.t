@@ -125,4 +125,15 @@ is_deeply($P->list_images($sid, $scfg, undef, undef, {}), [], 'free_image remove
 my (undef, $free2) = $P->status($sid, $scfg, {});
 is($free2, $free, 'status: all space free again');
 
+# stardm runs from an argument list: shell syntax in an argument reaches
+# it as it is and runs nothing
+my $canary = "$t->{dir}/canary";
+my $arg = "/nonexistent/x\$(touch $canary)\`touch $canary\`; touch $canary";
+Helper::calls($t);
+ok(eval { PVE::Storage::Custom::StarDMPlugin::run_stardm('inspect', $arg); 1 }, 'run_stardm') or diag($@);
+my @calls = Helper::calls($t);
+my $last = @calls ? join(' ', @{ $calls[-1] }[1 .. $#{ $calls[-1] }]) : '';
+is($last, "inspect $arg", 'an argument with shell syntax reaches stardm unchanged');
+ok(!-e $canary && -d $t->{dir}, 'and no shell ran it');
+
 done_testing();
