@@ -167,6 +167,22 @@ static void test_validate_rejects(void)
 	expect_invalid(&t, &g, "duplicate pool");
 	sd_state_free(&t);
 
+	/* host ids name host slots: 1 .. host_slots; owners name hosts the same way */
+	sd_state_copy(&t, &s);
+	uint32_t hid;
+	CU_ASSERT_EQUAL_FATAL(sd_host_register(&t, &g, "node-a", &hid, NULL), 0);
+	t.hosts.v[t.hosts.n - 1].id = g.host_slots;
+	CU_ASSERT_EQUAL(sd_state_validate(&t, &g, NULL), 0);
+	t.hosts.v[t.hosts.n - 1].id = g.host_slots + 1;
+	expect_invalid(&t, &g, "host record");
+	t.hosts.v[t.hosts.n - 1].id = g.host_slots;
+	t.pools.v[0].owner_host = g.host_slots + 1;
+	expect_invalid(&t, &g, "owner host out of range");
+	t.pools.v[0].owner_host = g.host_slots;
+	t.pools.v[0].handover_to = g.host_slots + 1;
+	expect_invalid(&t, &g, "owner host out of range");
+	sd_state_free(&t);
+
 	/* sizes a volume cannot have: past 2^63 - 512, or not whole sectors */
 	sd_state_copy(&t, &s);
 	t.volumes.v[0].size = SD_VOLUME_SIZE_MAX;
