@@ -207,6 +207,60 @@ static void test_without_cluster_lock_updates_are_lost(void)
 	sd_state_free(&back);
 }
 
+/* The bakery's "choosing" flag: a node that has raised it but not yet
+ * written its ticket holds every other node off (else both could take the
+ * lock).  Node A's ticket write is held in its I/O while node B acquires:
+ * B must wait until A's unmoving slot counts as a dead node's (stale_ms). */
+struct choosing_io {
+	struct sd_io base;
+	struct sd_io *inner;
+	unsigned writes;
+	struct sd_hostlock *rival;
+	double rival_waited_ms;
+};
+
+static int choosing_submit(struct sd_io *io, bool wr, struct sd_iov *v, unsigned n, bool flush)
+{
+	struct choosing_io *c = (struct choosing_io *)io;
+	if (wr && ++c->writes == 2) { /* A's ticket: A is choosing on disk now */
+		struct sd_err err;
+		uint64_t t0 = sd_monotonic_ms();
+		CU_ASSERT_EQUAL(sd_hostlock_acquire(c->rival, &err), 0);
+		c->rival_waited_ms = (double)(sd_monotonic_ms() - t0);
+		CU_ASSERT_EQUAL(sd_hostlock_release(c->rival, &err), 0);
+	}
+	return c->inner->ops->submit(c->inner, wr, v, n, flush);
+}
+
+static void choosing_close(struct sd_io *io)
+{
+	sd_io_close(((struct choosing_io *)io)->inner);
+}
+
+static const struct sd_io_ops choosing_ops = { "choosing", choosing_submit, choosing_close };
+
+static void test_choosing_holds_others_off(void)
+{
+	const char *path = tmp_image(3, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	struct sd_io *inner = open_io(path), *io_b = open_io(path);
+	struct sd_hostlock a, b;
+	struct sd_err err;
+	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&b, io_b, &g, "node-b", 0, &err), 0);
+	b.stale_ms = 400;
+	struct choosing_io c = { .base = *inner, .inner = inner, .rival = &b };
+	c.base.ops = &choosing_ops;
+	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&a, &c.base, &g, "node-a", 0, &err), 0);
+	c.writes = 0;
+	CU_ASSERT_EQUAL(sd_hostlock_acquire(&a, &err), 0);
+	CU_ASSERT_EQUAL(sd_hostlock_release(&a, &err), 0);
+	fprintf(stderr, "\n  node b waited %.0f ms for node a's choosing\n", c.rival_waited_ms);
+	CU_ASSERT(c.rival_waited_ms >= 400);
+	sd_io_close(&c.base);
+	sd_io_close(io_b);
+}
+
 /* Leaving the lock must reach the disk (other nodes wait behind our
  * ticket): a release that cannot write says so, and a later one works. */
 static void test_release_that_cannot_write_fails(void)
@@ -236,4 +290,5 @@ void add_cluster_lock_tests(void)
 	CU_add_test(s, "control: without the cluster lock updates are lost",
 		    test_without_cluster_lock_updates_are_lost);
 	CU_add_test(s, "a release that cannot write fails loudly", test_release_that_cannot_write_fails);
+	CU_add_test(s, "a node choosing its ticket holds the others off", test_choosing_holds_others_off);
 }
