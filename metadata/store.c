@@ -254,16 +254,16 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 {
 	struct candidate cand[4] = {0};
 	struct sd_copy_status saved[2];
-	memcpy(saved, st->copy, sizeof(saved));
-	memset(st->copy, 0, sizeof(st->copy));
+	*seq = st->seqno; /* ours, unless a complete newer slot exists */
 	void *hdr = sd_io_alloc(4 * SD_BLOCK);
 	if (!hdr)
 		return sd_fail(err, ENOMEM, "out of memory");
+	memcpy(saved, st->copy, sizeof(saved));
+	memset(st->copy, 0, sizeof(st->copy));
 	int rc = read_headers(st, hdr);
 	if (rc == 0)
 		rc = load_slots(st, hdr, cand, st->seqno + 1);
 	free(hdr);
-	*seq = st->seqno; /* ours, unless a complete newer slot exists */
 	for (int i = 0; i < 4 && !rc; i++) {
 		if (!cand[i].buf)
 			continue;
@@ -350,7 +350,7 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 	}
 	if (st->cluster)
 		st->writer_host = st->cluster->id;
-	uint64_t seq = st->seqno;
+	uint64_t seq;
 	rc = ondisk_seqno(st, &seq, err);
 	if (rc == 0 && seq != st->seqno)
 		rc = sd_fail(err, SD_E_CONFLICT, "concurrent metadata update detected "
