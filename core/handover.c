@@ -9,23 +9,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/dm_names.h"
 #include "core/pool.h"
 #include "dm/dm.h"
 #include "metadata/ops.h"
 
-/* The zero device under a placeholder: '@' cannot occur in a snapshot
- * name, so this never collides with a volume's or snapshot's device. */
-static void zero_name(const struct sdg *g, const char *vol, char out[SDG_DM_NAME])
-{
-	snprintf(out, SDG_DM_NAME, "stardm-%s-%s--@zero", g->st->geo.name, vol);
-}
-
 bool sdg_handover_placeholder(const struct sdg *g, const char *vol)
 {
-	char z[SDG_DM_NAME];
+	struct sdg_dm_id z;
 	struct sdm_info info;
-	zero_name(g, vol, z);
-	return sdm_info(z, &info, NULL) == 0 && info.exists;
+	sdg_dm_placeholder(g, vol, &z);
+	return sdm_info(z.name, &info, NULL) == 0 && info.exists;
 }
 
 int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], struct sd_err *err)
@@ -47,32 +41,30 @@ int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], st
 		return sd_fail(err, SD_E_CONFLICT, "the pool of VM %u is already being handed to "
 			       "node %s", p->vmid, name);
 	}
-	char z[SDG_DM_NAME], zpath[SDG_DM_NAME + 16], name[SDG_DM_NAME], uuid[SDG_DM_NAME], u[37];
+	/* the volume's device carries the thin device's own uuid: after the swap
+	 * it is that device, and the source side of the next handover finds it
+	 * among the pool's thins */
+	struct sdg_dm_id z, dev;
 	struct sdm_target t;
-	zero_name(g, vol, z);
-	sdg_volume_dm_name(g, vol, NULL, name);
-	sdg_uuid_format(g->st->geo.uuid, u);
-	/* the thin device's own uuid: after the swap it is that device, and the
-	 * source side of the next handover finds it among the pool's thins */
-	snprintf(uuid, sizeof(uuid), "STARDM-%s-thin-%u-%u-%u", u, p->id, v->id, v->thin_id);
-	snprintf(zpath, sizeof(zpath), "/dev/mapper/%s", z);
+	sdg_dm_placeholder(g, vol, &z);
+	sdg_dm_volume(g, vol, NULL, &dev);
 	if ((rc = sdm_check(err)))
 		return rc;
 	sdm_table_zero(&t, v->size / 512);
-	if ((rc = sdm_create(z, NULL, &t, 1, true, err)))
+	if ((rc = sdm_create(z.name, NULL, &t, 1, true, err)))
 		return rc;
-	sdm_table_reads_only(&t, v->size / 512, zpath);
-	if ((rc = sdm_create(name, uuid, &t, 1, false, err))) {
-		sdm_remove(z, NULL);
+	sdm_table_reads_only(&t, v->size / 512, z.path);
+	if ((rc = sdm_create(dev.name, dev.uuid, &t, 1, false, err))) {
+		sdm_remove(z.name, NULL);
 		return rc;
 	}
 	p->handover_to = me;
 	if ((rc = sdg_commit(g, err))) {
-		sdm_remove(name, NULL);
-		sdm_remove(z, NULL);
+		sdm_remove(dev.name, NULL);
+		sdm_remove(z.name, NULL);
 		return rc;
 	}
-	snprintf(path, PATH_MAX, "/dev/mapper/%s", name);
+	snprintf(path, PATH_MAX, "%s", dev.path);
 	return 0;
 }
 
@@ -80,9 +72,9 @@ int sdg_handover_gate(struct sdg *g, const char *vol, struct sd_err *err)
 {
 	if (!sdg_handover_placeholder(g, vol))
 		return sd_fail(err, ENOENT, "%s has no migration placeholder here", vol);
-	char name[SDG_DM_NAME];
-	sdg_volume_dm_name(g, vol, NULL, name);
-	return sdm_suspend(name, false, err); /* no flush: writes would only fail */
+	struct sdg_dm_id dev;
+	sdg_dm_volume(g, vol, NULL, &dev);
+	return sdm_suspend(dev.name, false, err); /* no flush: writes would only fail */
 }
 
 int sdg_handover_release_pool(struct sdg *g, struct sd_pool *p, struct sd_err *err)
@@ -128,9 +120,10 @@ int sdg_handover_owned(const struct sdg *g, const char *vol)
 /* A finished handover: ours, and the volume's device is the thin device. */
 static bool finished(const struct sdg *g, const char *vol, const struct sd_pool *p, uint32_t me)
 {
-	char name[SDG_DM_NAME], type[32];
-	sdg_volume_dm_name(g, vol, NULL, name);
-	return p->owner_host == me && sdm_target_type(name, type, sizeof(type), NULL) == 0 &&
+	struct sdg_dm_id dev;
+	char type[32];
+	sdg_dm_volume(g, vol, NULL, &dev);
+	return p->owner_host == me && sdm_target_type(dev.name, type, sizeof(type), NULL) == 0 &&
 	       !strcmp(type, "thin");
 }
 
@@ -159,17 +152,16 @@ int sdg_handover_finish(struct sdg *g, const char *vol, bool force, unsigned wai
 	p = sd_find_pool(&g->state, v->pool_id);
 	if ((rc = sdg_pool_up(g, p, err)))
 		return rc;
-	char name[SDG_DM_NAME], z[SDG_DM_NAME], pool[SDG_DM_NAME], pool_path[SDG_DM_NAME + 16];
+	struct sdg_dm_id dev, pool, z;
 	struct sdm_target t;
-	sdg_volume_dm_name(g, vol, NULL, name);
-	sdg_pool_dm_name(g, p, "pool", pool);
-	snprintf(pool_path, sizeof(pool_path), "/dev/mapper/%s", pool);
-	sdm_table_thin(&t, v->size / 512, pool_path, v->thin_id);
+	sdg_dm_volume(g, vol, NULL, &dev);
+	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
+	sdm_table_thin(&t, v->size / 512, pool.path, v->thin_id);
 	/* the swap: queued guest I/O goes to the real volume on resume */
-	if ((rc = sdm_reload(name, &t, 1, err)) || (rc = sdm_resume(name, err)))
+	if ((rc = sdm_reload(dev.name, &t, 1, err)) || (rc = sdm_resume(dev.name, err)))
 		return rc;
-	zero_name(g, vol, z);
-	sdm_remove(z, NULL);
+	sdg_dm_placeholder(g, vol, &z);
+	sdm_remove(z.name, NULL);
 	return 0;
 }
 
@@ -178,19 +170,19 @@ int sdg_handover_finish(struct sdg *g, const char *vol, bool force, unsigned wai
  * it open; then the deactivation after QEMU's exit removes it. */
 static int drop_placeholder(struct sdg *g, const char *vol, uint64_t size, struct sd_err *err)
 {
-	char name[SDG_DM_NAME], z[SDG_DM_NAME];
+	struct sdg_dm_id dev, z;
 	struct sdm_target t;
-	sdg_volume_dm_name(g, vol, NULL, name);
-	zero_name(g, vol, z);
+	sdg_dm_volume(g, vol, NULL, &dev);
+	sdg_dm_placeholder(g, vol, &z);
 	sdm_table_error(&t, size / 512);
-	int rc = sdm_reload(name, &t, 1, err);
+	int rc = sdm_reload(dev.name, &t, 1, err);
 	if (rc == 0)
-		rc = sdm_resume(name, err);
+		rc = sdm_resume(dev.name, err);
 	if (rc)
 		return rc;
-	if ((rc = sdm_remove_unused(name, err)) < 0)
+	if ((rc = sdm_remove_unused(dev.name, err)) < 0)
 		return rc;
-	return sdm_remove(z, err);
+	return sdm_remove(z.name, err);
 }
 
 int sdg_handover_abort(struct sdg *g, const char *vol, struct sd_err *err)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/dm_names.h"
 #include "core/pool.h"
 #include "dm/dm.h"
 #include "metadata/hostlock.h"
@@ -75,19 +76,21 @@ static bool probed(const char *dm_name, struct probe_watch *w, uint64_t now)
 int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 			sdg_follow_log log, void *ctx, struct sd_err *err)
 {
-	char dm_name[SDG_DM_NAME], dev[PATH_MAX];
+	char dev[PATH_MAX];
+	struct sdg_dm_id vdev;
 	struct probe_watch w = { .since_ms = 0 };
 	uint32_t me;
 	{ /* find the group's device and our host id once; later looks reuse them */
 		struct sdg *g;
 		if (sdg_open(group, 0, &g, err))
 			return -1;
-		sdg_volume_dm_name(g, vol, NULL, dm_name);
+		sdg_dm_volume(g, vol, NULL, &vdev);
 		snprintf(dev, sizeof(dev), "%s", g->path);
 		me = sdg_my_host_id(g);
 		sdg_close(g, NULL);
 	}
 	group = dev;
+	const char *dm_name = vdev.name;
 	if (sdm_io_count(dm_name, &w.base, err))
 		return -1;
 	w.reads = w.base.reads;

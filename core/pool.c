@@ -1,5 +1,5 @@
 #include "pool.h"
-#include "run.h"
+
 
 #include <errno.h>
 #include <inttypes.h>
@@ -10,25 +10,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "core/dm_names.h"
+#include "core/run.h"
 #include "dm/dm.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
 
 #define MAX_RUNS 256
-
-void sdg_pool_dm_name(const struct sdg *g, const struct sd_pool *p, const char *layer,
-		      char out[SDG_DM_NAME])
-{
-	snprintf(out, SDG_DM_NAME, "stardm-%s-vm%u-%s", g->st->geo.name, p->vmid, layer);
-}
-
-static void pool_uuid(const struct sdg *g, const struct sd_pool *p, const char *layer,
-		      char out[SDG_DM_NAME])
-{
-	char u[37];
-	sdg_uuid_format(g->st->geo.uuid, u);
-	snprintf(out, SDG_DM_NAME, "STARDM-%s-%s-%u", u, layer, p->id);
-}
 
 static bool dm_exists(const char *name)
 {
@@ -38,9 +26,9 @@ static bool dm_exists(const char *name)
 
 bool sdg_pool_active(const struct sdg *g, const struct sd_pool *p)
 {
-	char name[SDG_DM_NAME];
-	sdg_pool_dm_name(g, p, "pool", name);
-	return dm_exists(name);
+	struct sdg_dm_id id;
+	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
+	return dm_exists(id.name);
 }
 
 /* The LUN as "major:minor" for tables: dm needs a block device. */
@@ -83,46 +71,43 @@ static int layer_table(const struct sdg *g, const struct sd_pool *p, uint16_t ro
 static int pool_table(const struct sdg *g, const struct sd_pool *p, struct sdm_target *t,
 		      uint64_t data_sectors)
 {
-	char meta[SDG_DM_NAME], data[SDG_DM_NAME], mp[SDG_DM_NAME + 16], dp[SDG_DM_NAME + 16];
-	sdg_pool_dm_name(g, p, "tmeta", meta);
-	sdg_pool_dm_name(g, p, "tdata", data);
-	snprintf(mp, sizeof(mp), "/dev/mapper/%s", meta);
-	snprintf(dp, sizeof(dp), "/dev/mapper/%s", data);
+	struct sdg_dm_id meta, data;
+	sdg_dm_pool(g, p, SDG_DM_TMETA, &meta);
+	sdg_dm_pool(g, p, SDG_DM_TDATA, &data);
 	/* low water mark: 10% of the data blocks, for the monitor's extend */
 	uint64_t blocks = data_sectors / p->chunk_sectors;
-	sdm_table_thin_pool(t, blocks * p->chunk_sectors, mp, dp, p->chunk_sectors, blocks / 10);
+	sdm_table_thin_pool(t, blocks * p->chunk_sectors, meta.path, data.path, p->chunk_sectors,
+			    blocks / 10);
 	return 0;
 }
 
 static int create_layers(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 {
 	static struct sdm_target t[MAX_RUNS];
-	const char *layers[2] = { "tmeta", "tdata" };
+	const enum sdg_dm_role layers[2] = { SDG_DM_TMETA, SDG_DM_TDATA };
 	const uint16_t roles[2] = { SD_ROLE_META, SD_ROLE_DATA };
-	char name[SDG_DM_NAME], uuid[SDG_DM_NAME];
+	struct sdg_dm_id id;
 	uint64_t data_sectors = 0;
 	int rc = 0, made = 0;
 	for (int i = 0; i < 2 && !rc; i++) {
 		size_t n;
 		uint64_t sectors;
-		sdg_pool_dm_name(g, p, layers[i], name);
-		pool_uuid(g, p, layers[i], uuid);
+		sdg_dm_pool(g, p, layers[i], &id);
 		rc = layer_table(g, p, roles[i], t, &n, &sectors, err);
 		if (!rc)
-			rc = sdm_create(name, uuid, t, n, false, err);
+			rc = sdm_create(id.name, id.uuid, t, n, false, err);
 		made += !rc;
 		data_sectors = sectors;
 	}
 	if (!rc) {
-		sdg_pool_dm_name(g, p, "pool", name);
-		pool_uuid(g, p, "pool", uuid);
+		sdg_dm_pool(g, p, SDG_DM_POOL, &id);
 		pool_table(g, p, t, data_sectors);
-		rc = sdm_create(name, uuid, t, 1, false, err);
+		rc = sdm_create(id.name, id.uuid, t, 1, false, err);
 	}
 	if (rc) /* leave no half-made pool behind */
 		for (int i = made - 1; i >= 0; i--) {
-			sdg_pool_dm_name(g, p, layers[i], name);
-			sdm_remove(name, NULL);
+			sdg_dm_pool(g, p, layers[i], &id);
+			sdm_remove(id.name, NULL);
 		}
 	return rc;
 }
@@ -189,8 +174,9 @@ static int resume_suspended_thins(struct sdg *g, const struct sd_pool *p, struct
 
 int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 {
-	char name[SDG_DM_NAME];
-	sdg_pool_dm_name(g, p, "pool", name);
+	struct sdg_dm_id id;
+	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
+	const char *name = id.name;
 	uint64_t tid;
 	int rc = pool_tid(name, &tid, err);
 	if (rc)
@@ -229,9 +215,8 @@ int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 static int pool_thins(const struct sdg *g, const struct sd_pool *p, char ***names, size_t *n,
 		      struct sd_err *err)
 {
-	char u[37], prefix[SDG_DM_NAME];
-	sdg_uuid_format(g->st->geo.uuid, u);
-	snprintf(prefix, sizeof(prefix), "STARDM-%s-thin-%u-", u, p->id);
+	char prefix[SDG_DM_NAME];
+	sdg_dm_thin_prefix(g, p, prefix);
 	return sdm_list_uuid_prefix(prefix, names, n, err);
 }
 
@@ -277,12 +262,12 @@ int sdg_pool_down(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 static int pool_layers_down(const struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 {
 	int rc = 0;
-	const char *layers[3] = { "pool", "tdata", "tmeta" };
+	const enum sdg_dm_role layers[3] = { SDG_DM_POOL, SDG_DM_TDATA, SDG_DM_TMETA };
 	for (int i = 0; i < 3 && !rc; i++) {
-		char name[SDG_DM_NAME];
-		sdg_pool_dm_name(g, p, layers[i], name);
-		if (dm_exists(name))
-			rc = sdm_remove(name, err);
+		struct sdg_dm_id id;
+		sdg_dm_pool(g, p, layers[i], &id);
+		if (dm_exists(id.name))
+			rc = sdm_remove(id.name, err);
 	}
 	return rc;
 }
@@ -292,36 +277,38 @@ static int pool_layers_down(const struct sdg *g, const struct sd_pool *p, struct
 int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 {
 	static struct sdm_target t[MAX_RUNS];
-	const char *layers[2] = { "tmeta", "tdata" };
+	const enum sdg_dm_role layers[2] = { SDG_DM_TMETA, SDG_DM_TDATA };
 	const uint16_t roles[2] = { SD_ROLE_META, SD_ROLE_DATA };
-	char name[SDG_DM_NAME];
+	struct sdg_dm_id id;
 	uint64_t data_sectors = 0;
 	int rc = 0;
 	sdg_crash_point();
 	for (int i = 0; i < 2 && !rc; i++) {
 		size_t n;
-		sdg_pool_dm_name(g, p, layers[i], name);
+		sdg_dm_pool(g, p, layers[i], &id);
 		rc = layer_table(g, p, roles[i], t, &n, &data_sectors, err);
 		if (!rc)
-			rc = sdm_reload(name, t, n, err);
+			rc = sdm_reload(id.name, t, n, err);
 		if (!rc)
-			rc = sdm_resume(name, err);
+			rc = sdm_resume(id.name, err);
 	}
 	if (rc)
 		return rc;
-	sdg_pool_dm_name(g, p, "pool", name);
+	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
 	pool_table(g, p, t, data_sectors);
-	rc = sdm_reload(name, t, 1, err);
+	rc = sdm_reload(id.name, t, 1, err);
 	if (!rc)
-		rc = sdm_resume(name, err);
+		rc = sdm_resume(id.name, err);
 	return rc;
 }
 
 int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_live *l)
 {
 	memset(l, 0, sizeof(*l));
-	char name[SDG_DM_NAME], *line;
-	sdg_pool_dm_name(g, p, "pool", name);
+	struct sdg_dm_id id;
+	char *line;
+	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
+	const char *name = id.name;
 	if (!dm_exists(name))
 		return 0;
 	l->active = true;
@@ -346,22 +333,20 @@ int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len
 	if (sdg_pool_active(g, p))
 		return sd_fail(err, EBUSY, "pool of VM %u is active; thin_check needs it inactive",
 			       p->vmid);
-	char name[SDG_DM_NAME], uuid[SDG_DM_NAME], path[SDG_DM_NAME + 16];
+	struct sdg_dm_id meta;
 	size_t n;
 	uint64_t sectors;
 	int rc = sdm_check(err);
 	if (!rc)
 		rc = layer_table(g, p, SD_ROLE_META, t, &n, &sectors, err);
-	sdg_pool_dm_name(g, p, "tmeta", name);
-	pool_uuid(g, p, "tmeta", uuid);
+	sdg_dm_pool(g, p, SDG_DM_TMETA, &meta);
 	if (!rc)
-		rc = sdm_create(name, uuid, t, n, true, err);
+		rc = sdm_create(meta.name, meta.uuid, t, n, true, err);
 	if (rc)
 		return rc;
-	snprintf(path, sizeof(path), "/dev/mapper/%s", name);
-	const char *argv[] = { "thin_check", path, NULL };
+	const char *argv[] = { "thin_check", meta.path, NULL };
 	int status = sdg_run(argv, out, len);
-	sdm_remove(name, NULL);
+	sdm_remove(meta.name, NULL);
 	if (status == -ENOENT)
 		return sd_fail(err, ENOENT, "cannot run thin_check (install thin-provisioning-tools)");
 	if (status < 0)

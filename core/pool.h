@@ -7,15 +7,6 @@
 
 #include "core/group.h"
 
-#define SDG_DM_NAME 256 /* dm allows 127; longer names fail loudly at create */
-
-/* dm names: stardm-<group>-vm<vmid>-{pool,tmeta,tdata}, stardm-<group>-<volume>,
- * stardm-<group>-<volume>--<snapshot>. */
-void sdg_pool_dm_name(const struct sdg *g, const struct sd_pool *p, const char *layer,
-		      char out[SDG_DM_NAME]);
-void sdg_volume_dm_name(const struct sdg *g, const char *vol, const char *snap,
-			char out[SDG_DM_NAME]);
-
 bool sdg_pool_active(const struct sdg *g, const struct sd_pool *p);
 /* Load the pool (if it is not live here) and bring its transaction id up
  * to the metadata's, replaying pending messages. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/dm_names.h"
 #include "core/pool.h"
 #include "dm/dm.h"
 
@@ -18,8 +19,9 @@ static void on_alarm(int sig)
 int sdg_pool_wait(const struct sdg *g, const struct sd_pool *p, unsigned timeout_s,
 		  struct sdg_pool_live *after, struct sd_err *err)
 {
-	char name[SDG_DM_NAME];
-	sdg_pool_dm_name(g, p, "pool", name);
+	struct sdg_dm_id pool;
+	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
+	const char *name = pool.name;
 	struct sdm_info info;
 	if (sdm_info(name, &info, err))
 		return -1;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dm_names.h"
 #include "metadata/vec.h"
 
 /* A holder that is not one of our own pool layers (multipath, md, LVM). */
@@ -35,7 +36,7 @@ static bool has_foreign_holders(struct udev_device *d)
 				uuid[0] = '\0';
 			fclose(f);
 		}
-		foreign = strncmp(uuid, "STARDM-", 7) != 0;
+		foreign = !sdg_dm_uuid_ours(uuid);
 	}
 	closedir(dir);
 	return foreign;
@@ -45,7 +46,7 @@ static bool has_foreign_holders(struct udev_device *d)
 static bool is_ours(struct udev_device *d)
 {
 	const char *uuid = udev_device_get_sysattr_value(d, "dm/uuid");
-	return uuid && !strncmp(uuid, "STARDM-", 7);
+	return sdg_dm_uuid_ours(uuid);
 }
 
 static void by_id_link(struct udev_device *d, char *out, size_t len)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dm_names.h"
 #include "dm/dm.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
@@ -29,28 +30,19 @@ uint32_t sdg_vmid_of(const char *name)
 	return (uint32_t)vmid;
 }
 
-void sdg_volume_dm_name(const struct sdg *g, const char *vol, const char *snap,
-			char out[SDG_DM_NAME])
-{
-	if (snap)
-		snprintf(out, SDG_DM_NAME, "stardm-%s-%s--%s", g->st->geo.name, vol, snap);
-	else
-		snprintf(out, SDG_DM_NAME, "stardm-%s-%s", g->st->geo.name, vol);
-}
-
 void sdg_volume_path(const struct sdg *g, const char *vol, const char *snap, char path[PATH_MAX])
 {
-	char name[SDG_DM_NAME];
-	sdg_volume_dm_name(g, vol, snap, name);
-	snprintf(path, PATH_MAX, "/dev/mapper/%s", name);
+	struct sdg_dm_id id;
+	sdg_dm_volume(g, vol, snap, &id);
+	snprintf(path, PATH_MAX, "%s", id.path);
 }
 
 bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap)
 {
-	char name[SDG_DM_NAME];
+	struct sdg_dm_id id;
 	struct sdm_info info;
-	sdg_volume_dm_name(g, vol, snap, name);
-	return sdm_info(name, &info, NULL) == 0 && info.exists;
+	sdg_dm_volume(g, vol, snap, &id);
+	return sdm_info(id.name, &info, NULL) == 0 && info.exists;
 }
 
 /* A requested size as a volume holds it: whole sectors, from 1 byte up to
@@ -265,15 +257,14 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 		return 0;
 	v = sd_find_volume(&g->state, name);
 	p = sd_find_pool(&g->state, v->pool_id);
-	char dev[SDG_DM_NAME], pool[SDG_DM_NAME], pool_path[SDG_DM_NAME + 16];
+	struct sdg_dm_id dev, pool;
 	struct sdm_target t;
-	sdg_volume_dm_name(g, name, NULL, dev);
-	sdg_pool_dm_name(g, p, "pool", pool);
-	snprintf(pool_path, sizeof(pool_path), "/dev/mapper/%s", pool);
+	sdg_dm_volume(g, name, NULL, &dev);
+	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
 	sdg_crash_point();
-	sdm_table_thin(&t, size / 512, pool_path, v->thin_id);
-	rc = sdm_reload(dev, &t, 1, err);
-	return rc ? rc : sdm_resume(dev, err);
+	sdm_table_thin(&t, size / 512, pool.path, v->thin_id);
+	rc = sdm_reload(dev.name, &t, 1, err);
+	return rc ? rc : sdm_resume(dev.name, err);
 }
 
 int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
@@ -287,13 +278,13 @@ int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct
 	if (!sdg_pool_active(g, p))
 		return 0; /* taken at the next activation */
 	/* an active origin is suspended (with flush) so the snapshot is consistent */
-	char dev[SDG_DM_NAME];
-	sdg_volume_dm_name(g, vol, NULL, dev);
+	struct sdg_dm_id dev;
+	sdg_dm_volume(g, vol, NULL, &dev);
 	bool live = sdg_volume_active(g, vol, NULL);
-	if (live && (rc = sdm_suspend(dev, true, err)))
+	if (live && (rc = sdm_suspend(dev.name, true, err)))
 		return rc;
 	rc = sdg_pool_sync(g, p, err);
-	int rr = live ? sdm_resume(dev, rc ? NULL : err) : 0;
+	int rr = live ? sdm_resume(dev.name, rc ? NULL : err) : 0;
 	return rc ? rc : rr;
 }
 
@@ -337,7 +328,7 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 	if (sdg_volume_active(g, vol, snap))
 		return sd_fail(err, EBUSY, "%s%s%s is already active", vol, snap ? " snapshot " : "",
 			       snap ? snap : "");
-	uint32_t thin = n ? n->thin_id : v->thin_id, id = v->id;
+	uint32_t thin = n ? n->thin_id : v->thin_id;
 	uint64_t size = n ? n->size : v->size;
 	bool was_active = sdg_pool_active(g, p);
 	if (!was_active && (rc = sdg_pool_claim(g, p->vmid, force, wait_s, err)))
@@ -345,18 +336,14 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 	p = sd_find_pool(&g->state, v->pool_id);
 	if ((rc = sdg_pool_up(g, p, err)))
 		goto undo;
-	char name[SDG_DM_NAME], uuid[SDG_DM_NAME], u[37], pool[SDG_DM_NAME],
-		pool_path[SDG_DM_NAME + 16];
+	struct sdg_dm_id dev, pool;
 	struct sdm_target t;
-	sdg_volume_dm_name(g, vol, snap, name);
-	sdg_uuid_format(g->st->geo.uuid, u);
-	snprintf(uuid, sizeof(uuid), "STARDM-%s-thin-%u-%u-%u", u, p->id, id, thin);
-	sdg_pool_dm_name(g, p, "pool", pool);
-	snprintf(pool_path, sizeof(pool_path), "/dev/mapper/%s", pool);
-	sdm_table_thin(&t, size / 512, pool_path, thin);
-	if ((rc = sdm_create(name, uuid, &t, 1, readonly || snap, err)))
+	sdg_dm_volume(g, vol, snap, &dev);
+	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
+	sdm_table_thin(&t, size / 512, pool.path, thin);
+	if ((rc = sdm_create(dev.name, dev.uuid, &t, 1, readonly || snap, err)))
 		goto undo;
-	snprintf(path, PATH_MAX, "/dev/mapper/%s", name);
+	snprintf(path, PATH_MAX, "%s", dev.path);
 	return 0;
 undo:
 	if (!was_active && sdg_pool_down(g, p, NULL) == 0)
@@ -376,19 +363,19 @@ int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, stru
 	/* a migration target whose migration failed: the handover ends here */
 	if (!snap && sdg_handover_placeholder(g, vol) && (rc = sdg_handover_abort(g, vol, err)))
 		return rc;
-	char name[SDG_DM_NAME];
+	struct sdg_dm_id dev;
 	/* one snapshot, or the volume and any of its snapshots activated here */
 	for (size_t i = 0; i < g->state.snapshots.n && !rc; i++) {
 		const char *sn = g->state.snapshots.v[i].name;
 		if (g->state.snapshots.v[i].volume_id == v->id && (!snap || !strcmp(snap, sn)) &&
 		    sdg_volume_active(g, vol, sn)) {
-			sdg_volume_dm_name(g, vol, sn, name);
-			rc = sdm_remove(name, err);
+			sdg_dm_volume(g, vol, sn, &dev);
+			rc = sdm_remove(dev.name, err);
 		}
 	}
 	if (!rc && !snap && sdg_volume_active(g, vol, NULL)) {
-		sdg_volume_dm_name(g, vol, NULL, name);
-		rc = sdm_remove(name, err);
+		sdg_dm_volume(g, vol, NULL, &dev);
+		rc = sdm_remove(dev.name, err);
 	}
 	if (!rc && sdg_pool_active(g, p))
 		rc = sdg_pool_down(g, p, err);

@@ -1,0 +1,73 @@
+#include "dm_names.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "metadata/ops.h"
+
+static const char *layer_word(enum sdg_dm_role role)
+{
+	return role == SDG_DM_TMETA ? "tmeta" : role == SDG_DM_TDATA ? "tdata" : "pool";
+}
+
+static void set_path(struct sdg_dm_id *out)
+{
+	snprintf(out->path, sizeof(out->path), "/dev/mapper/%s", out->name);
+}
+
+void sdg_dm_pool(const struct sdg *g, const struct sd_pool *p, enum sdg_dm_role role,
+		 struct sdg_dm_id *out)
+{
+	char u[37];
+	sdg_uuid_format(g->st->geo.uuid, u);
+	snprintf(out->name, sizeof(out->name), "stardm-%s-vm%u-%s", g->st->geo.name, p->vmid,
+		 layer_word(role));
+	snprintf(out->uuid, sizeof(out->uuid), SDG_DM_UUID_PREFIX "%s-%s-%u", u, layer_word(role),
+		 p->id);
+	set_path(out);
+}
+
+/* STARDM-<group uuid>-thin-<pool id>- : 59 to 68 characters */
+enum { THIN_PREFIX_LEN = 80 };
+static void thin_prefix(const struct sdg *g, uint32_t pool_id, char out[THIN_PREFIX_LEN])
+{
+	char u[37];
+	sdg_uuid_format(g->st->geo.uuid, u);
+	snprintf(out, THIN_PREFIX_LEN, SDG_DM_UUID_PREFIX "%s-thin-%u-", u, pool_id);
+}
+
+void sdg_dm_thin_prefix(const struct sdg *g, const struct sd_pool *p, char out[SDG_DM_NAME])
+{
+	thin_prefix(g, p->id, out);
+}
+
+void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struct sdg_dm_id *out)
+{
+	if (snap)
+		snprintf(out->name, sizeof(out->name), "stardm-%s-%s--%s", g->st->geo.name, vol, snap);
+	else
+		snprintf(out->name, sizeof(out->name), "stardm-%s-%s", g->st->geo.name, vol);
+	set_path(out);
+	out->uuid[0] = '\0';
+	struct sd_state *s = (struct sd_state *)&g->state;
+	const struct sd_volume *v = sd_find_volume(s, vol);
+	const struct sd_pool *p = v ? sd_find_pool(s, v->pool_id) : NULL;
+	const struct sd_snapshot *n = v && snap ? sd_find_snapshot(s, v->id, snap) : NULL;
+	if (!p || (snap && !n))
+		return;
+	char prefix[THIN_PREFIX_LEN];
+	thin_prefix(g, p->id, prefix);
+	snprintf(out->uuid, sizeof(out->uuid), "%s%u-%u", prefix, v->id, n ? n->thin_id : v->thin_id);
+}
+
+void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *out)
+{
+	snprintf(out->name, sizeof(out->name), "stardm-%s-%s--@zero", g->st->geo.name, vol);
+	out->uuid[0] = '\0';
+	set_path(out);
+}
+
+bool sdg_dm_uuid_ours(const char *uuid)
+{
+	return uuid && !strncmp(uuid, SDG_DM_UUID_PREFIX, strlen(SDG_DM_UUID_PREFIX));
+}

@@ -1,0 +1,57 @@
+/* Every device-mapper device stardm makes is named here and nowhere else:
+ * its dm name, its dm uuid and its /dev/mapper path, derived only from
+ * what the metadata records (group name and uuid, pool id and VM id,
+ * volume and snapshot names and ids), never from minor numbers, so every
+ * node derives the same ones.  Others depend on the exact forms: the
+ * fence finds a pool's thin devices by their uuid prefix, and scan tells
+ * our devices from others' by the common prefix.
+ *
+ *   role           dm name                   dm uuid (U: group uuid)
+ *   pool metadata  stardm-G-vmV-tmeta        STARDM-U-tmeta-P
+ *   pool data      stardm-G-vmV-tdata        STARDM-U-tdata-P
+ *   thin-pool      stardm-G-vmV-pool         STARDM-U-pool-P
+ *   volume         stardm-G-VOL              STARDM-U-thin-P-I-T
+ *   snapshot       stardm-G-VOL--SNAP        STARDM-U-thin-P-I-T
+ *   placeholder    stardm-G-VOL--@zero       none
+ * (G group, V VM id, P pool id, I volume id, T thin id.  '--' never occurs
+ * in a volume name and '@' never in a snapshot name, so no two collide.) */
+#ifndef STARDM_CORE_DM_NAMES_H
+#define STARDM_CORE_DM_NAMES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/group.h"
+
+#define SDG_DM_NAME 256 /* dm allows 127; longer names fail loudly at create */
+#define SDG_DM_UUID_PREFIX "STARDM-"
+
+enum sdg_dm_role {
+	SDG_DM_TMETA,       /* the pool's metadata device (private) */
+	SDG_DM_TDATA,       /* the pool's data device (private) */
+	SDG_DM_POOL,        /* the thin-pool (private) */
+	SDG_DM_VOLUME,      /* a volume's thin device (public) */
+	SDG_DM_SNAPSHOT,    /* an active snapshot's thin device (public) */
+	SDG_DM_PLACEHOLDER, /* the zero device under a migration target's volume (private) */
+};
+
+struct sdg_dm_id {
+	char name[SDG_DM_NAME];
+	char uuid[SDG_DM_NAME];     /* "" for a device without one */
+	char path[SDG_DM_NAME + 16];
+};
+
+/* A pool layer (SDG_DM_TMETA, SDG_DM_TDATA or SDG_DM_POOL) of pool p. */
+void sdg_dm_pool(const struct sdg *g, const struct sd_pool *p, enum sdg_dm_role role,
+		 struct sdg_dm_id *out);
+/* Volume vol, or its snapshot snap; the uuid is empty when the volume (or
+ * the snapshot) is not in the metadata. */
+void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struct sdg_dm_id *out);
+/* The zero device under the placeholder of vol (a handover's target). */
+void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *out);
+/* The uuid prefix every thin device (volume or snapshot) of pool p has. */
+void sdg_dm_thin_prefix(const struct sdg *g, const struct sd_pool *p, char out[SDG_DM_NAME]);
+/* Whether a dm uuid is one stardm gave. */
+bool sdg_dm_uuid_ours(const char *uuid);
+
+#endif

@@ -1,0 +1,79 @@
+/* Every dm name and uuid, as udev rules, the fence and other nodes rely
+ * on them: the exact forms of core/dm_names.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dm_names.h"
+#include "helpers.h"
+#include "metadata/ops.h"
+
+static void test_dm_names(void)
+{
+	struct sd_store st = { .geo = { .name = "san1", .extent_size = 1 << 20,
+					 .slot_size = 64 << 10, .lun_size = 1ull << 30 } };
+	for (int i = 0; i < 16; i++)
+		st.geo.uuid[i] = (uint8_t)(0x10 + i);
+	CU_ASSERT_FATAL(sd_layout_compute(&st.geo, NULL) == 0);
+	struct sdg g = { .st = &st };
+	sd_state_init(&g.state);
+	struct sd_pool *p;
+	struct sd_err err;
+	CU_ASSERT_FATAL(sd_pool_add(&g.state, &st.geo, 100, 1, 2, 128, &p, &err) == 0);
+	CU_ASSERT_FATAL(sd_volume_add(&g.state, p, "vm-100-disk-0", 1 << 20, NULL, &err) == 0);
+	CU_ASSERT_FATAL(sd_snapshot_add(&g.state, "vm-100-disk-0", "s1", &err) == 0);
+	p = sd_find_pool_vmid(&g.state, 100);
+	const struct sd_volume *v = sd_find_volume(&g.state, "vm-100-disk-0");
+	const struct sd_snapshot *n = sd_find_snapshot(&g.state, v->id, "s1");
+	const char *u = "10111213-1415-1617-1819-1a1b1c1d1e1f";
+	char want[512];
+	struct sdg_dm_id id;
+
+	sdg_dm_pool(&g, p, SDG_DM_TMETA, &id);
+	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm100-tmeta");
+	snprintf(want, sizeof(want), "STARDM-%s-tmeta-%u", u, p->id);
+	CU_ASSERT_STRING_EQUAL(id.uuid, want);
+	CU_ASSERT_STRING_EQUAL(id.path, "/dev/mapper/stardm-san1-vm100-tmeta");
+	sdg_dm_pool(&g, p, SDG_DM_TDATA, &id);
+	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm100-tdata");
+	sdg_dm_pool(&g, p, SDG_DM_POOL, &id);
+	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm100-pool");
+	snprintf(want, sizeof(want), "STARDM-%s-pool-%u", u, p->id);
+	CU_ASSERT_STRING_EQUAL(id.uuid, want);
+
+	char prefix[SDG_DM_NAME];
+	sdg_dm_thin_prefix(&g, p, prefix);
+	snprintf(want, sizeof(want), "STARDM-%s-thin-%u-", u, p->id);
+	CU_ASSERT_STRING_EQUAL(prefix, want);
+	sdg_dm_volume(&g, "vm-100-disk-0", NULL, &id);
+	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm-100-disk-0");
+	CU_ASSERT_STRING_EQUAL(id.path, "/dev/mapper/stardm-san1-vm-100-disk-0");
+	snprintf(want, sizeof(want), "%s%u-%u", prefix, v->id, v->thin_id);
+	CU_ASSERT_STRING_EQUAL(id.uuid, want);
+	sdg_dm_volume(&g, "vm-100-disk-0", "s1", &id);
+	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm-100-disk-0--s1");
+	snprintf(want, sizeof(want), "%s%u-%u", prefix, v->id, n->thin_id);
+	CU_ASSERT_STRING_EQUAL(id.uuid, want);
+	CU_ASSERT(n->thin_id != v->thin_id);
+	sdg_dm_placeholder(&g, "vm-100-disk-0", &id);
+	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm-100-disk-0--@zero");
+	CU_ASSERT_STRING_EQUAL(id.uuid, "");
+
+	/* a volume or snapshot the metadata does not hold has a name, no uuid */
+	sdg_dm_volume(&g, "vm-100-disk-9", NULL, &id);
+	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm-100-disk-9");
+	CU_ASSERT_STRING_EQUAL(id.uuid, "");
+	sdg_dm_volume(&g, "vm-100-disk-0", "nope", &id);
+	CU_ASSERT_STRING_EQUAL(id.uuid, "");
+
+	CU_ASSERT(sdg_dm_uuid_ours(want));
+	CU_ASSERT(!sdg_dm_uuid_ours("LVM-abc"));
+	CU_ASSERT(!sdg_dm_uuid_ours(""));
+	CU_ASSERT(!sdg_dm_uuid_ours(NULL));
+	sd_state_free(&g.state);
+}
+
+void add_dm_names_tests(void)
+{
+	CU_pSuite s = CU_add_suite("dm names", NULL, NULL);
+	CU_add_test(s, "names, uuids and paths of every role", test_dm_names);
+}
