@@ -62,7 +62,7 @@ $(CORE_LIB): $(call obj,$(CORE_SRC))
 $(STARDM): $(call obj,$(TOOL_SRC)) $(CORE_LIB) $(DM_LIB) $(MD_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_MD)
 
-$(UNIT): $(call obj,$(UNIT_SRC)) $(B)/tools/cli_util.o $(CORE_LIB) $(DM_LIB) $(MD_LIB)
+$(UNIT): $(call obj,$(UNIT_SRC)) $(B)/tools/cli_util.o $(B)/tools/cli_errors.o $(CORE_LIB) $(DM_LIB) $(MD_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LIBS_CORE) $(LIBS_MD)
 
 $(B)/bench-metadata: $(B)/tests/bench/bench_metadata.o $(MD_LIB)

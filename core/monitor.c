@@ -53,7 +53,7 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 		uint64_t step = total * cfg->extend_pct / 100;
 		struct sdg_monitor_event ev = { .vmid = p->vmid, .used = l.data_used * chunk,
 						.total = total, .step = step };
-		struct sd_err e = {{0}};
+		struct sd_err e = {0};
 		if (sdg_pool_extend(g, p->vmid, step, &e)) {
 			ev.failed = 1;
 			snprintf(ev.why, sizeof(ev.why), "%s", e.msg);
@@ -162,14 +162,14 @@ int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
 		return -1;
 	for (size_t i = 0; i < due; i++) {
 		struct sd_pool *p = sd_find_pool_vmid(&g->state, vmids[i]);
-		struct sd_err e = {{0}};
+		struct sd_err e = {0};
 		if (!p || p->owner_host != g->cluster.id || !p->handover_to)
 			continue; /* deactivated or aborted meanwhile */
 		int rc = sdg_handover_release_pool(g, p, &e);
 		report(ctx, vmids[i], NULL, rc ? e.msg : NULL);
 	}
 	for (size_t i = 0; i < finish; i++) {
-		struct sd_err e = {{0}};
+		struct sd_err e = {0};
 		if (!sdg_handover_placeholder(g, vols[i]))
 			continue; /* its watcher finished it meanwhile */
 		int rc = sdg_handover_finish(g, vols[i], false, 0, &e);

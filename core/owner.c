@@ -55,8 +55,11 @@ int sdg_pool_owned_elsewhere(const struct sdg *g, const struct sd_pool *p, struc
 		return 0;
 	char name[SD_NAME_LEN];
 	sdg_owner_name(g, p->owner_host, name);
-	return sd_fail(err, SD_E_CONFLICT, "the pool of VM %u is active on node %s; run this there "
-		       "(or deactivate it there first)", p->vmid, name);
+	int rc = sd_fail(err, SD_E_OWNED, "the pool of VM %u is active on node %s; run this there "
+			 "(or deactivate it there first)", p->vmid, name);
+	if (err)
+		snprintf(err->node, sizeof(err->node), "%s", name);
+	return rc;
 }
 
 uint32_t sdg_volume_owner_elsewhere(const struct sdg *g, const char *vol)
@@ -113,10 +116,14 @@ int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, st
 	if (p->owner_host) {
 		char name[SD_NAME_LEN];
 		sdg_owner_name(g, p->owner_host, name);
-		if (!force)
-			return sd_fail(err, SD_E_CONFLICT, "the pool of VM %u is active on node %s; "
-				       "deactivate it there, or, once %s is fenced, take it over "
-				       "with --force", vmid, name, name);
+		if (!force) {
+			int rc = sd_fail(err, SD_E_OWNED, "the pool of VM %u is active on node %s; "
+					 "deactivate it there, or, once %s is fenced, take it over "
+					 "with --force", vmid, name, name);
+			if (err)
+				snprintf(err->node, sizeof(err->node), "%s", name);
+			return rc;
+		}
 		int rc = owner_dead(g, p, wait_s, err);
 		if (rc)
 			return rc;

@@ -167,7 +167,7 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t c
 	if (sdg_pool_owned_elsewhere(g, p, err))
 		return -1;
 	if (p && chunk_bytes && p->chunk_sectors != chunk)
-		return sd_fail(err, SD_E_CONFLICT, "the pool of VM %u has %u KiB chunks; a chunk size "
+		return sd_fail(err, SD_E_INVAL, "the pool of VM %u has %u KiB chunks; a chunk size "
 			       "is chosen by a VM's first volume", vmid, p->chunk_sectors / 2);
 	bool created;
 	rc = reserve(g, vmid, size, chunk, &p, &created, err);
@@ -420,11 +420,11 @@ int sdg_volume_rename(struct sdg *g, const char *from, const char *to, struct sd
 		for (size_t i = 0; i < g->state.volumes.n; i++)
 			users += g->state.volumes.v[i].pool_id == p->id;
 		if (users > 1)
-			return sd_fail(err, SD_E_CONFLICT, "volume %s shares the pool of VM %u with "
+			return sd_fail(err, SD_E_INVAL, "volume %s shares the pool of VM %u with "
 				       "other volumes; only a VM's last volume can move to another VM",
 				       from, p->vmid);
 		if (sd_find_pool_vmid(&g->state, vmid))
-			return sd_fail(err, SD_E_CONFLICT, "VM %u already has a pool in group %s; "
+			return sd_fail(err, SD_E_EXISTS, "VM %u already has a pool in group %s; "
 				       "a volume cannot join another VM's pool", vmid, g->st->geo.name);
 		if (sdg_pool_active(g, p))
 			return sd_fail(err, EBUSY, "pool of VM %u is active on this node", p->vmid);

@@ -9,7 +9,21 @@
 
 #include "metadata/err.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+/* Exit status by error class (cli_errors.c; docs/stardm.8). */
+enum {
+	EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOT_FOUND = 3, EXIT_EXISTS = 4,
+	EXIT_OWNED = 5, EXIT_BUSY = 6, EXIT_NO_SPACE = 7, EXIT_CONFLICT = 8, EXIT_CORRUPT = 9,
+	EXIT_IO = 10, EXIT_INVALID = 11, EXIT_TIMEOUT = 12,
+};
+struct cli_error_class {
+	int exit;          /* the exit status */
+	const char *name;  /* the JSON error code */
+};
+/* The class of an sd_err code (-EXIT_USAGE: a usage error). */
+const struct cli_error_class *cli_error_class(int code);
+/* --json was given: errors are also printed on stdout as
+ * {"error": {"code", "exit", "message"[, "node"]}}. */
+void cli_json_errors(bool on);
 
 struct cmd {
 	const char *name;
@@ -17,8 +31,11 @@ struct cmd {
 	int (*run)(int argc, char **argv);
 };
 
-/* Print "stardm: <msg>" on stderr; returns EXIT_FAIL. */
+/* Print "stardm: <msg>" on stderr (and the JSON error with --json);
+ * returns the exit status of its class. */
 int cli_error(const struct sd_err *err);
+/* The JSON side of a usage error already printed on stderr; EXIT_USAGE. */
+int cli_usage_error(const char *msg);
 /* Print "stardm: <fmt>" plus a usage hint; returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -28,6 +45,8 @@ int cli_parse_size(const char *s, uint64_t *out);
 const char *cli_human(uint64_t bytes, char *buf, size_t len);
 /* Print one JSON document on stdout and drop the reference. */
 void cli_print_json(json_object *o);
+/* A device path a command made: the path, or {"path": ...} with --json. */
+void cli_print_path(const char *path, bool json);
 json_object *cli_json_u64(uint64_t v);
 
 /* Options common to the commands: --json, --force, --name, ... parsed by

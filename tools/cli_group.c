@@ -12,12 +12,12 @@ int cli_on_group(const char *cmd, int argc, char **argv, unsigned allowed, int n
 		return rc;
 	if ((allowed & OPT_SIZE) && !o.has_size)
 		return cli_usage(cmd, "%s: --size SIZE is required", cmd);
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	struct sdg *g;
 	if (sdg_open(o.pos[0], flags, &g, &err))
 		return cli_error(&err);
 	rc = op(g, &o, &err);
-	struct sd_err close_err = {{0}};
+	struct sd_err close_err = {0};
 	if (sdg_close(g, &close_err) && !rc) {
 		err = close_err;
 		rc = -1;

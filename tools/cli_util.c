@@ -10,23 +10,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int cli_error(const struct sd_err *err)
-{
-	fprintf(stderr, "stardm: %s\n", err->msg[0] ? err->msg : "failed");
-	return EXIT_FAIL;
-}
-
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
-	fputs("stardm: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "stardm: %s", msg);
 	if (cmd)
 		fprintf(stderr, " (see 'stardm help %s')", cmd);
 	fputc('\n', stderr);
-	return EXIT_USAGE;
+	return cli_usage_error(msg);
 }
 
 /* Decimal digits [s, end) into *v; false when empty or beyond 64 bits. */
@@ -113,6 +108,17 @@ void cli_print_json(json_object *o)
 	json_object_put(o);
 }
 
+void cli_print_path(const char *path, bool json)
+{
+	if (!json) {
+		printf("%s\n", path);
+		return;
+	}
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "path", json_object_new_string(path));
+	cli_print_json(j);
+}
+
 json_object *cli_json_u64(uint64_t v)
 {
 	return json_object_new_uint64(v);
@@ -161,6 +167,9 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 					OPT_PVE_DIR };
 	memset(o, 0, sizeof(*o));
 	o->vmid = -1;
+	for (int i = 1; i < argc; i++) /* before anything can fail: its error too */
+		if (!strcmp(argv[i], "--json"))
+			cli_json_errors(true);
 	optind = 1;
 	opterr = 0;
 	int c, idx, rc = 0;

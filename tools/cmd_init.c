@@ -14,7 +14,7 @@ int cmd_init(int argc, char **argv)
 		return cli_usage("init", "init: --name GROUP is required");
 	struct sdg_init_opts io = { o.name, o.extent_size, o.metadata_size, o.force };
 	struct sd_geometry g;
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	if (sdg_init(o.pos[0], &io, &g, &err))
 		return cli_error(&err);
 	char uuid[37], h1[32], h2[32];

@@ -79,7 +79,7 @@ static json_object *extents_json(struct sdg *g)
 static json_object *check_json(struct sdg *g, const struct sd_pool *p)
 {
 	char out[256];
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	json_object *c = json_object_new_object();
 	int rc = sdg_pool_check(g, p, out, sizeof(out), &err);
 	ADD(c, "result", STR(rc == 0 ? "ok" : rc == 1 ? "damaged" : "not checked"));
@@ -350,7 +350,7 @@ int cmd_inspect(int argc, char **argv)
 	int rc = cli_parse_opts("inspect", argc, argv, OPT_JSON | OPT_CHECK_POOL, 1, 1, &o);
 	if (rc)
 		return rc;
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	struct sdg *g;
 	if (sdg_open(o.pos[0], 0, &g, &err))
 		return cli_error(&err);

@@ -29,7 +29,7 @@ int cli_handover_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err 
 	int rc = sdg_handover_prepare(g, o->pos[1], path, err);
 	if (rc)
 		return rc;
-	printf("%s\n", path);
+	cli_print_path(path, o->json);
 	if (o->follow || o->incoming)
 		follow = (struct follow_job){ o->pos[0], o->pos[1], o->timeout };
 	return 0;
@@ -75,7 +75,7 @@ static void run_watcher(const char *group, const char *vol, unsigned timeout_s)
 	openlog("stardm", LOG_PID, LOG_DAEMON);
 	struct follow_log l = { open_follow_log(group, vol), vol };
 	follow_line(&l, "waiting for QEMU's probe read, then for the source's release");
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	if (sdg_handover_follow(group, vol, timeout_s, follow_line, &l, &err)) {
 		char line[600];
 		snprintf(line, sizeof(line), "stardm: %s", err.msg);
@@ -160,7 +160,7 @@ int cmd_migrate_finish(int argc, char **argv)
 	if (o.force)
 		return cli_on_group("migrate-finish", argc, argv, opts, 2, SDG_WRITE, op_finish);
 	unsigned limit = (o.timeout ? o.timeout : 60) * 10;
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	for (unsigned i = 0;; i++) {
 		struct sdg *g;
 		if (sdg_open(o.pos[0], 0, &g, &err))

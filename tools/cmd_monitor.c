@@ -72,7 +72,7 @@ static void report_handover(void *ctx, uint32_t vmid, const char *vol, const cha
 static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg, int lock)
 {
 	static struct cli_beat_health health;
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	int failed = 0;
 	if (sdg_heartbeat(dev, &err)) {
 		failed = cli_error(&err);
@@ -94,7 +94,7 @@ static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg, int
  * when the group could not be read. */
 static int handovers(const char *dev, const char *pve_dir)
 {
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	int pending = sdg_monitor_handovers(dev, pve_commit_point, (void *)pve_dir,
 					    report_handover, &err);
 	if (pending < 0)
@@ -111,7 +111,7 @@ int cmd_monitor(int argc, char **argv)
 		return rc;
 	/* LVM's thin autoextend defaults: at 80% used, grow by 20% */
 	struct sdg_monitor_cfg cfg = { 80, 20 };
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	struct sdg *g;
 	if (sdg_open(o.pos[0], 0, &g, &err))
 		return cli_error(&err);

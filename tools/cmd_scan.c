@@ -10,7 +10,7 @@ int cmd_scan(int argc, char **argv)
 	int rc = cli_parse_opts("scan", argc, argv, OPT_JSON, 0, 0, &o);
 	if (rc)
 		return rc;
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	struct sdg_found *f;
 	size_t n;
 	if (sdg_scan(&f, &n, &err))

@@ -46,7 +46,7 @@ static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *e
 	int rc = sdg_volume_activate(g, o->pos[1], o->snapshot, o->readonly, o->force,
 				     o->timeout ? o->timeout : 10, path, err);
 	if (rc == 0)
-		printf("%s\n", path);
+		cli_print_path(path, o->json);
 	if (rc == 0 && !cli_monitor_running(g->st->geo.name))
 		fprintf(stderr, "stardm: warning: no monitor runs for group %s on this node: the "
 			"pool will not grow on its own (systemctl enable --now stardm-monitor@%s)\n",
@@ -107,8 +107,8 @@ int cmd_delete_snapshot(int argc, char **argv)
 int cmd_activate(int argc, char **argv)
 {
 	return cli_on_group_follow("activate", argc, argv,
-				   OPT_SNAPSHOT | OPT_READONLY | OPT_FORCE | OPT_TIMEOUT | OPT_INCOMING,
-				   op_activate);
+				   OPT_SNAPSHOT | OPT_READONLY | OPT_FORCE | OPT_TIMEOUT | OPT_INCOMING |
+				   OPT_JSON, op_activate);
 }
 
 int cmd_deactivate(int argc, char **argv)

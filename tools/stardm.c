@@ -18,7 +18,7 @@ static const struct cmd commands[] = {
 	{ "snapshot", "GROUP VOLUME SNAP", cmd_snapshot },
 	{ "rollback", "GROUP VOLUME SNAP", cmd_rollback },
 	{ "delete-snapshot", "GROUP VOLUME SNAP", cmd_delete_snapshot },
-	{ "activate", "GROUP VOLUME [--snapshot SNAP] [--readonly] [--force [--timeout SECONDS]] [--incoming]", cmd_activate },
+	{ "activate", "GROUP VOLUME [--snapshot SNAP] [--readonly] [--force [--timeout SECONDS]] [--incoming] [--json]", cmd_activate },
 	{ "deactivate", "GROUP VOLUME [--snapshot SNAP]", cmd_deactivate },
 	{ "rename", "GROUP VOLUME NEWNAME", cmd_rename },
 	{ "path", "GROUP VOLUME [--snapshot SNAP]", cmd_path },

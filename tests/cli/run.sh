@@ -50,13 +50,13 @@ run 2 "extra argument" -- inspect "$lun" "$lun"
 
 # failures: exit 1, nothing written
 before=$(sum "$lun")
-run 1 "init on a missing device" -- init "$W/nope" --name g
-run 1 "inspect on a missing device" -- inspect "$W/nope"
-run 1 "inspect a device that is not stardm" -- inspect "$lun"
+run 3 "init on a missing device" -- init "$W/nope" --name g
+run 3 "inspect on a missing device" -- inspect "$W/nope"
+run 9 "inspect a device that is not stardm" -- inspect "$lun"
 expect_in "$W/err" "not a stardm device" "  ...says it is not a stardm device"
-run 1 "status of an unknown group name" -- status no-such-group
-run 1 "init with a bad group name" -- init "$lun" --name 'a b;c'
-run 1 "init with a non-power-of-two extent" -- init "$lun" --name g --extent-size 3M
+run 3 "status of an unknown group name" -- status no-such-group
+run 11 "init with a bad group name" -- init "$lun" --name 'a b;c'
+run 11 "init with a non-power-of-two extent" -- init "$lun" --name g --extent-size 3M
 [ "$(sum "$lun")" = "$before" ] && ok "failed commands wrote nothing" || bad "failed commands wrote nothing"
 
 # LVM signature is refused without --force
@@ -64,7 +64,7 @@ lvm=$W/lvm.img
 truncate -s 256M "$lvm"
 python3 "$HERE/lvm_label.py" "$lvm"
 before=$(sum "$lvm")
-run 1 "init over an LVM PV" -- init "$lvm" --name g
+run 4 "init over an LVM PV" -- init "$lvm" --name g
 expect_in "$W/err" "LVM2_member" "  ...names the LVM signature"
 [ "$(sum "$lvm")" = "$before" ] && ok "LVM PV untouched" || bad "LVM PV untouched"
 run 0 "init over an LVM PV with --force" -- init "$lvm" --name g --force
@@ -72,7 +72,7 @@ run 0 "init over an LVM PV with --force" -- init "$lvm" --name g --force
 # init, then re-init refused
 run 0 "init" -- init "$lun" --name san1 --extent-size 4M
 before=$(sum "$lun")
-run 1 "init over an existing group" -- init "$lun" --name other
+run 4 "init over an existing group" -- init "$lun" --name other
 expect_in "$W/err" "already holds stardm group san1" "  ...names the existing group"
 [ "$(sum "$lun")" = "$before" ] && ok "existing group untouched" || bad "existing group untouched"
 
@@ -106,8 +106,8 @@ run 0 "status with the last MiB zeroed" -- status "$W/b.img"
 cp "$W/a.img" "$W/c.img"
 dd if=/dev/zero of="$W/c.img" bs=1M count=1 seek=$((size / 1048576 - 1)) conv=notrunc status=none
 before=$(sum "$W/c.img")
-run 1 "inspect with both ends zeroed" -- inspect "$W/c.img"
-run 1 "status with both ends zeroed" -- status "$W/c.img"
+run 9 "inspect with both ends zeroed" -- inspect "$W/c.img"
+run 9 "status with both ends zeroed" -- status "$W/c.img"
 [ "$(sum "$W/c.img")" = "$before" ] && ok "  ...nothing written" || bad "  ...nothing written"
 
 # volume names: Proxmox's (vm|base)-<vmid>-<name>, metadata only (no dm here)
@@ -119,7 +119,7 @@ for v in vm-100-disk-0 vm-100-cloudinit vm-100-state-snap1 base-7-disk-0; do
 done
 before=$(sum_md "$names")
 for v in vm-0100-disk-0 vm-100-a--b vm-100- vm-100 'vm-1-x y' 'vm-1-$(id)' vm-99999999999-disk-0 ../vm-1-disk-0; do
-	run 1 "create '$v' is refused" -- create "$names" "$v" --size 4M
+	run 11 "create '$v' is refused" -- create "$names" "$v" --size 4M
 done
 [ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
 run 0 "list --vmid 100 --json" -- list "$names" --vmid 100 --json
@@ -130,34 +130,34 @@ run 0 "create with --chunk-size 512K" -- create "$names" vm-50-disk-0 --size 8M 
 run 0 "  inspect --json" -- inspect "$names" --json
 [ "$(json "[p['chunk_size'] for p in d['pools'] if p['vmid'] == 50]")" = "[524288]" ] \
 	&& ok "  ...the pool has 512 KiB chunks" || bad "  ...the pool has 512 KiB chunks"
-run 1 "a different chunk size for the VM's next volume is refused" -- create "$names" vm-50-disk-1 --size 8M --chunk-size 64K
+run 11 "a different chunk size for the VM's next volume is refused" -- create "$names" vm-50-disk-1 --size 8M --chunk-size 64K
 run 0 "the same chunk size is fine" -- create "$names" vm-50-disk-1 --size 8M --chunk-size 512K
-run 1 "chunk size not a multiple of 64K" -- create "$names" vm-51-disk-0 --size 8M --chunk-size 100K
-run 1 "chunk size above 1G" -- create "$names" vm-51-disk-0 --size 8M --chunk-size 2G
+run 11 "chunk size not a multiple of 64K" -- create "$names" vm-51-disk-0 --size 8M --chunk-size 100K
+run 11 "chunk size above 1G" -- create "$names" vm-51-disk-0 --size 8M --chunk-size 2G
 run 2 "chunk size not a size" -- create "$names" vm-51-disk-0 --size 8M --chunk-size big
 
 # sizes at the edges of 64 bits: one clear line, nothing written
 run 0 "create at 512 bytes" -- create "$names" vm-60-disk-0 --size 512
 before=$(sum_md "$names")
-run 1 "resize to 2^64-2048 bytes is refused" -- resize "$names" vm-60-disk-0 --size 18446744073709549568
+run 11 "resize to 2^64-2048 bytes is refused" -- resize "$names" vm-60-disk-0 --size 18446744073709549568
 expect_in "$W/err" "larger than a volume can be" "  ...saying the size is too large"
-run 1 "resize to 2^63 bytes is refused" -- resize "$names" vm-60-disk-0 --size 9223372036854775808
-run 1 "resize to 2^63-512 bytes finds no space" -- resize "$names" vm-60-disk-0 --size 9223372036854775296
+run 11 "resize to 2^63 bytes is refused" -- resize "$names" vm-60-disk-0 --size 9223372036854775808
+run 7 "resize to 2^63-512 bytes finds no space" -- resize "$names" vm-60-disk-0 --size 9223372036854775296
 expect_in "$W/err" "not enough free space" "  ...saying there is not enough space"
-run 1 "create at 2^64-1 bytes is refused" -- create "$names" vm-61-disk-0 --size 18446744073709551615
+run 11 "create at 2^64-1 bytes is refused" -- create "$names" vm-61-disk-0 --size 18446744073709551615
 expect_in "$W/err" "larger than a volume can be" "  ...saying the size is too large"
-run 1 "create at 16383P is refused" -- create "$names" vm-61-disk-0 --size 16383P
+run 11 "create at 16383P is refused" -- create "$names" vm-61-disk-0 --size 16383P
 run 2 "create at 16384P does not parse" -- create "$names" vm-61-disk-0 --size 16384P
 run 2 "create at 2^64 does not parse" -- create "$names" vm-61-disk-0 --size 18446744073709551616
 run 2 "a lone dot is not a size" -- create "$names" vm-61-disk-0 --size .
 run 2 "a fraction of a byte is not a size" -- create "$names" vm-61-disk-0 --size 0.5
-run 1 "size 0 is refused" -- create "$names" vm-61-disk-0 --size 0
-run 1 "extend-pool by 2^64-1 bytes is refused" -- extend-pool "$names" --vmid 60 --size 18446744073709551615
-run 1 "extend-pool by 2^62 bytes finds no space" -- extend-pool "$names" --vmid 60 --size 4611686018427387904
+run 11 "size 0 is refused" -- create "$names" vm-61-disk-0 --size 0
+run 11 "extend-pool by 2^64-1 bytes is refused" -- extend-pool "$names" --vmid 60 --size 18446744073709551615
+run 7 "extend-pool by 2^62 bytes finds no space" -- extend-pool "$names" --vmid 60 --size 4611686018427387904
 truncate -s 256M "$W/fresh.img" "$W/zero.img"
-run 1 "init with a 2^64-1 byte extent is refused" -- init "$W/fresh.img" --name g --extent-size 18446744073709551615
+run 11 "init with a 2^64-1 byte extent is refused" -- init "$W/fresh.img" --name g --extent-size 18446744073709551615
 expect_in "$W/err" "extent size" "  ...naming the extent size"
-run 1 "init with a 2^64-4096 byte metadata area is refused" -- init "$W/fresh.img" --name g --metadata-size 18446744073709547520
+run 11 "init with a 2^64-4096 byte metadata area is refused" -- init "$W/fresh.img" --name g --metadata-size 18446744073709547520
 expect_in "$W/err" "metadata size" "  ...naming the metadata size"
 [ "$(sum "$W/fresh.img")" = "$(sum "$W/zero.img")" ] && ok "  ...the device is untouched" || bad "  ...the device is untouched"
 [ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
@@ -174,11 +174,11 @@ run 0 "rename a VM's last volume to another VM" -- rename "$names" base-7-disk-0
 run 0 "  list --vmid 8" -- list "$names" --vmid 8 --json
 [ "$(json "[v['name'] for v in d['volumes']]")" = "['vm-8-disk-0']" ] && ok "  ...the pool moved to VM 8" || bad "  ...the pool moved to VM 8"
 before=$(sum_md "$names")
-run 1 "rename into a VM that has a pool is refused" -- rename "$names" vm-8-disk-0 vm-100-disk-9
-run 1 "rename out of a shared pool is refused" -- rename "$names" vm-100-cloudinit vm-9-cloudinit
-run 1 "rename onto an existing name is refused" -- rename "$names" vm-100-cloudinit vm-100-state-snap1
-run 1 "rename of a missing volume is refused" -- rename "$names" vm-100-disk-77 vm-100-disk-78
-run 1 "rename to a bad name is refused" -- rename "$names" vm-100-cloudinit 'vm-100-a;b'
+run 4 "rename into a VM that has a pool is refused" -- rename "$names" vm-8-disk-0 vm-100-disk-9
+run 11 "rename out of a shared pool is refused" -- rename "$names" vm-100-cloudinit vm-9-cloudinit
+run 4 "rename onto an existing name is refused" -- rename "$names" vm-100-cloudinit vm-100-state-snap1
+run 3 "rename of a missing volume is refused" -- rename "$names" vm-100-disk-77 vm-100-disk-78
+run 11 "rename to a bad name is refused" -- rename "$names" vm-100-cloudinit 'vm-100-a;b'
 [ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
 
 # the node monitor: status says whether one runs; a second one is refused.
@@ -191,7 +191,7 @@ mon=$!
 i=0; while [ $i -lt 50 ] && ! grep -q watching "$W/mon"; do sleep 0.1; i=$((i + 1)); done
 run 0 "status with a monitor" -- status "$names" --json
 [ "$(json "d['monitor_running']")" = True ] && ok "  ...monitor_running is true" || bad "  ...monitor_running is true"
-run 1 "a second monitor for the group is refused" -- monitor "$names" --interval 1
+run 6 "a second monitor for the group is refused" -- monitor "$names" --interval 1
 expect_in "$W/err" "already runs on this node" "  ...saying why"
 kill $mon; wait $mon 2>/dev/null
 run 0 "status after the monitor stopped" -- status "$names"
@@ -221,6 +221,22 @@ run 0 "status after the heartbeat failed" -- status "$W/hb-view.img"
 expect_in "$W/out" "HEARTBEAT WRITES FAILED" "  ...says so in plain text"
 expect_in "$W/mon" "^stardm: .*" "  ...and the monitor logged it"
 kill $mon; wait $mon 2>/dev/null
+
+# errors with --json: the same line on stderr, and on stdout one JSON error
+# whose code and exit status are the class's (docs/stardm.8)
+run 3 "status of an unknown group with --json" -- status no-such-group --json
+[ "$(json "d['error']['code'], d['error']['exit']")" = "not-found 3" ] \
+	&& ok "  ...error not-found, exit 3 on stdout" || bad "  ...error not-found, exit 3 on stdout"
+[ "$(json "d['error']['message']")" = "$(sed 's/^stardm: //' "$W/err")" ] \
+	&& ok "  ...with stderr's message" || bad "  ...with stderr's message"
+run 2 "an unknown option with --json" -- list "$names" --json --bogus
+[ "$(json "d['error']['code'], d['error']['exit']")" = "usage 2" ] \
+	&& ok "  ...error usage, exit 2 on stdout" || bad "  ...error usage, exit 2 on stdout"
+run 9 "inspect of a damaged device with --json" -- inspect "$W/c.img" --json
+[ "$(json "d['error']['code']")" = "corrupt" ] && ok "  ...error corrupt" || bad "  ...error corrupt"
+run 4 "create of an existing volume" -- create "$names" vm-60-disk-0 --size 1M
+run 3 "remove of a missing volume" -- remove "$names" vm-60-disk-9
+run 7 "create beyond the free space" -- create "$names" vm-62-disk-0 --size 900G
 
 # crash injection is for test builds (make hooks) only
 [ -s "$STARDM" ] && [ "$(grep -c STARDM_CRASH_AFTER_STEPS "$STARDM")" = 0 ] &&

@@ -110,12 +110,19 @@ sub activation_args {
 }
 {
     local $ENV{PVE_MIGRATED_FROM} = 'nodeA';
-    is(activation_args('vm-100-disk-0', undef), 'activate g1 vm-100-disk-0 --incoming',
+    is(activation_args('vm-100-disk-0', undef), 'activate g1 vm-100-disk-0 --incoming --json',
         'activate_volume on a migration target: --incoming');
-    is(activation_args('vm-100-disk-0', 'before'), 'activate g1 vm-100-disk-0 --snapshot before',
+    is(activation_args('vm-100-disk-0', 'before'), 'activate g1 vm-100-disk-0 --snapshot before --json',
         '  ...but not for a snapshot');
 }
-is(activation_args('vm-100-disk-0', undef), 'activate g1 vm-100-disk-0', 'a plain start: no --incoming');
+is(activation_args('vm-100-disk-0', undef), 'activate g1 vm-100-disk-0 --json', 'a plain start: no --incoming');
+
+# the plugin decides on stardm's error code, not its message: a failed
+# activation leaves the JSON error where activate_volume reads it
+eval { $P->activate_volume($sid, $scfg, 'vm-100-disk-77', undef, {}) };
+like($@, qr/^stardm: volume vm-100-disk-77 does not exist/, 'activate_volume of a missing volume dies with the line');
+my $e = $PVE::Storage::Custom::StarDMPlugin::last_error // {};
+is(join(' ', $e->{code} // '', $e->{exit} // ''), 'not-found 3', '  ...and the error code and exit status are there');
 
 # free everything: the space comes back
 for my $v (map { $_->{volid} =~ s/^san1://r } @{ $P->list_images($sid, $scfg, undef, undef, {}) }) {

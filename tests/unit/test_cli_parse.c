@@ -1,4 +1,6 @@
-/* The CLI's size parser: the contract says bytes or K/M/G/T, powers of 1024. */
+/* The CLI's size parser (the contract says bytes or K/M/G/T, powers of
+ * 1024) and its error classes. */
+#include <errno.h>
 #include <stdarg.h>
 
 #include "helpers.h"
@@ -93,9 +95,41 @@ static void test_options(void)
 	CU_ASSERT(parse(w, &o, 2, "g", "extra") == EXIT_USAGE);        /* too many positionals */
 }
 
+/* The contract of docs/stardm.8: these numbers and names never change. */
+static void test_error_classes(void)
+{
+	static const struct { int code; int exit; const char *name; } want[] = {
+		{ 0, 1, "failed" },
+		{ EPERM, 1, "failed" },
+		{ -EXIT_USAGE, 2, "usage" },
+		{ SD_E_NOTFOUND, 3, "not-found" }, { ENOENT, 3, "not-found" },
+		{ SD_E_EXISTS, 4, "exists" }, { EEXIST, 4, "exists" },
+		{ SD_E_OWNED, 5, "owned-elsewhere" },
+		{ EBUSY, 6, "busy" },
+		{ SD_E_NOSPACE, 7, "no-space" }, { ENOSPC, 7, "no-space" },
+		{ SD_E_CONFLICT, 8, "conflict" }, { EAGAIN, 8, "conflict" },
+		{ SD_E_CORRUPT, 9, "corrupt" },
+		{ EIO, 10, "io" },
+		{ SD_E_INVAL, 11, "invalid" }, { EINVAL, 11, "invalid" }, { ENOTBLK, 11, "invalid" },
+		{ ETIMEDOUT, 12, "timeout" },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct cli_error_class *c = cli_error_class(want[i].code);
+		CU_ASSERT_EQUAL(c->exit, want[i].exit);
+		CU_ASSERT_STRING_EQUAL(c->name, want[i].name);
+	}
+	/* and sd_fail records the code it returns */
+	struct sd_err err;
+	CU_ASSERT_EQUAL(sd_fail(&err, SD_E_OWNED, "x"), -SD_E_OWNED);
+	CU_ASSERT_EQUAL(err.code, SD_E_OWNED);
+	CU_ASSERT_EQUAL(sd_fail(&err, -ENOENT, "y"), -ENOENT);
+	CU_ASSERT_EQUAL(err.code, ENOENT);
+}
+
 void add_cli_parse_tests(void)
 {
 	CU_pSuite s = CU_add_suite("cli parsing", NULL, NULL);
+	CU_add_test(s, "error codes: exit status and JSON name per class", test_error_classes);
 	CU_add_test(s, "sizes", test_sizes);
 	CU_add_test(s, "size boundaries", test_size_boundaries);
 	CU_add_test(s, "options", test_options);

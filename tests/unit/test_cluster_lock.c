@@ -271,7 +271,7 @@ static void test_release_that_cannot_write_fails(void)
 	struct fault_io f = {0};
 	struct sd_io *io = fault_wrap(&f, open_io(path), policy_all);
 	struct sd_hostlock h;
-	struct sd_err err = {{0}};
+	struct sd_err err = {0};
 	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&h, io, &g, "node0", 0, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(sd_hostlock_acquire(&h, &err), 0);
 	f.crashed = true; /* every I/O fails from here */

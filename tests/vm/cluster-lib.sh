@@ -25,10 +25,11 @@ d = json.load(sys.stdin)
 ids = {h["host_id"]: h["name"] for h in d["host_slots"]}
 print([ids.get(p["owner_host"]) for p in d["pools"] if p["vmid"] == '"$2"'][0])'
 }
-# fails_with NODE PATTERN CMD: exit 1 and one "stardm: " line matching PATTERN
+# fails_with NODE PATTERN CMD: a failure exit status (1, or 3 to 12:
+# stardm(8)) and one "stardm: " line matching PATTERN
 fails_with() {
 	out=$($N "$1" "$3 2>&1 >/dev/null; echo rc=\$?"); echo "$out"
-	echo "$out" | grep -qx 'rc=1' && echo "$out" | grep -q "^stardm: .*$2" &&
+	echo "$out" | grep -qxE 'rc=(1|[3-9]|1[0-2])' && echo "$out" | grep -q "^stardm: .*$2" &&
 		[ "$(echo "$out" | grep -c '^stardm: ')" = 1 ]; }
 # The verifying writer: block (seq % 64) of $DEV gets "seq=<seq>", 4 KiB,
 # O_DIRECT.  writer NODE FROM COUNT writes FROM..FROM+COUNT-1.

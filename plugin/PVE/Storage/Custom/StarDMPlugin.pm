@@ -79,8 +79,14 @@ sub options {
 
 # --- running stardm ---------------------------------------------------------
 
+# The error of the last stardm call that failed: {code, exit, message, node}
+# from its JSON error when it ran with --json, else {exit} alone.  Callers
+# decide on code and exit status (stardm(8), EXIT STATUS), never on the
+# message text.
+our $last_error;
+
 # Run stardm with a list of arguments; returns its stdout.  A failure dies
-# with stardm's own one-line message ("stardm: ...").
+# with stardm's own one-line message ("stardm: ...") and sets $last_error.
 sub run_stardm {
     my (@args) = @_;
     my $err_fh = gensym;
@@ -101,6 +107,8 @@ sub run_stardm {
     waitpid($pid, 0);
     my $rc = $? >> 8;
     if ($? != 0) {
+        my $doc = grep({ $_ eq '--json' } @args) ? eval { JSON::PP->new->decode($buf{out}) } : undef;
+        $last_error = ref($doc) eq 'HASH' && ref($doc->{error}) eq 'HASH' ? $doc->{error} : { exit => $rc };
         my ($line) = grep { length } split(/\n/, $buf{err});
         die(($line // "stardm $args[0] failed (exit status $rc)") . "\n");
     }
@@ -277,13 +285,14 @@ sub activate_volume {
     # the VM still runs on the source): stardm shows QEMU a placeholder and
     # hands the pool over once the source releases it (docs/ha-migration.md).
     push @opt, '--incoming' if $ENV{PVE_MIGRATED_FROM} && !defined($snapname);
-    eval { run_stardm('activate', group_of($scfg), $name, @opt) };
+    $last_error = undef;
+    eval { run_stardm('activate', group_of($scfg), $name, @opt, '--json') };
     my $err = $@ or return;
     # HA recovery: the pool's owner has left the cluster (Proxmox HA fences a
     # node before it recovers its VMs here).  stardm still takes the pool
     # over only once the owner's heartbeat has stood still for 15 s.
-    my ($owner) = $err =~ /^stardm: the pool of VM \d+ is active on node (\S+?); /;
-    die $err if !defined($owner) || !node_offline($owner);
+    my $e = $last_error // {};
+    die $err if ($e->{code} // '') ne 'owned-elsewhere' || !node_offline($e->{node} // '');
     run_stardm('activate', group_of($scfg), $name, @opt, '--force', '--timeout', 15);
     return;
 }
