@@ -70,12 +70,17 @@ $(B)/bench-metadata: $(B)/tests/bench/bench_metadata.o $(MD_LIB)
 $(B)/timeit: $(B)/tools/bench/timeit.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-unit: $(UNIT)
+# The CLI tests' LD_PRELOAD shim that makes every libblkid probe fail.
+BLKID_FAIL = $(B)/blkid-fail.so
+$(BLKID_FAIL): tests/cli/blkid_fail.c
+	$(CC) $(STD) -O1 -shared -fPIC $< -o $@
+
+unit: $(UNIT) $(BLKID_FAIL)
 
 # Sanitized build used by make check.
 SAN_B = build/san
 san:
-	$(MAKE) B=$(SAN_B) SANITIZE=1 $(SAN_B)/stardm $(SAN_B)/run-unit
+	$(MAKE) B=$(SAN_B) SANITIZE=1 $(SAN_B)/stardm $(SAN_B)/run-unit $(SAN_B)/blkid-fail.so
 
 # The VM suites' binary: optimized, with the test hooks.
 HOOKS_B = build/hooks

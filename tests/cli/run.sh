@@ -222,6 +222,31 @@ expect_in "$W/out" "HEARTBEAT WRITES FAILED" "  ...says so in plain text"
 expect_in "$W/mon" "^stardm: .*" "  ...and the monitor logged it"
 kill $mon; wait $mon 2>/dev/null
 
+# a libblkid probe that fails has not shown the device free: init refuses
+# it, and --force still overwrites (the shim sits beside the binary)
+shim=$(dirname "$STARDM")/blkid-fail.so
+if [ -f "$shim" ]; then
+	truncate -s 256M "$W/probe.img"
+	before=$(sum "$W/probe.img")
+	LD_PRELOAD=$shim ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
+		"$STARDM" init "$W/probe.img" --name p >"$W/out" 2>"$W/err"
+	rc=$?
+	[ "$rc" = 10 ] && grep -q "cannot probe for signatures" "$W/err" &&
+		[ "$(sum "$W/probe.img")" = "$before" ] && ok "init refuses when the signature probe fails" ||
+		bad "init refuses when the signature probe fails (exit $rc)"
+	LD_PRELOAD=$shim ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
+		"$STARDM" init "$W/probe.img" --name p --force >"$W/out" 2>"$W/err" &&
+		ok "  ...and --force overwrites" || bad "  ...and --force overwrites"
+else
+	bad "the blkid shim $shim is missing (make unit or make san builds it)"
+fi
+
+# a shrink would cut off data: refused, nothing written
+before=$(sum_md "$names")
+run 11 "resize to a smaller size is refused" -- resize "$names" vm-100-cloudinit --size 1M
+expect_in "$W/err" "only growing is supported" "  ...saying only growing is supported"
+[ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
+
 # errors with --json: the same line on stderr, and on stdout one JSON error
 # whose code and exit status are the class's (docs/stardm.8)
 run 3 "status of an unknown group with --json" -- status no-such-group --json
