@@ -49,17 +49,23 @@ void sdg_owner_name(const struct sdg *g, uint32_t id, char out[SD_NAME_LEN])
 	snprintf(out, SD_NAME_LEN, "%s", s.name);
 }
 
+/* An SD_E_OWNED failure (rc) names the owner for programs, too. */
+static int owned_by(struct sd_err *err, const char *node, int rc)
+{
+	if (err)
+		snprintf(err->node, sizeof(err->node), "%s", node);
+	return rc;
+}
+
 int sdg_pool_owned_elsewhere(const struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 {
 	if (!p || !p->owner_host || p->owner_host == g->cluster.id)
 		return 0;
 	char name[SD_NAME_LEN];
 	sdg_owner_name(g, p->owner_host, name);
-	int rc = sd_fail(err, SD_E_OWNED, "the pool of VM %u is active on node %s; run this there "
-			 "(or deactivate it there first)", p->vmid, name);
-	if (err)
-		snprintf(err->node, sizeof(err->node), "%s", name);
-	return rc;
+	return owned_by(err, name, sd_fail(err, SD_E_OWNED, "the pool of VM %u is active on node "
+					   "%s; run this there (or deactivate it there first)",
+					   p->vmid, name));
 }
 
 uint32_t sdg_volume_owner_elsewhere(const struct sdg *g, const char *vol)
@@ -116,14 +122,11 @@ int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, st
 	if (p->owner_host) {
 		char name[SD_NAME_LEN];
 		sdg_owner_name(g, p->owner_host, name);
-		if (!force) {
-			int rc = sd_fail(err, SD_E_OWNED, "the pool of VM %u is active on node %s; "
-					 "deactivate it there, or, once %s is fenced, take it over "
-					 "with --force", vmid, name, name);
-			if (err)
-				snprintf(err->node, sizeof(err->node), "%s", name);
-			return rc;
-		}
+		if (!force)
+			return owned_by(err, name, sd_fail(err, SD_E_OWNED, "the pool of VM %u is "
+							   "active on node %s; deactivate it there, "
+							   "or, once %s is fenced, take it over with "
+							   "--force", vmid, name, name));
 		int rc = owner_dead(g, p, wait_s, err);
 		if (rc)
 			return rc;
