@@ -3,6 +3,7 @@
 #   make check           every test suite (unit x2 backends under ASan/UBSan,
 #                        CLI, fuzz smoke, VM suites where the rig can run)
 #   make install DESTDIR=...
+#   make layers          no file includes a header of a layer it must not know
 #   make mutate          single mutations against the host suites (slow)
 #   make soak            lock-free readers against writers (SOAK_SECONDS)
 #   make fuzz            libFuzzer on the metadata parser (FUZZ_SECONDS)
@@ -128,6 +129,10 @@ fuzz-coverage: $(FUZZ_B)/make_seeds
 	llvm-cov-14 report $(COV_B)/fuzz_metadata -instr-profile=$(COV_B)/fuzz.profdata \
 		metadata/validate.c metadata/codec_label.c metadata/codec_payload.c metadata/names.c
 
+# Which layer includes which: tools -> core -> dm -> metadata (in make check).
+layers:
+	tests/layers.sh
+
 # Single mutations of the code, each against the host suites (slow: not in
 # make check); ends with "N killed, N survived".
 mutate:
@@ -160,5 +165,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all demo unit soak mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install clean
+.PHONY: all demo unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install clean
 -include $(shell find build -name '*.d' 2>/dev/null)
