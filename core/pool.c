@@ -24,6 +24,19 @@ static bool dm_exists(const char *name)
 	return sdm_info(name, &info, NULL) == 0 && info.exists;
 }
 
+struct sd_pool *sdg_vm_pool(struct sdg *g, uint32_t vmid, struct sd_err *err)
+{
+	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	if (!p)
+		sd_fail(err, SD_E_NOTFOUND, "VM %u has no pool in group %s", vmid, g->st->geo.name);
+	return p;
+}
+
+const struct sd_pool *sdg_volume_pool(const struct sdg *g, const struct sd_volume *v)
+{
+	return sd_find_pool((struct sd_state *)&g->state, v->pool_id);
+}
+
 bool sdg_pool_active(const struct sdg *g, const struct sd_pool *p)
 {
 	struct sdg_dm_id id;

@@ -182,10 +182,9 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t c
 
 int sdg_pool_extend(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err *err)
 {
-	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	struct sd_pool *p = sdg_vm_pool(g, vmid, err);
 	if (!p)
-		return sd_fail(err, SD_E_NOTFOUND, "VM %u has no pool in group %s", vmid,
-			       g->st->geo.name);
+		return -SD_E_NOTFOUND;
 	int rc = volume_size(&bytes, err);
 	if (rc)
 		return rc;

@@ -4,7 +4,6 @@
 
 #include "cli.h"
 #include "core/pool.h"
-#include "metadata/ops.h"
 
 static int op_create(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
@@ -66,8 +65,10 @@ static int op_rename(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 
 static int op_path(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
-	if (!sd_find_volume(&g->state, o->pos[1]))
-		return sd_fail(err, SD_E_NOTFOUND, "volume %s does not exist", o->pos[1]);
+	struct sd_volume *v;
+	struct sd_pool *p;
+	if (sdg_volume_lookup(g, o->pos[1], &v, &p, err))
+		return -1;
 	char path[PATH_MAX];
 	sdg_volume_path(g, o->pos[1], o->snapshot, path);
 	printf("%s\n", path);
@@ -133,7 +134,7 @@ static int op_list(struct sdg *g, const struct cli_opts *op, struct sd_err *err)
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < g->state.volumes.n; i++) {
 		const struct sd_volume *v = &g->state.volumes.v[i];
-		const struct sd_pool *p = sd_find_pool(&g->state, v->pool_id);
+		const struct sd_pool *p = sdg_volume_pool(g, v);
 		if (o.vmid > 0 && p->vmid != (uint32_t)o.vmid)
 			continue;
 		char path[PATH_MAX];

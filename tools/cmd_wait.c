@@ -8,17 +8,12 @@
 
 #include "cli.h"
 #include "core/pool.h"
-#include "metadata/ops.h"
 
 static int op_wait(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
-	const struct sd_pool *p = NULL;
-	for (size_t i = 0; i < g->state.pools.n && !p; i++)
-		if (g->state.pools.v[i].vmid == (uint32_t)o->vmid)
-			p = &g->state.pools.v[i];
+	const struct sd_pool *p = sdg_vm_pool(g, (uint32_t)o->vmid, err);
 	if (!p)
-		return sd_fail(err, SD_E_NOTFOUND, "VM %ld has no pool in group %s", o->vmid,
-			       g->st->geo.name);
+		return -1;
 	struct sdg_pool_live l;
 	if (sdg_pool_wait(g, p, o->timeout, &l, err))
 		return -1;
