@@ -32,9 +32,9 @@ struct sd_pool *sdg_vm_pool(struct sdg *g, uint32_t vmid, struct sd_err *err)
 	return p;
 }
 
-const struct sd_pool *sdg_volume_pool(const struct sdg *g, const struct sd_volume *v)
+const struct sd_pool *sdg_pool_by_id(const struct sdg *g, uint32_t pool_id)
 {
-	return sd_find_pool((struct sd_state *)&g->state, v->pool_id);
+	return sd_find_pool((struct sd_state *)&g->state, pool_id);
 }
 
 bool sdg_pool_active(const struct sdg *g, const struct sd_pool *p)

@@ -94,8 +94,8 @@ int sdg_handover_state(const struct sd_pool *p, uint32_t me);
 
 /* VM vmid's pool, or NULL with SD_E_NOTFOUND in err. */
 struct sd_pool *sdg_vm_pool(struct sdg *g, uint32_t vmid, struct sd_err *err);
-/* The pool volume v lives in. */
-const struct sd_pool *sdg_volume_pool(const struct sdg *g, const struct sd_volume *v);
+/* The pool with id pool_id (a volume's or a segment's), or NULL. */
+const struct sd_pool *sdg_pool_by_id(const struct sdg *g, uint32_t pool_id);
 
 /* The volume called name and its pool, or SD_E_NOTFOUND. */
 int sdg_volume_lookup(struct sdg *g, const char *name, struct sd_volume **v, struct sd_pool **p,

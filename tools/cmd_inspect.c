@@ -7,11 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "metadata/hostlock.h"
 #include "core/group.h"
 #include "core/pool.h"
-#include "metadata/alloc.h"
-#include "metadata/ops.h"
+#include "core/report.h"
 
 #define ADD(o, k, v) json_object_object_add((o), (k), (v))
 #define STR(s) json_object_new_string(s)
@@ -22,9 +20,11 @@ static json_object *copies_json(const struct sdg *g)
 	json_object *arr = json_object_new_array();
 	const struct sd_store *st = g->st;
 	for (int c = 0; c < 2; c++) {
+		uint64_t label_off, slot_off[2];
+		sdg_copy_offsets(g, c, &label_off, slot_off);
 		json_object *cj = json_object_new_object();
 		ADD(cj, "copy", STR(c ? "B" : "A"));
-		ADD(cj, "label_offset", U64(sd_label_offset(&st->geo, c)));
+		ADD(cj, "label_offset", U64(label_off));
 		ADD(cj, "label_valid", json_object_new_boolean(st->copy[c].label_valid));
 		if (!st->copy[c].label_valid)
 			ADD(cj, "label_error", STR(st->copy[c].label_error));
@@ -33,7 +33,7 @@ static json_object *copies_json(const struct sdg *g)
 			const struct sd_slot_status *ss = &st->copy[c].slot[s];
 			json_object *sj = json_object_new_object();
 			ADD(sj, "slot", json_object_new_int(s));
-			ADD(sj, "offset", U64(sd_slot_offset(&st->geo, c, s)));
+			ADD(sj, "offset", U64(slot_off[s]));
 			ADD(sj, "valid", json_object_new_boolean(ss->valid));
 			ADD(sj, "seqno", U64(ss->seqno));
 			ADD(sj, "payload_size", U64(ss->payload_size));
@@ -52,7 +52,7 @@ static json_object *extents_json(struct sdg *g)
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < g->state.segments.n; i++) {
 		const struct sd_segment *s = &g->state.segments.v[i];
-		const struct sd_pool *p = sd_find_pool(&g->state, s->pool_id);
+		const struct sd_pool *p = sdg_pool_by_id(g, s->pool_id);
 		json_object *j = json_object_new_object();
 		ADD(j, "start", U64(s->start));
 		ADD(j, "count", U64(s->count));
@@ -63,7 +63,7 @@ static json_object *extents_json(struct sdg *g)
 	}
 	struct sd_run *runs;
 	size_t n;
-	if (sd_free_runs(&g->state, &g->st->geo, &runs, &n) == 0) {
+	if (sdg_free_runs(g, &runs, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			json_object *j = json_object_new_object();
 			ADD(j, "start", U64(runs[i].start));
@@ -103,8 +103,8 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 		ADD(j, "chunk_size", U64((uint64_t)p->chunk_sectors * 512));
 		ADD(j, "owner_host", U64(p->owner_host));
 		ADD(j, "owner_generation", U64(p->owner_generation));
-		ADD(j, "metadata_extents", U64(sd_pool_extents(s, p->id, SD_ROLE_META)));
-		ADD(j, "data_extents", U64(sd_pool_extents(s, p->id, SD_ROLE_DATA)));
+		ADD(j, "metadata_extents", U64(sdg_pool_extent_count(g, p, true)));
+		ADD(j, "data_extents", U64(sdg_pool_extent_count(g, p, false)));
 		struct sdg_pool_live l;
 		if (sdg_pool_live(g, p, &l) == 0 && l.active) {
 			json_object *lj = json_object_new_object();
@@ -173,7 +173,7 @@ static json_object *host_slots_json(struct sdg *g)
 {
 	static struct sd_host_slot_info info[256];
 	json_object *arr = json_object_new_array();
-	int n = sd_host_slots_read(g->io, &g->st->geo, info, 256);
+	int n = sdg_host_slots(g, info, 256);
 	for (int i = 0; i < n; i++) {
 		json_object *j = json_object_new_object();
 		ADD(j, "host_id", U64(info[i].id));

@@ -134,7 +134,7 @@ static int op_list(struct sdg *g, const struct cli_opts *op, struct sd_err *err)
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < g->state.volumes.n; i++) {
 		const struct sd_volume *v = &g->state.volumes.v[i];
-		const struct sd_pool *p = sdg_volume_pool(g, v);
+		const struct sd_pool *p = sdg_pool_by_id(g, v->pool_id);
 		if (o.vmid > 0 && p->vmid != (uint32_t)o.vmid)
 			continue;
 		char path[PATH_MAX];

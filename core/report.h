@@ -1,0 +1,23 @@
+/* What inspect shows of a group beyond its records: where the copies sit,
+ * how the extents are shared out, and the host slots.  The CLI renders it
+ * and reaches nothing of the metadata layer itself. */
+#ifndef STARDM_CORE_REPORT_H
+#define STARDM_CORE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/group.h"
+#include "metadata/alloc.h"
+#include "metadata/hostlock.h"
+
+/* Byte offsets of copy c's label and of its two metadata slots. */
+void sdg_copy_offsets(const struct sdg *g, int c, uint64_t *label, uint64_t slot[2]);
+/* The group's free runs of extents (free() *runs); 0 or -ENOMEM. */
+int sdg_free_runs(const struct sdg *g, struct sd_run **runs, size_t *n);
+/* Extents pool p holds for its metadata (meta true) or its data. */
+uint64_t sdg_pool_extent_count(const struct sdg *g, const struct sd_pool *p, bool meta);
+/* The host slots in use (at most max); their number, or -errno. */
+int sdg_host_slots(const struct sdg *g, struct sd_host_slot_info *out, size_t max);
+
+#endif
