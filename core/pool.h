@@ -1,6 +1,6 @@
 /* Pools and volumes on device-mapper: the orchestration of metadata/ and
  * dm/.  Every metadata change is committed before the kernel is told
- * (DESIGN-BRIEF section 3); the kernel catches up from the pending
+ * (docs/design.md); the kernel catches up from the pending
  * messages, now if the pool is active here, else at its next activation. */
 #ifndef STARDM_CORE_POOL_H
 #define STARDM_CORE_POOL_H

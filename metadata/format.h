@@ -141,7 +141,7 @@ struct sd_pending_rec {
 	le64 reserved;             /*  24 zero */
 };
 
-/* One per host id, for heartbeats and handover messages (issue 5). */
+/* One per host id: the cluster lock's ticket and the node's heartbeat. */
 struct sd_host_slot {
 	uint8_t magic[8];          /*   0 "STARDMHS" */
 	le32 host_id;              /*   8 */

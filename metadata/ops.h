@@ -1,7 +1,7 @@
 /* Pure metadata operations on a state: pools, volumes, snapshots, hosts.
  * They change only the in-memory state; the caller commits it.  Every
  * operation that needs pool messages bumps the pool's transaction id and
- * records the messages as pending (DESIGN-BRIEF section 3). */
+ * records the messages as pending (docs/design.md). */
 #ifndef STARDM_OPS_H
 #define STARDM_OPS_H
 

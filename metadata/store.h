@@ -1,6 +1,6 @@
 /* A group on a device: reads the label and metadata copies, picks the
- * newest valid slot, and commits new states atomically (DESIGN-BRIEF
- * section 2; docs/format.md "Commit protocol"). */
+ * newest valid slot, and commits new states atomically (docs/format.md,
+ * "Reading" and "Commit protocol"). */
 #ifndef STARDM_STORE_H
 #define STARDM_STORE_H
 

@@ -1,4 +1,4 @@
-/* Volume commands of the contract (DESIGN-BRIEF section 6). */
+/* The volume commands (docs/stardm.8). */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
-/* stardm: entry point and command table.  The contract (DESIGN-BRIEF
- * section 6, docs/stardm.8): exit 0 on success, 1 on failure, 2 on usage
- * error; one "stardm: ..." line on stderr; --json prints one document. */
+/* stardm: entry point and command table.  The contract (docs/stardm.8):
+ * one "stardm: ..." line on stderr and an exit status per error class
+ * (cli_errors.c); --json prints one document. */
 #include <stdio.h>
 #include <string.h>
 

@@ -4,7 +4,7 @@
 # (tests/plugin/pve-call.pl) and stardm monitor, with nothing else calling
 # stardm; then nodes dying at each step of a handover.
 #
-# qemu-server's order, emulated step by step (DESIGN-BRIEF section 5):
+# qemu-server's order, emulated step by step (docs/ha-migration.md):
 #   target: activate_volume with PVE_MIGRATED_FROM set   (plugin)
 #   target: QEMU starts: opens the devices, 4 KiB O_DIRECT probe read at 0
 #   source: the guest keeps writing while memory is copied
