@@ -78,5 +78,6 @@ void add_cli_parse_tests(void);
 void add_dm_table_tests(void);
 void add_run_tests(void);
 void add_dm_names_tests(void);
+void add_golden_tests(void);
 
 #endif
