@@ -34,9 +34,20 @@ static void setup_log(void)
 	last_log[0] = '\0';
 }
 
-static int fail(struct sd_err *err, const char *what, const char *name)
+/* Destroy dmt and say how it went: 0, or the errno of its failed ioctl
+ * (EIO when libdevmapper failed before reaching the kernel), so callers
+ * learn what failed (EEXIST, EBUSY, ENXIO, ...) and not only that it did. */
+static int finish(struct dm_task *dmt, int ok)
 {
-	return sd_fail(err, EIO, "%s %s failed%s%s", what, name, last_log[0] ? ": " : "", last_log);
+	int e = ok ? 0 : dmt ? dm_task_get_errno(dmt) : ENOMEM;
+	if (dmt)
+		dm_task_destroy(dmt);
+	return ok ? 0 : e > 0 ? e : EIO;
+}
+
+static int fail(struct sd_err *err, int e, const char *what, const char *name)
+{
+	return sd_fail(err, e, "%s %s failed%s%s", what, name, last_log[0] ? ": " : "", last_log);
 }
 
 static struct dm_task *task(int type, const char *name)
@@ -101,11 +112,10 @@ int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, s
 	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
 	int ok = dmt && (!uuid || dm_task_set_uuid(dmt, uuid)) && add_targets(dmt, t, n) &&
 		 (!readonly || dm_task_set_ro(dmt)) && run_with_cookie(dmt);
-	if (dmt)
-		dm_task_destroy(dmt);
-	if (ok)
+	int e = finish(dmt, ok);
+	if (!e)
 		return 0;
-	int rc = fail(err, "creating", name);
+	int rc = fail(err, e, "creating", name);
 	struct sdm_info info;
 	if (sdm_info(name, &info, NULL) == 0 && info.exists) /* created but table refused */
 		sdm_remove(name, NULL);
@@ -116,36 +126,32 @@ int sdm_reload(const char *name, const struct sdm_target *t, size_t n, struct sd
 {
 	struct dm_task *dmt = task(DM_DEVICE_RELOAD, name);
 	int ok = dmt && add_targets(dmt, t, n) && dm_task_run(dmt);
-	if (dmt)
-		dm_task_destroy(dmt);
-	return ok ? 0 : fail(err, "loading a table into", name);
+	int e = finish(dmt, ok);
+	return e ? fail(err, e, "loading a table into", name) : 0;
 }
 
 int sdm_suspend(const char *name, bool flush, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_SUSPEND, name);
 	int ok = dmt && (flush || dm_task_no_flush(dmt)) && dm_task_run(dmt);
-	if (dmt)
-		dm_task_destroy(dmt);
-	return ok ? 0 : fail(err, "suspending", name);
+	int e = finish(dmt, ok);
+	return e ? fail(err, e, "suspending", name) : 0;
 }
 
 int sdm_resume(const char *name, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_RESUME, name);
 	int ok = dmt && run_with_cookie(dmt);
-	if (dmt)
-		dm_task_destroy(dmt);
-	return ok ? 0 : fail(err, "resuming", name);
+	int e = finish(dmt, ok);
+	return e ? fail(err, e, "resuming", name) : 0;
 }
 
 int sdm_remove(const char *name, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_REMOVE, name);
 	int ok = dmt && dm_task_retry_remove(dmt) && run_with_cookie(dmt);
-	if (dmt)
-		dm_task_destroy(dmt);
-	return ok ? 0 : fail(err, "removing", name);
+	int e = finish(dmt, ok);
+	return e ? fail(err, e, "removing", name) : 0;
 }
 
 int sdm_remove_unused(const char *name, struct sd_err *err)
@@ -184,10 +190,9 @@ int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err)
 	struct dm_task *dmt = task(DM_DEVICE_INFO, name);
 	struct dm_info di;
 	int ok = dmt && dm_task_run(dmt) && dm_task_get_info(dmt, &di);
-	if (dmt)
-		dm_task_destroy(dmt);
-	if (!ok)
-		return fail(err, "querying", name);
+	int e = finish(dmt, ok);
+	if (e)
+		return fail(err, e, "querying", name);
 	*info = (struct sdm_info){ di.exists, di.suspended, di.live_table, di.read_only,
 				   di.open_count, di.major, di.minor, di.event_nr };
 	return 0;
@@ -201,15 +206,14 @@ int sdm_wait_event(const char *name, uint32_t event_nr, uint32_t *now, struct sd
 	int ok = dmt && dm_task_set_event_nr(dmt, event_nr) && dm_task_run(dmt) &&
 		 dm_task_get_info(dmt, &di);
 	int saved = errno;
-	if (dmt)
-		dm_task_destroy(dmt);
-	if (ok) {
+	int e = finish(dmt, ok);
+	if (!e) {
 		*now = di.event_nr;
 		return 0;
 	}
-	if (saved == EINTR)
+	if (saved == EINTR || e == EINTR)
 		return sd_fail(err, EINTR, "waiting for an event of %s was interrupted", name);
-	return fail(err, "waiting for an event of", name);
+	return fail(err, e, "waiting for an event of", name);
 }
 
 int sdm_message(const char *name, const char *msg, struct sd_err *err)
@@ -217,11 +221,10 @@ int sdm_message(const char *name, const char *msg, struct sd_err *err)
 	struct dm_task *dmt = task(DM_DEVICE_TARGET_MSG, name);
 	int ok = dmt && dm_task_set_sector(dmt, 0) && dm_task_set_message(dmt, msg) &&
 		 dm_task_run(dmt);
-	if (dmt)
-		dm_task_destroy(dmt);
-	if (ok)
+	int e = finish(dmt, ok);
+	if (!e)
 		return 0;
-	return sd_fail(err, EIO, "pool message '%s' to %s failed%s%s", msg, name,
+	return sd_fail(err, e, "pool message '%s' to %s failed%s%s", msg, name,
 		       last_log[0] ? ": " : "", last_log);
 }
 
@@ -231,9 +234,7 @@ static struct dm_task *status_task(const char *name, struct sd_err *err)
 	struct dm_task *dmt = task(DM_DEVICE_STATUS, name);
 	if (dmt && dm_task_run(dmt))
 		return dmt;
-	if (dmt)
-		dm_task_destroy(dmt);
-	fail(err, "reading the table of", name);
+	fail(err, finish(dmt, 0), "reading the table of", name);
 	return NULL;
 }
 
@@ -271,11 +272,8 @@ int sdm_size(const char *name, uint64_t *sectors, struct sd_err *err)
 int sdm_status(const char *name, char **out, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_STATUS, name);
-	if (!dmt || !dm_task_run(dmt)) {
-		if (dmt)
-			dm_task_destroy(dmt);
-		return fail(err, "reading the status of", name);
-	}
+	if (!dmt || !dm_task_run(dmt))
+		return fail(err, finish(dmt, 0), "reading the status of", name);
 	uint64_t start, len;
 	char *type = NULL, *params = NULL;
 	dm_get_next_target(dmt, NULL, &start, &len, &type, &params);
@@ -289,11 +287,8 @@ int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd
 	struct dm_task *dmt = task(DM_DEVICE_LIST, NULL);
 	*names = NULL;
 	*n = 0;
-	if (!dmt || !dm_task_run(dmt)) {
-		if (dmt)
-			dm_task_destroy(dmt);
-		return fail(err, "listing", "devices");
-	}
+	if (!dmt || !dm_task_run(dmt))
+		return fail(err, finish(dmt, 0), "listing", "devices");
 	struct dm_names *nm = dm_task_get_names(dmt);
 	size_t cap = 0;
 	int rc = 0;
