@@ -25,6 +25,7 @@ void sdg_dm_pool(const struct sdg *g, const struct sd_pool *p, enum sdg_dm_role 
 	snprintf(out->uuid, sizeof(out->uuid), SDG_DM_UUID_PREFIX "%s-%s-%u", u, layer_word(role),
 		 p->id);
 	set_path(out);
+	out->dm_flags = SDM_PRIVATE;
 }
 
 /* STARDM-<group uuid>-thin-<pool id>- : 59 to 68 characters */
@@ -49,6 +50,7 @@ void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struc
 		snprintf(out->name, sizeof(out->name), "stardm-%s-%s", g->st->geo.name, vol);
 	set_path(out);
 	out->uuid[0] = '\0';
+	out->dm_flags = 0;
 	struct sd_state *s = (struct sd_state *)&g->state;
 	const struct sd_volume *v = sd_find_volume(s, vol);
 	const struct sd_pool *p = v ? sd_find_pool(s, v->pool_id) : NULL;
@@ -65,6 +67,7 @@ void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *
 	snprintf(out->name, sizeof(out->name), "stardm-%s-%s--@zero", g->st->geo.name, vol);
 	out->uuid[0] = '\0';
 	set_path(out);
+	out->dm_flags = SDM_PRIVATE;
 }
 
 bool sdg_dm_uuid_ours(const char *uuid)

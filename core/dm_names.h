@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "core/group.h"
+#include "dm/dm.h"
 
 #define SDG_DM_NAME 256 /* dm allows 127; longer names fail loudly at create */
 #define SDG_DM_UUID_PREFIX "STARDM-"
@@ -39,6 +40,7 @@ struct sdg_dm_id {
 	char name[SDG_DM_NAME];
 	char uuid[SDG_DM_NAME];     /* "" for a device without one */
 	char path[SDG_DM_NAME + 16];
+	unsigned dm_flags;          /* SDM_PRIVATE for the layers nobody else opens */
 };
 
 /* A pool layer (SDG_DM_TMETA, SDG_DM_TDATA or SDG_DM_POOL) of pool p. */

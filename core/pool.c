@@ -108,14 +108,14 @@ static int create_layers(struct sdg *g, const struct sd_pool *p, struct sd_err *
 		sdg_dm_pool(g, p, layers[i], &id);
 		rc = layer_table(g, p, roles[i], t, &n, &sectors, err);
 		if (!rc)
-			rc = sdm_create(id.name, id.uuid, t, n, false, err);
+			rc = sdm_create(id.name, id.uuid, t, n, id.dm_flags, err);
 		made += !rc;
 		data_sectors = sectors;
 	}
 	if (!rc) {
 		sdg_dm_pool(g, p, SDG_DM_POOL, &id);
 		pool_table(g, p, t, data_sectors);
-		rc = sdm_create(id.name, id.uuid, t, 1, false, err);
+		rc = sdm_create(id.name, id.uuid, t, 1, id.dm_flags, err);
 	}
 	if (rc) /* leave no half-made pool behind */
 		for (int i = made - 1; i >= 0; i--) {
@@ -303,7 +303,7 @@ int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 		if (!rc)
 			rc = sdm_reload(id.name, t, n, err);
 		if (!rc)
-			rc = sdm_resume(id.name, err);
+			rc = sdm_resume_flags(id.name, id.dm_flags, err);
 	}
 	if (rc)
 		return rc;
@@ -311,7 +311,7 @@ int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 	pool_table(g, p, t, data_sectors);
 	rc = sdm_reload(id.name, t, 1, err);
 	if (!rc)
-		rc = sdm_resume(id.name, err);
+		rc = sdm_resume_flags(id.name, id.dm_flags, err);
 	return rc;
 }
 
@@ -354,7 +354,7 @@ int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len
 		rc = layer_table(g, p, SD_ROLE_META, t, &n, &sectors, err);
 	sdg_dm_pool(g, p, SDG_DM_TMETA, &meta);
 	if (!rc)
-		rc = sdm_create(meta.name, meta.uuid, t, n, true, err);
+		rc = sdm_create(meta.name, meta.uuid, t, n, meta.dm_flags | SDM_READONLY, err);
 	if (rc)
 		return rc;
 	const char *argv[] = { "thin_check", meta.path, NULL };

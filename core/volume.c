@@ -340,7 +340,8 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 	sdg_dm_volume(g, vol, snap, &dev);
 	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
 	sdm_table_thin(&t, size / 512, pool.path, thin);
-	if ((rc = sdm_create(dev.name, dev.uuid, &t, 1, readonly || snap, err)))
+	if ((rc = sdm_create(dev.name, dev.uuid, &t, 1,
+			     dev.dm_flags | (readonly || snap ? SDM_READONLY : 0), err)))
 		goto undo;
 	snprintf(path, PATH_MAX, "%s", dev.path);
 	return 0;

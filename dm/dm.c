@@ -64,10 +64,18 @@ static struct dm_task *task(int type, const char *name)
 /* Run a task that creates, removes or resumes a device: with udev running
  * we wait on its cookie so the /dev/mapper node is there (or gone) when we
  * return; without udev (DM_DISABLE_UDEV) libdevmapper makes nodes itself. */
-static int run_with_cookie(struct dm_task *dmt)
+uint16_t sdm_udev_flags(unsigned flags)
+{
+	return flags & SDM_PRIVATE ? DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG |
+					     DM_UDEV_DISABLE_DISK_RULES_FLAG |
+					     DM_UDEV_DISABLE_OTHER_RULES_FLAG
+				   : 0;
+}
+
+static int run_with_cookie(struct dm_task *dmt, unsigned flags)
 {
 	uint32_t cookie = 0;
-	if (!dm_task_set_cookie(dmt, &cookie, 0))
+	if (!dm_task_set_cookie(dmt, &cookie, sdm_udev_flags(flags)))
 		return 0;
 	int ok = dm_task_run(dmt);
 	dm_udev_wait(cookie);
@@ -107,11 +115,12 @@ int sdm_check(struct sd_err *err)
 }
 
 int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, size_t n,
-	       bool readonly, struct sd_err *err)
+	       unsigned flags, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
-	int ok = dmt && (!uuid || dm_task_set_uuid(dmt, uuid)) && add_targets(dmt, t, n) &&
-		 (!readonly || dm_task_set_ro(dmt)) && run_with_cookie(dmt);
+	int ok = dmt && (!uuid || !*uuid || dm_task_set_uuid(dmt, uuid)) &&
+		 add_targets(dmt, t, n) && (!(flags & SDM_READONLY) || dm_task_set_ro(dmt)) &&
+		 run_with_cookie(dmt, flags);
 	int e = finish(dmt, ok);
 	if (!e)
 		return 0;
@@ -140,8 +149,13 @@ int sdm_suspend(const char *name, bool flush, struct sd_err *err)
 
 int sdm_resume(const char *name, struct sd_err *err)
 {
+	return sdm_resume_flags(name, 0, err);
+}
+
+int sdm_resume_flags(const char *name, unsigned flags, struct sd_err *err)
+{
 	struct dm_task *dmt = task(DM_DEVICE_RESUME, name);
-	int ok = dmt && run_with_cookie(dmt);
+	int ok = dmt && run_with_cookie(dmt, flags);
 	int e = finish(dmt, ok);
 	return e ? fail(err, e, "resuming", name) : 0;
 }
@@ -149,7 +163,7 @@ int sdm_resume(const char *name, struct sd_err *err)
 int sdm_remove(const char *name, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_REMOVE, name);
-	int ok = dmt && dm_task_retry_remove(dmt) && run_with_cookie(dmt);
+	int ok = dmt && dm_task_retry_remove(dmt) && run_with_cookie(dmt, 0);
 	int e = finish(dmt, ok);
 	return e ? fail(err, e, "removing", name) : 0;
 }

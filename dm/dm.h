@@ -28,14 +28,24 @@ struct sdm_info {
  * feature detection).  Fills err with what is missing. */
 int sdm_check(struct sd_err *err);
 
+/* How a device is made.  SDM_PRIVATE: a layer under another device (pool
+ * metadata and data, thin-pool, a placeholder's zero device); udev's disk
+ * and other rules must not probe or name it, as lvm2 keeps them off its
+ * own pool layers. */
+enum { SDM_READONLY = 1u << 0, SDM_PRIVATE = 1u << 1 };
+/* The DM_UDEV_* flags that go with the uevents of a device made so. */
+uint16_t sdm_udev_flags(unsigned flags);
+
 /* Create name with uuid and the table, and resume it.  On failure nothing
  * is left behind. */
 int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, size_t n,
-	       bool readonly, struct sd_err *err);
+	       unsigned flags, struct sd_err *err);
 /* Load a new table into the inactive slot (resume makes it live). */
 int sdm_reload(const char *name, const struct sdm_target *t, size_t n, struct sd_err *err);
 int sdm_suspend(const char *name, bool flush, struct sd_err *err);
 int sdm_resume(const char *name, struct sd_err *err);
+/* The same for a device made with flags (its uevent carries their udev flags). */
+int sdm_resume_flags(const char *name, unsigned flags, struct sd_err *err);
 int sdm_remove(const char *name, struct sd_err *err);
 /* Remove name unless something holds it open (then 1: it stays; no retry,
  * unlike sdm_remove, which waits seconds for a busy device to close). */

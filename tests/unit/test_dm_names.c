@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libdevmapper.h>
+
 #include "core/dm_names.h"
 #include "helpers.h"
 #include "metadata/ops.h"
@@ -33,6 +35,7 @@ static void test_dm_names(void)
 	snprintf(want, sizeof(want), "STARDM-%s-tmeta-%u", u, p->id);
 	CU_ASSERT_STRING_EQUAL(id.uuid, want);
 	CU_ASSERT_STRING_EQUAL(id.path, "/dev/mapper/stardm-san1-vm100-tmeta");
+	CU_ASSERT_EQUAL(id.dm_flags, SDM_PRIVATE);
 	sdg_dm_pool(&g, p, SDG_DM_TDATA, &id);
 	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm100-tdata");
 	sdg_dm_pool(&g, p, SDG_DM_POOL, &id);
@@ -47,6 +50,7 @@ static void test_dm_names(void)
 	sdg_dm_volume(&g, "vm-100-disk-0", NULL, &id);
 	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm-100-disk-0");
 	CU_ASSERT_STRING_EQUAL(id.path, "/dev/mapper/stardm-san1-vm-100-disk-0");
+	CU_ASSERT_EQUAL(id.dm_flags, 0); /* public: udev names and probes it */
 	snprintf(want, sizeof(want), "%s%u-%u", prefix, v->id, v->thin_id);
 	CU_ASSERT_STRING_EQUAL(id.uuid, want);
 	sdg_dm_volume(&g, "vm-100-disk-0", "s1", &id);
@@ -56,6 +60,7 @@ static void test_dm_names(void)
 	CU_ASSERT(n->thin_id != v->thin_id);
 	sdg_dm_placeholder(&g, "vm-100-disk-0", &id);
 	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm-100-disk-0--@zero");
+	CU_ASSERT_EQUAL(id.dm_flags, SDM_PRIVATE);
 	CU_ASSERT_STRING_EQUAL(id.uuid, "");
 
 	/* a volume or snapshot the metadata does not hold has a name, no uuid */
@@ -64,6 +69,12 @@ static void test_dm_names(void)
 	CU_ASSERT_STRING_EQUAL(id.uuid, "");
 	sdg_dm_volume(&g, "vm-100-disk-0", "nope", &id);
 	CU_ASSERT_STRING_EQUAL(id.uuid, "");
+
+	/* private layers keep udev's disk and other rules off them */
+	CU_ASSERT_EQUAL(sdm_udev_flags(SDM_PRIVATE | SDM_READONLY),
+			DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | DM_UDEV_DISABLE_DISK_RULES_FLAG |
+				DM_UDEV_DISABLE_OTHER_RULES_FLAG);
+	CU_ASSERT_EQUAL(sdm_udev_flags(SDM_READONLY), 0);
 
 	CU_ASSERT(sdg_dm_uuid_ours(want));
 	CU_ASSERT(!sdg_dm_uuid_ours("LVM-abc"));
