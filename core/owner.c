@@ -7,6 +7,7 @@
  * the whole wait: HA recovery after fencing. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,30 +17,35 @@
 
 static int slot_of(const struct sdg *g, uint32_t id, struct sd_host_slot_info *out)
 {
-	static struct sd_host_slot_info info[256];
-	int n = sd_host_slots_read(g->io, &g->st->geo, info, 256);
+	struct sd_host_slot_info *info = calloc(256, sizeof(*info));
+	int n = info ? sd_host_slots_read(g->io, &g->st->geo, info, 256) : -ENOMEM;
+	int rc = n < 0 ? n : -ENOENT;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "host %u", id);
 	for (int i = 0; i < n; i++)
 		if (info[i].id == id) {
 			*out = info[i];
-			return 0;
+			rc = 0;
+			break;
 		}
-	memset(out, 0, sizeof(*out));
-	snprintf(out->name, sizeof(out->name), "host %u", id);
-	return n < 0 ? n : -ENOENT;
+	free(info);
+	return rc;
 }
 
 uint32_t sdg_my_host_id(const struct sdg *g)
 {
 	if (g->cluster.id)
 		return g->cluster.id;
-	static struct sd_host_slot_info info[256];
 	char name[64];
 	sdg_node_name(name);
-	int n = sd_host_slots_read(g->io, &g->st->geo, info, 256);
-	for (int i = 0; i < n; i++)
+	struct sd_host_slot_info *info = calloc(256, sizeof(*info));
+	int n = info ? sd_host_slots_read(g->io, &g->st->geo, info, 256) : 0;
+	uint32_t id = 0;
+	for (int i = 0; i < n && !id; i++)
 		if (info[i].valid && !strcmp(info[i].name, name))
-			return info[i].id;
-	return 0;
+			id = info[i].id;
+	free(info);
+	return id;
 }
 
 void sdg_owner_name(const struct sdg *g, uint32_t id, char out[SD_NAME_LEN])

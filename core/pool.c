@@ -94,9 +94,18 @@ static int pool_table(const struct sdg *g, const struct sd_pool *p, struct sdm_t
 	return 0;
 }
 
-static int create_layers(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+/* A table of up to MAX_RUNS targets (about 1 MiB), per call. */
+static struct sdm_target *new_table(struct sd_err *err)
 {
-	static struct sdm_target t[MAX_RUNS];
+	struct sdm_target *t = calloc(MAX_RUNS, sizeof(*t));
+	if (!t)
+		sd_fail(err, ENOMEM, "out of memory");
+	return t;
+}
+
+static int create_layers_in(struct sdg *g, const struct sd_pool *p, struct sdm_target *t,
+			    struct sd_err *err)
+{
 	const enum sdg_dm_role layers[2] = { SDG_DM_TMETA, SDG_DM_TDATA };
 	const uint16_t roles[2] = { SD_ROLE_META, SD_ROLE_DATA };
 	struct sdg_dm_id id;
@@ -122,6 +131,14 @@ static int create_layers(struct sdg *g, const struct sd_pool *p, struct sd_err *
 			sdg_dm_pool(g, p, layers[i], &id);
 			sdm_remove(id.name, NULL);
 		}
+	return rc;
+}
+
+static int create_layers(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	struct sdm_target *t = new_table(err);
+	int rc = t ? create_layers_in(g, p, t, err) : -ENOMEM;
+	free(t);
 	return rc;
 }
 
@@ -287,9 +304,9 @@ static int pool_layers_down(const struct sdg *g, const struct sd_pool *p, struct
 
 /* Growing only appends extents, so reloading maps the old blocks where they
  * were: the pool's metadata keeps its place. */
-int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+static int refresh_in(struct sdg *g, const struct sd_pool *p, struct sdm_target *t,
+		      struct sd_err *err)
 {
-	static struct sdm_target t[MAX_RUNS];
 	const enum sdg_dm_role layers[2] = { SDG_DM_TMETA, SDG_DM_TDATA };
 	const uint16_t roles[2] = { SD_ROLE_META, SD_ROLE_DATA };
 	struct sdg_dm_id id;
@@ -312,6 +329,14 @@ int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 	rc = sdm_reload(id.name, t, 1, err);
 	if (!rc)
 		rc = sdm_resume_flags(id.name, id.dm_flags, err);
+	return rc;
+}
+
+int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	struct sdm_target *t = new_table(err);
+	int rc = t ? refresh_in(g, p, t, err) : -ENOMEM;
+	free(t);
 	return rc;
 }
 
@@ -342,19 +367,20 @@ int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_
 int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len,
 		   struct sd_err *err)
 {
-	static struct sdm_target t[MAX_RUNS];
 	if (sdg_pool_active(g, p))
 		return sd_fail(err, EBUSY, "pool of VM %u is active; thin_check needs it inactive",
 			       p->vmid);
 	struct sdg_dm_id meta;
 	size_t n;
 	uint64_t sectors;
-	int rc = sdm_check(err);
+	struct sdm_target *t = new_table(err);
+	int rc = t ? sdm_check(err) : -ENOMEM;
 	if (!rc)
 		rc = layer_table(g, p, SD_ROLE_META, t, &n, &sectors, err);
 	sdg_dm_pool(g, p, SDG_DM_TMETA, &meta);
 	if (!rc)
 		rc = sdm_create(meta.name, meta.uuid, t, n, meta.dm_flags | SDM_READONLY, err);
+	free(t);
 	if (rc)
 		return rc;
 	const char *argv[] = { "thin_check", meta.path, NULL };
