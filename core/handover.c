@@ -101,16 +101,16 @@ int sdg_handover_release(struct sdg *g, const char *vol, struct sd_err *err)
 	return rc ? rc : sdg_handover_release_pool(g, p, err);
 }
 
-int sdg_handover_state(const struct sd_pool *p, uint32_t me)
+enum sdg_handover sdg_handover_state(const struct sd_pool *p, uint32_t me)
 {
 	if (!p || !me)
-		return -1;
+		return SDG_HANDOVER_NONE;
 	if (p->owner_host == me || (!p->owner_host && p->handover_to == me))
-		return 1; /* handed to us, or released by a source that deactivated */
-	return p->handover_to == me ? 0 : -1;
+		return SDG_HANDOVER_OURS; /* handed to us, or released by a source that deactivated */
+	return p->handover_to == me ? SDG_HANDOVER_PENDING : SDG_HANDOVER_NONE;
 }
 
-int sdg_handover_owned(const struct sdg *g, const char *vol)
+enum sdg_handover sdg_handover_owned(const struct sdg *g, const char *vol)
 {
 	const struct sd_volume *v = sd_find_volume((struct sd_state *)&g->state, vol);
 	const struct sd_pool *p = v ? sd_find_pool((struct sd_state *)&g->state, v->pool_id) : NULL;

@@ -18,19 +18,19 @@
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
 
-/* The handover's state as the metadata tells it: 1 released to us, 0 still
- * pending, -1 withdrawn; -2 the group could not be read. */
-static int handover_state(const char *group, const char *vol, uint32_t me, bool *placeholder,
-			  struct sd_err *err)
+/* The handover's state as the metadata tells it, and whether the
+ * placeholder is still here; -1 when the group could not be read. */
+static int handover_state(const char *group, const char *vol, uint32_t me,
+			  enum sdg_handover *state, bool *placeholder, struct sd_err *err)
 {
 	struct sdg *g;
 	if (sdg_open(group, 0, &g, err))
-		return -2;
+		return -1;
 	const struct sd_volume *v = sd_find_volume(&g->state, vol);
-	int owned = sdg_handover_state(v ? sd_find_pool(&g->state, v->pool_id) : NULL, me);
+	*state = sdg_handover_state(v ? sd_find_pool(&g->state, v->pool_id) : NULL, me);
 	*placeholder = sdg_handover_placeholder(g, vol);
 	sdg_close(g, NULL);
-	return owned;
+	return 0;
 }
 
 /* Run a step that needs the group open for writing (finish, abort). */
@@ -114,19 +114,19 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 		if (now - last_check >= 200) {
 			last_check = now;
 			bool placeholder;
-			int owned = handover_state(group, vol, me, &placeholder, err);
-			if (owned == -2)
+			enum sdg_handover owned;
+			if (handover_state(group, vol, me, &owned, &placeholder, err))
 				return -1;
 			if (!placeholder)
 				return sd_fail(err, ECANCELED, "the placeholder of %s is gone: the "
 					       "migration was aborted", vol);
-			if (owned == 1) {
+			if (owned == SDG_HANDOVER_OURS) {
 				if (locked_step(group, vol, true, err))
 					return -1;
 				log(ctx, "the source released the pool: loaded here, guest I/O resumed");
 				return 0;
 			}
-			if (owned < 0) {
+			if (owned == SDG_HANDOVER_NONE) {
 				locked_step(group, vol, false, NULL);
 				return sd_fail(err, ECANCELED, "the handover of %s was withdrawn; "
 					       "placeholder removed", vol);

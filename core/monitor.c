@@ -131,10 +131,10 @@ static size_t handed_here(const struct sdg *g, char (*vols)[SD_NAME_LEN], size_t
 				       (p->owner_host == me && !sdg_pool_active(g, p)));
 		if (!candidate || !sdg_handover_placeholder(g, vol))
 			continue;
-		int owned = sdg_handover_state(p, me);
-		if (owned == 1 && overdue(vol, now, &nnext, next) && n < max)
+		enum sdg_handover owned = sdg_handover_state(p, me);
+		if (owned == SDG_HANDOVER_OURS && overdue(vol, now, &nnext, next) && n < max)
 			snprintf(vols[n++], SD_NAME_LEN, "%s", vol);
-		*waiting += owned >= 0;
+		*waiting += owned != SDG_HANDOVER_NONE;
 	}
 	memcpy(seen, next, sizeof(seen));
 	nseen = nnext;

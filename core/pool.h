@@ -85,12 +85,17 @@ bool sdg_handover_placeholder(const struct sdg *g, const char *vol);
 typedef void (*sdg_follow_log)(void *ctx, const char *line);
 int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 			sdg_follow_log log, void *ctx, struct sd_err *err);
-/* 1: the volume's pool is this node's to load (owned, or released with the
- * handover to us pending); 0: a handover to us is under way; -1: neither. */
-int sdg_handover_owned(const struct sdg *g, const char *vol);
+/* Where a handover of a pool to this node stands, as the metadata says. */
+enum sdg_handover {
+	SDG_HANDOVER_NONE = -1,   /* none to this node (never was, or withdrawn) */
+	SDG_HANDOVER_PENDING = 0, /* handed to us; the source still holds the pool */
+	SDG_HANDOVER_OURS = 1,    /* ours to load: owned, or released to us */
+};
+/* The state of the handover of vol's pool to this node. */
+enum sdg_handover sdg_handover_owned(const struct sdg *g, const char *vol);
 /* The same for pool p and host id me, without reading the host slots (for
  * loops that know their host id already). */
-int sdg_handover_state(const struct sd_pool *p, uint32_t me);
+enum sdg_handover sdg_handover_state(const struct sd_pool *p, uint32_t me);
 
 /* VM vmid's pool, or NULL with SD_E_NOTFOUND in err. */
 struct sd_pool *sdg_vm_pool(struct sdg *g, uint32_t vmid, struct sd_err *err);

@@ -165,11 +165,11 @@ int cmd_migrate_finish(int argc, char **argv)
 		struct sdg *g;
 		if (sdg_open(o.pos[0], 0, &g, &err))
 			return cli_error(&err);
-		int owned = sdg_handover_owned(g, o.pos[1]);
+		enum sdg_handover owned = sdg_handover_owned(g, o.pos[1]);
 		sdg_close(g, NULL);
-		if (owned == 1)
+		if (owned == SDG_HANDOVER_OURS)
 			break;
-		if (owned < 0) {
+		if (owned == SDG_HANDOVER_NONE) {
 			sd_fail(&err, SD_E_CONFLICT, "no handover of %s to this node is under way",
 				o.pos[1]);
 			return cli_error(&err);

@@ -38,7 +38,8 @@ static int op_delete_snapshot(struct sdg *g, const struct cli_opts *o, struct sd
 static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
 	/* the target of a live migration: the pool is still live on the source */
-	if (o->incoming && !o->snapshot && sdg_handover_owned(g, o->pos[1]) < 1 &&
+	if (o->incoming && !o->snapshot &&
+	    sdg_handover_owned(g, o->pos[1]) != SDG_HANDOVER_OURS &&
 	    sdg_volume_owner_elsewhere(g, o->pos[1]))
 		return cli_handover_prepare(g, o, err);
 	char path[PATH_MAX];

@@ -79,5 +79,6 @@ void add_dm_table_tests(void);
 void add_run_tests(void);
 void add_dm_names_tests(void);
 void add_golden_tests(void);
+void add_handover_tests(void);
 
 #endif
