@@ -121,6 +121,23 @@ int sdg_snapshot_rollback(struct sdg *g, const char *vol, const char *snap, stru
  * wait_s (HA recovery after fencing). */
 int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool readonly,
 			bool force, unsigned wait_s, char path[PATH_MAX], struct sd_err *err);
+/* What a node asks when Proxmox activates a volume (activate_volume). */
+struct sdg_activation_req {
+	const char *snap;    /* a snapshot's device instead of the volume's */
+	bool readonly;
+	bool force;          /* take the pool over from a dead owner ... */
+	unsigned wait_s;     /* ... whose heartbeat stood still this long (0: 10 s) */
+	bool incoming;       /* this node is a live migration's target */
+};
+enum sdg_activation {
+	SDG_ACTIVATED,            /* the volume's device is live here */
+	SDG_ACTIVATED_PLACEHOLDER /* a migration target: a placeholder until the handover */
+};
+/* Activate as asked: on a live migration's target whose pool the source
+ * still holds, the placeholder of a handover; otherwise the volume itself.
+ * *how says which. */
+int sdg_activate(struct sdg *g, const char *vol, const struct sdg_activation_req *req,
+		 char path[PATH_MAX], enum sdg_activation *how, struct sd_err *err);
 /* snap: only that snapshot's device; NULL: the volume and its snapshots. */
 int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);
 /* Grow the data space of VM vmid's pool by bytes (whole extents) from the

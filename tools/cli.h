@@ -85,12 +85,11 @@ struct sd_pool;
 struct sdg_pool_live;
 json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_live *l);
 
-/* Live migration, target side (cmd_migrate.c): prepare the handover of
- * o->pos[1] (placeholder; its path printed) and, with --follow or
- * --incoming, note that a watcher must follow it.  cli_on_group_follow is
- * cli_on_group (GROUP VOLUME, for writing) that then starts that watcher,
- * once the group is closed. */
-int cli_handover_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *err);
+/* Live migration, target side (cmd_migrate.c): note that a watcher must
+ * follow the handover of o->pos[1] this command prepared.
+ * cli_on_group_follow is cli_on_group (GROUP VOLUME, for writing) that then
+ * starts that watcher, once the group is closed. */
+void cli_follow_handover(const struct cli_opts *o);
 int cli_on_group_follow(const char *cmd, int argc, char **argv, unsigned allowed,
 			cli_group_op op);
 

@@ -23,15 +23,20 @@ struct follow_job {
 };
 static struct follow_job follow;
 
-int cli_handover_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+void cli_follow_handover(const struct cli_opts *o)
+{
+	follow = (struct follow_job){ o->pos[0], o->pos[1], o->timeout };
+}
+
+static int op_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
 	char path[PATH_MAX];
 	int rc = sdg_handover_prepare(g, o->pos[1], path, err);
 	if (rc)
 		return rc;
 	cli_print_path(path, o->json);
-	if (o->follow || o->incoming)
-		follow = (struct follow_job){ o->pos[0], o->pos[1], o->timeout };
+	if (o->follow)
+		cli_follow_handover(o);
 	return 0;
 }
 
@@ -128,7 +133,7 @@ static int op_abort(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 int cmd_migrate_prepare(int argc, char **argv)
 {
 	return cli_on_group_follow("migrate-prepare", argc, argv, OPT_FOLLOW | OPT_TIMEOUT,
-				   cli_handover_prepare);
+				   op_prepare);
 }
 
 int cmd_migrate_gate(int argc, char **argv)

@@ -37,21 +37,23 @@ static int op_delete_snapshot(struct sdg *g, const struct cli_opts *o, struct sd
 
 static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
-	/* the target of a live migration: the pool is still live on the source */
-	if (o->incoming && !o->snapshot &&
-	    sdg_handover_owned(g, o->pos[1]) != SDG_HANDOVER_OURS &&
-	    sdg_volume_owner_elsewhere(g, o->pos[1]))
-		return cli_handover_prepare(g, o, err);
+	struct sdg_activation_req req = { o->snapshot, o->readonly, o->force, o->timeout,
+					   o->incoming };
+	enum sdg_activation how;
 	char path[PATH_MAX];
-	int rc = sdg_volume_activate(g, o->pos[1], o->snapshot, o->readonly, o->force,
-				     o->timeout ? o->timeout : 10, path, err);
-	if (rc == 0)
-		cli_print_path(path, o->json);
-	if (rc == 0 && !cli_monitor_running(g->st->geo.name))
+	int rc = sdg_activate(g, o->pos[1], &req, path, &how, err);
+	if (rc)
+		return rc;
+	cli_print_path(path, o->json);
+	if (how == SDG_ACTIVATED_PLACEHOLDER) {
+		cli_follow_handover(o); /* a watcher finishes it once the source lets go */
+		return 0;
+	}
+	if (!cli_monitor_running(g->st->geo.name))
 		fprintf(stderr, "stardm: warning: no monitor runs for group %s on this node: the "
 			"pool will not grow on its own (systemctl enable --now stardm-monitor@%s)\n",
 			g->st->geo.name, g->st->geo.name);
-	return rc;
+	return 0;
 }
 
 static int op_deactivate(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
