@@ -80,5 +80,6 @@ void add_run_tests(void);
 void add_dm_names_tests(void);
 void add_golden_tests(void);
 void add_handover_tests(void);
+void add_uring_fault_tests(void);
 
 #endif
