@@ -67,7 +67,7 @@ for vm in 102 103 104; do
 	wait $pa; ra=$?
 	wait $pb; rb=$?
 	check "race for vm $vm: exactly one node wins (a $ra, b $rb)" \
-		sh -c "{ [ $ra = 0 ] && [ $rb != 0 ]; } || { [ $rb = 0 ] && [ $ra != 0 ]; }"
+		sh -c "{ [ '$ra' = 0 ] && [ '$rb' != 0 ]; } || { [ '$rb' = 0 ] && [ '$ra' != 0 ]; }"
 	check "  live on exactly one node" [ $(($(live a $vm) + $(live b $vm))) = 1 ]
 	$N a "stardm deactivate san1 vm-$vm-disk-0" >/dev/null 2>&1
 	$N b "stardm deactivate san1 vm-$vm-disk-0" >/dev/null 2>&1
