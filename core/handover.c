@@ -51,7 +51,7 @@ int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], st
 	if ((rc = sdm_check(err)))
 		return rc;
 	sdm_table_zero(&t, v->size / 512);
-	if ((rc = sdm_create(z.name, NULL, &t, 1, z.dm_flags | SDM_READONLY, err)))
+	if ((rc = sdm_create(z.name, z.uuid, &t, 1, z.dm_flags | SDM_READONLY, err)))
 		return rc;
 	sdm_table_reads_only(&t, v->size / 512, z.path);
 	if ((rc = sdm_create(dev.name, dev.uuid, &t, 1, dev.dm_flags, err))) {

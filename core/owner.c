@@ -15,10 +15,19 @@
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
 
-static int slot_of(const struct sdg *g, uint32_t id, struct sd_host_slot_info *out)
+/* The group's host slots in a buffer of this call's (free it); *n is their
+ * number, or -errno. */
+static struct sd_host_slot_info *read_slots(const struct sdg *g, int *n)
 {
 	struct sd_host_slot_info *info = calloc(256, sizeof(*info));
-	int n = info ? sd_host_slots_read(g->io, &g->st->geo, info, 256) : -ENOMEM;
+	*n = info ? sd_host_slots_read(g->io, &g->st->geo, info, 256) : -ENOMEM;
+	return info;
+}
+
+static int slot_of(const struct sdg *g, uint32_t id, struct sd_host_slot_info *out)
+{
+	int n;
+	struct sd_host_slot_info *info = read_slots(g, &n);
 	int rc = n < 0 ? n : -ENOENT;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "host %u", id);
@@ -38,8 +47,8 @@ uint32_t sdg_my_host_id(const struct sdg *g)
 		return g->cluster.id;
 	char name[64];
 	sdg_node_name(name);
-	struct sd_host_slot_info *info = calloc(256, sizeof(*info));
-	int n = info ? sd_host_slots_read(g->io, &g->st->geo, info, 256) : 0;
+	int n;
+	struct sd_host_slot_info *info = read_slots(g, &n);
 	uint32_t id = 0;
 	for (int i = 0; i < n && !id; i++)
 		if (info[i].valid && !strcmp(info[i].name, name))
@@ -119,9 +128,9 @@ static int owner_dead(struct sdg *g, const struct sd_pool *p, unsigned wait_s,
 
 int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, struct sd_err *err)
 {
-	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	struct sd_pool *p = sdg_vm_pool(g, vmid, err);
 	if (!p)
-		return sd_fail(err, SD_E_NOTFOUND, "VM %u has no pool", vmid);
+		return -SD_E_NOTFOUND;
 	uint32_t me = g->cluster.id;
 	if (p->owner_host == me)
 		return 0;

@@ -1,6 +1,5 @@
 #include "pool.h"
 
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

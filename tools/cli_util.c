@@ -36,12 +36,11 @@ static bool parse_digits(const char *s, const char *end, uint64_t *v)
 	return true;
 }
 
-/* The unit suffix at s: K, M, G, T or P, optionally followed by B or iB
- * (both powers of 1024, as LVM reads them).  Sets *end past it. */
-static bool parse_unit(const char *s, uint64_t *mul, const char **end)
+/* The unit suffix that ends the string at s: none, or K, M, G, T or P,
+ * optionally followed by B or iB (both powers of 1024, as LVM reads them). */
+static bool parse_unit(const char *s, uint64_t *mul)
 {
 	*mul = 1;
-	*end = s;
 	if (!*s)
 		return true;
 	const char *u = strchr("KMGTP", *s & ~0x20);
@@ -53,7 +52,6 @@ static bool parse_unit(const char *s, uint64_t *mul, const char **end)
 		s += 2;
 	else if ((*s & ~0x20) == 'B')
 		s++;
-	*end = s;
 	return !*s;
 }
 
@@ -68,8 +66,7 @@ int cli_parse_size(const char *s, uint64_t *out)
 	const char *frac = *int_end == '.' ? int_end + 1 : int_end;
 	const char *frac_end = frac + strspn(frac, "0123456789");
 	uint64_t whole, part = 0, mul, scale = 1, bytes;
-	const char *end;
-	if (!parse_digits(s, int_end, &whole) || !parse_unit(frac_end, &mul, &end))
+	if (!parse_digits(s, int_end, &whole) || !parse_unit(frac_end, &mul))
 		return -1;
 	if (frac != int_end) { /* a dot needs digits after it, at most 19 of them */
 		if (frac == frac_end || frac_end - frac > 19 || !parse_digits(frac, frac_end, &part))
