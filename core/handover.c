@@ -11,7 +11,7 @@
 
 #include "core/dm_names.h"
 #include "core/pool.h"
-#include "dm/dm.h"
+#include "core/dm_ops.h"
 #include "metadata/ops.h"
 
 bool sdg_handover_placeholder(const struct sdg *g, const char *vol)
@@ -19,7 +19,7 @@ bool sdg_handover_placeholder(const struct sdg *g, const char *vol)
 	struct sdg_dm_id z;
 	struct sdm_info info;
 	sdg_dm_placeholder(g, vol, &z);
-	return sdm_info(z.name, &info, NULL) == 0 && info.exists;
+	return sdg_dm->info(z.name, &info, NULL) == 0 && info.exists;
 }
 
 int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], struct sd_err *err)
@@ -48,20 +48,20 @@ int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], st
 	struct sdm_target t;
 	sdg_dm_placeholder(g, vol, &z);
 	sdg_dm_volume(g, vol, NULL, &dev);
-	if ((rc = sdm_check(err)))
+	if ((rc = sdg_dm->check(err)))
 		return rc;
 	sdm_table_zero(&t, v->size / 512);
-	if ((rc = sdm_create(z.name, z.uuid, &t, 1, z.dm_flags | SDM_READONLY, err)))
+	if ((rc = sdg_dm->create(z.name, z.uuid, &t, 1, z.dm_flags | SDM_READONLY, err)))
 		return rc;
 	sdm_table_reads_only(&t, v->size / 512, z.path);
-	if ((rc = sdm_create(dev.name, dev.uuid, &t, 1, dev.dm_flags, err))) {
-		sdm_remove(z.name, NULL);
+	if ((rc = sdg_dm->create(dev.name, dev.uuid, &t, 1, dev.dm_flags, err))) {
+		sdg_dm->remove(z.name, NULL);
 		return rc;
 	}
 	p->handover_to = me;
 	if ((rc = sdg_commit(g, err))) {
-		sdm_remove(dev.name, NULL);
-		sdm_remove(z.name, NULL);
+		sdg_dm->remove(dev.name, NULL);
+		sdg_dm->remove(z.name, NULL);
 		return rc;
 	}
 	snprintf(path, PATH_MAX, "%s", dev.path);
@@ -88,7 +88,7 @@ int sdg_handover_gate(struct sdg *g, const char *vol, struct sd_err *err)
 		return sd_fail(err, ENOENT, "%s has no migration placeholder here", vol);
 	struct sdg_dm_id dev;
 	sdg_dm_volume(g, vol, NULL, &dev);
-	return sdm_suspend(dev.name, false, err); /* no flush: writes would only fail */
+	return sdg_dm->suspend(dev.name, false, err); /* no flush: writes would only fail */
 }
 
 int sdg_handover_release_pool(struct sdg *g, struct sd_pool *p, struct sd_err *err)
@@ -137,7 +137,7 @@ static bool finished(const struct sdg *g, const char *vol, const struct sd_pool 
 	struct sdg_dm_id dev;
 	char type[32];
 	sdg_dm_volume(g, vol, NULL, &dev);
-	return p->owner_host == me && sdm_target_type(dev.name, type, sizeof(type), NULL) == 0 &&
+	return p->owner_host == me && sdg_dm->target_type(dev.name, type, sizeof(type), NULL) == 0 &&
 	       !strcmp(type, "thin");
 }
 
@@ -172,10 +172,10 @@ int sdg_handover_finish(struct sdg *g, const char *vol, bool force, unsigned wai
 	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
 	sdm_table_thin(&t, v->size / 512, pool.path, v->thin_id);
 	/* the swap: queued guest I/O goes to the real volume on resume */
-	if ((rc = sdm_reload(dev.name, &t, 1, err)) || (rc = sdm_resume(dev.name, err)))
+	if ((rc = sdg_dm->reload(dev.name, &t, 1, err)) || (rc = sdg_dm->resume(dev.name, 0, err)))
 		return rc;
 	sdg_dm_placeholder(g, vol, &z);
-	sdm_remove(z.name, NULL);
+	sdg_dm->remove(z.name, NULL);
 	return 0;
 }
 
@@ -189,14 +189,14 @@ static int drop_placeholder(struct sdg *g, const char *vol, uint64_t size, struc
 	sdg_dm_volume(g, vol, NULL, &dev);
 	sdg_dm_placeholder(g, vol, &z);
 	sdm_table_error(&t, size / 512);
-	int rc = sdm_reload(dev.name, &t, 1, err);
+	int rc = sdg_dm->reload(dev.name, &t, 1, err);
 	if (rc == 0)
-		rc = sdm_resume(dev.name, err);
+		rc = sdg_dm->resume(dev.name, 0, err);
 	if (rc)
 		return rc;
-	if ((rc = sdm_remove_unused(dev.name, err)) < 0)
+	if ((rc = sdg_dm->remove_unused(dev.name, err)) < 0)
 		return rc;
-	return sdm_remove(z.name, err);
+	return sdg_dm->remove(z.name, err);
 }
 
 int sdg_handover_abort(struct sdg *g, const char *vol, struct sd_err *err)

@@ -14,7 +14,7 @@
 
 #include "core/dm_names.h"
 #include "core/pool.h"
-#include "dm/dm.h"
+#include "core/dm_ops.h"
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
 
@@ -62,8 +62,8 @@ static bool probed(const char *dm_name, struct probe_watch *w, uint64_t now)
 {
 	struct sdm_info info;
 	struct sdm_io_count c;
-	if (sdm_info(dm_name, &info, NULL) || !info.exists || info.open_count < 1 ||
-	    sdm_io_count(dm_name, &c, NULL) || c.reads <= w->base.reads)
+	if (sdg_dm->info(dm_name, &info, NULL) || !info.exists || info.open_count < 1 ||
+	    sdg_dm->io_count(dm_name, &c, NULL) || c.reads <= w->base.reads)
 		return false;
 	if (c.reads != w->reads) {
 		w->reads = c.reads;
@@ -91,7 +91,7 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 	}
 	group = dev;
 	const char *dm_name = vdev.name;
-	if (sdm_io_count(dm_name, &w.base, err))
+	if (sdg_dm->io_count(dm_name, &w.base, err))
 		return -1;
 	w.reads = w.base.reads;
 	uint64_t start = sd_monotonic_ms(), last_check = 0;

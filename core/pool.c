@@ -5,13 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
 
 #include "core/dm_names.h"
 #include "core/run.h"
-#include "dm/dm.h"
+#include "core/dm_ops.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
 
@@ -20,7 +17,7 @@
 static bool dm_exists(const char *name)
 {
 	struct sdm_info info;
-	return sdm_info(name, &info, NULL) == 0 && info.exists;
+	return sdg_dm->info(name, &info, NULL) == 0 && info.exists;
 }
 
 struct sd_pool *sdg_vm_pool(struct sdg *g, uint32_t vmid, struct sd_err *err)
@@ -43,22 +40,12 @@ bool sdg_pool_active(const struct sdg *g, const struct sd_pool *p)
 	return dm_exists(id.name);
 }
 
-/* The LUN as "major:minor" for tables: dm needs a block device. */
-static int lun_dev(const struct sdg *g, char out[32], struct sd_err *err)
-{
-	struct stat st;
-	if (stat(g->path, &st) || !S_ISBLK(st.st_mode))
-		return sd_fail(err, ENOTBLK, "%s is not a block device: pools need one", g->path);
-	snprintf(out, 32, "%u:%u", major(st.st_rdev), minor(st.st_rdev));
-	return 0;
-}
-
 /* The linear table of one role of the pool, in segment order. */
 static int layer_table(const struct sdg *g, const struct sd_pool *p, uint16_t role,
 		       struct sdm_target *t, size_t *n, uint64_t *sectors, struct sd_err *err)
 {
 	char dev[32];
-	int rc = lun_dev(g, dev, err);
+	int rc = sdg_dm->block_dev(g->path, dev, err);
 	if (rc)
 		return rc;
 	struct sdm_extent_run runs[MAX_RUNS];
@@ -116,19 +103,19 @@ static int create_layers_in(struct sdg *g, const struct sd_pool *p, struct sdm_t
 		sdg_dm_pool(g, p, layers[i], &id);
 		rc = layer_table(g, p, roles[i], t, &n, &sectors, err);
 		if (!rc)
-			rc = sdm_create(id.name, id.uuid, t, n, id.dm_flags, err);
+			rc = sdg_dm->create(id.name, id.uuid, t, n, id.dm_flags, err);
 		made += !rc;
 		data_sectors = sectors;
 	}
 	if (!rc) {
 		sdg_dm_pool(g, p, SDG_DM_POOL, &id);
 		pool_table(g, p, t, data_sectors);
-		rc = sdm_create(id.name, id.uuid, t, 1, id.dm_flags, err);
+		rc = sdg_dm->create(id.name, id.uuid, t, 1, id.dm_flags, err);
 	}
 	if (rc) /* leave no half-made pool behind */
 		for (int i = made - 1; i >= 0; i--) {
 			sdg_dm_pool(g, p, layers[i], &id);
-			sdm_remove(id.name, NULL);
+			sdg_dm->remove(id.name, NULL);
 		}
 	return rc;
 }
@@ -144,7 +131,7 @@ static int create_layers(struct sdg *g, const struct sd_pool *p, struct sd_err *
 static int pool_tid(const char *name, uint64_t *tid, struct sd_err *err)
 {
 	char *line;
-	int rc = sdm_status(name, &line, err);
+	int rc = sdg_dm->status(name, &line, err);
 	if (rc)
 		return rc;
 	struct sdm_pool_status s;
@@ -166,7 +153,7 @@ static int apply(const char *pool, const struct sd_pending *op, struct sd_err *e
 	sdg_crash_point();
 	if (op->op != SD_OP_DELETE) {
 		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
-		sdm_message(pool, msg, NULL); /* may not exist: fine */
+		sdg_dm->message(pool, msg, NULL); /* may not exist: fine */
 	}
 	if (op->op == SD_OP_CREATE)
 		snprintf(msg, sizeof(msg), "create_thin %u", op->thin_id);
@@ -174,7 +161,7 @@ static int apply(const char *pool, const struct sd_pending *op, struct sd_err *e
 		snprintf(msg, sizeof(msg), "create_snap %u %u", op->thin_id, op->origin_id);
 	else
 		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
-	int rc = sdm_message(pool, msg, err);
+	int rc = sdg_dm->message(pool, msg, err);
 	return op->op == SD_OP_DELETE ? 0 : rc;
 }
 
@@ -193,9 +180,9 @@ static int resume_suspended_thins(struct sdg *g, const struct sd_pool *p, struct
 		struct sdm_info info;
 		char type[32];
 		/* a gated migration placeholder (flakey) stays gated until its swap */
-		if (sdm_info(names[i], &info, NULL) == 0 && info.suspended &&
-		    !(sdm_target_type(names[i], type, sizeof(type), NULL) == 0 && !strcmp(type, "flakey")))
-			rc = sdm_resume(names[i], err);
+		if (sdg_dm->info(names[i], &info, NULL) == 0 && info.suspended &&
+		    !(sdg_dm->target_type(names[i], type, sizeof(type), NULL) == 0 && !strcmp(type, "flakey")))
+			rc = sdg_dm->resume(names[i], 0, err);
 	}
 	sdm_free_names(names, n);
 	return rc;
@@ -223,7 +210,7 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 		char msg[96];
 		sdg_crash_point();
 		snprintf(msg, sizeof(msg), "set_transaction_id %" PRIu64 " %" PRIu64, t - 1, t);
-		if ((rc = sdm_message(name, msg, err)))
+		if ((rc = sdg_dm->message(name, msg, err)))
 			return rc;
 	}
 	sd_pool_applied(&g->state, p->id, p->transaction_id);
@@ -232,7 +219,7 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 
 int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 {
-	int rc = sdm_check(err);
+	int rc = sdg_dm->check(err);
 	if (rc)
 		return rc;
 	if (!sdg_pool_active(g, p) && (rc = create_layers(g, p, err)))
@@ -246,7 +233,7 @@ static int pool_thins(const struct sdg *g, const struct sd_pool *p, char ***name
 {
 	char prefix[SDG_DM_NAME];
 	sdg_dm_thin_prefix(g, p, prefix);
-	return sdm_list_uuid_prefix(prefix, names, n, err);
+	return sdg_dm->list_uuid_prefix(prefix, names, n, err);
 }
 
 /* Point every thin device of the pool live here at the error target, so
@@ -260,17 +247,17 @@ int sdg_pool_fence(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 	for (size_t i = 0; i < n && !rc; i++) {
 		uint64_t sectors;
 		struct sdm_target t;
-		if ((rc = sdm_size(names[i], &sectors, err)))
+		if ((rc = sdg_dm->size(names[i], &sectors, err)))
 			break;
 		sdm_table_error(&t, sectors);
-		if (!(rc = sdm_reload(names[i], &t, 1, err)))
-			rc = sdm_resume(names[i], err);
+		if (!(rc = sdg_dm->reload(names[i], &t, 1, err)))
+			rc = sdg_dm->resume(names[i], 0, err);
 	}
 	/* one still open (QEMU at the commit point) stays, as error, until the
 	 * deactivation; trying to remove it would retry for seconds while the
 	 * guest waits on the target */
 	for (size_t i = 0; i < n && !rc; i++)
-		sdm_remove_unused(names[i], NULL);
+		sdg_dm->remove_unused(names[i], NULL);
 	sdm_free_names(names, n);
 	return rc ? rc : pool_layers_down(g, p, err);
 }
@@ -296,7 +283,7 @@ static int pool_layers_down(const struct sdg *g, const struct sd_pool *p, struct
 		struct sdg_dm_id id;
 		sdg_dm_pool(g, p, layers[i], &id);
 		if (dm_exists(id.name))
-			rc = sdm_remove(id.name, err);
+			rc = sdg_dm->remove(id.name, err);
 	}
 	return rc;
 }
@@ -317,17 +304,17 @@ static int refresh_in(struct sdg *g, const struct sd_pool *p, struct sdm_target 
 		sdg_dm_pool(g, p, layers[i], &id);
 		rc = layer_table(g, p, roles[i], t, &n, &data_sectors, err);
 		if (!rc)
-			rc = sdm_reload(id.name, t, n, err);
+			rc = sdg_dm->reload(id.name, t, n, err);
 		if (!rc)
-			rc = sdm_resume_flags(id.name, id.dm_flags, err);
+			rc = sdg_dm->resume(id.name, id.dm_flags, err);
 	}
 	if (rc)
 		return rc;
 	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
 	pool_table(g, p, t, data_sectors);
-	rc = sdm_reload(id.name, t, 1, err);
+	rc = sdg_dm->reload(id.name, t, 1, err);
 	if (!rc)
-		rc = sdm_resume_flags(id.name, id.dm_flags, err);
+		rc = sdg_dm->resume(id.name, id.dm_flags, err);
 	return rc;
 }
 
@@ -349,7 +336,7 @@ int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_
 	if (!dm_exists(name))
 		return 0;
 	l->active = true;
-	if (sdm_status(name, &line, NULL))
+	if (sdg_dm->status(name, &line, NULL))
 		return -1;
 	struct sdm_pool_status s;
 	int rc = sdm_parse_pool_status(line, &s);
@@ -373,18 +360,18 @@ int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len
 	size_t n;
 	uint64_t sectors;
 	struct sdm_target *t = new_table(err);
-	int rc = t ? sdm_check(err) : -ENOMEM;
+	int rc = t ? sdg_dm->check(err) : -ENOMEM;
 	if (!rc)
 		rc = layer_table(g, p, SD_ROLE_META, t, &n, &sectors, err);
 	sdg_dm_pool(g, p, SDG_DM_TMETA, &meta);
 	if (!rc)
-		rc = sdm_create(meta.name, meta.uuid, t, n, meta.dm_flags | SDM_READONLY, err);
+		rc = sdg_dm->create(meta.name, meta.uuid, t, n, meta.dm_flags | SDM_READONLY, err);
 	free(t);
 	if (rc)
 		return rc;
 	const char *argv[] = { "thin_check", meta.path, NULL };
 	int status = sdg_run(argv, out, len);
-	sdm_remove(meta.name, NULL);
+	sdg_dm->remove(meta.name, NULL);
 	if (status == -ENOENT)
 		return sd_fail(err, ENOENT, "cannot run thin_check (install thin-provisioning-tools)");
 	if (status < 0)

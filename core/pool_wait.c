@@ -9,7 +9,7 @@
 
 #include "core/dm_names.h"
 #include "core/pool.h"
-#include "dm/dm.h"
+#include "core/dm_ops.h"
 
 static void on_alarm(int sig)
 {
@@ -23,7 +23,7 @@ int sdg_pool_wait(const struct sdg *g, const struct sd_pool *p, unsigned timeout
 	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
 	const char *name = pool.name;
 	struct sdm_info info;
-	if (sdm_info(name, &info, err))
+	if (sdg_dm->info(name, &info, err))
 		return -1;
 	if (!info.exists)
 		return sd_fail(err, ENOENT, "pool of VM %u is not active on this node", p->vmid);
@@ -33,7 +33,7 @@ int sdg_pool_wait(const struct sdg *g, const struct sd_pool *p, unsigned timeout
 	sigaction(SIGALRM, &sa, &old);
 	alarm(timeout_s);
 	uint32_t now;
-	int rc = sdm_wait_event(name, info.event_nr, &now, err);
+	int rc = sdg_dm->wait_event(name, info.event_nr, &now, err);
 	alarm(0);
 	sigaction(SIGALRM, &old, NULL);
 	if (rc == -EINTR)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/dm_names.h"
-#include "dm/dm.h"
+#include "core/dm_ops.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
 #include "metadata/size.h"
@@ -42,7 +42,7 @@ bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap)
 	struct sdg_dm_id id;
 	struct sdm_info info;
 	sdg_dm_volume(g, vol, snap, &id);
-	return sdm_info(id.name, &info, NULL) == 0 && info.exists;
+	return sdg_dm->info(id.name, &info, NULL) == 0 && info.exists;
 }
 
 /* A requested size as a volume holds it: whole sectors, from 1 byte up to
@@ -262,8 +262,8 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
 	sdg_crash_point();
 	sdm_table_thin(&t, size / 512, pool.path, v->thin_id);
-	rc = sdm_reload(dev.name, &t, 1, err);
-	return rc ? rc : sdm_resume(dev.name, err);
+	rc = sdg_dm->reload(dev.name, &t, 1, err);
+	return rc ? rc : sdg_dm->resume(dev.name, 0, err);
 }
 
 int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
@@ -280,10 +280,10 @@ int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct
 	struct sdg_dm_id dev;
 	sdg_dm_volume(g, vol, NULL, &dev);
 	bool live = sdg_volume_active(g, vol, NULL);
-	if (live && (rc = sdm_suspend(dev.name, true, err)))
+	if (live && (rc = sdg_dm->suspend(dev.name, true, err)))
 		return rc;
 	rc = sdg_pool_sync(g, p, err);
-	int rr = live ? sdm_resume(dev.name, rc ? NULL : err) : 0;
+	int rr = live ? sdg_dm->resume(dev.name, 0, rc ? NULL : err) : 0;
 	return rc ? rc : rr;
 }
 
@@ -340,7 +340,7 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 	sdg_dm_volume(g, vol, snap, &dev);
 	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
 	sdm_table_thin(&t, size / 512, pool.path, thin);
-	if ((rc = sdm_create(dev.name, dev.uuid, &t, 1,
+	if ((rc = sdg_dm->create(dev.name, dev.uuid, &t, 1,
 			     dev.dm_flags | (readonly || snap ? SDM_READONLY : 0), err)))
 		goto undo;
 	snprintf(path, PATH_MAX, "%s", dev.path);
@@ -370,12 +370,12 @@ int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, stru
 		if (g->state.snapshots.v[i].volume_id == v->id && (!snap || !strcmp(snap, sn)) &&
 		    sdg_volume_active(g, vol, sn)) {
 			sdg_dm_volume(g, vol, sn, &dev);
-			rc = sdm_remove(dev.name, err);
+			rc = sdg_dm->remove(dev.name, err);
 		}
 	}
 	if (!rc && !snap && sdg_volume_active(g, vol, NULL)) {
 		sdg_dm_volume(g, vol, NULL, &dev);
-		rc = sdm_remove(dev.name, err);
+		rc = sdg_dm->remove(dev.name, err);
 	}
 	if (!rc && sdg_pool_active(g, p))
 		rc = sdg_pool_down(g, p, err);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "dm.h"
 
@@ -341,3 +343,31 @@ void sdm_free_names(char **names, size_t n)
 		free(names[i]);
 	free(names);
 }
+
+int sdm_block_dev(const char *path, char out[32], struct sd_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) || !S_ISBLK(st.st_mode))
+		return sd_fail(err, ENOTBLK, "%s is not a block device: pools need one", path);
+	snprintf(out, 32, "%u:%u", major(st.st_rdev), minor(st.st_rdev));
+	return 0;
+}
+
+const struct sdm_ops sdm_kernel = {
+	.check = sdm_check,
+	.block_dev = sdm_block_dev,
+	.create = sdm_create,
+	.reload = sdm_reload,
+	.suspend = sdm_suspend,
+	.resume = sdm_resume_flags,
+	.remove = sdm_remove,
+	.remove_unused = sdm_remove_unused,
+	.info = sdm_info,
+	.wait_event = sdm_wait_event,
+	.io_count = sdm_io_count,
+	.target_type = sdm_target_type,
+	.size = sdm_size,
+	.message = sdm_message,
+	.status = sdm_status,
+	.list_uuid_prefix = sdm_list_uuid_prefix,
+};

@@ -74,6 +74,36 @@ int sdm_status(const char *name, char **out, struct sd_err *err);
 int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd_err *err);
 void sdm_free_names(char **names, size_t n);
 
+/* The major:minor of the block device at path, as tables name devices
+ * (a table needs a block device; a regular file is refused). */
+int sdm_block_dev(const char *path, char out[32], struct sd_err *err);
+
+/* Everything above that talks to the kernel, as one table: core/ calls the
+ * kernel through it, so that its host tests can put a recording fake in
+ * the kernel's place.  Same meanings and returns as the functions above;
+ * resume takes the flags the device was made with (sdm_resume_flags). */
+struct sdm_ops {
+	int (*check)(struct sd_err *err);
+	int (*block_dev)(const char *path, char out[32], struct sd_err *err);
+	int (*create)(const char *name, const char *uuid, const struct sdm_target *t, size_t n,
+		      unsigned flags, struct sd_err *err);
+	int (*reload)(const char *name, const struct sdm_target *t, size_t n, struct sd_err *err);
+	int (*suspend)(const char *name, bool flush, struct sd_err *err);
+	int (*resume)(const char *name, unsigned flags, struct sd_err *err);
+	int (*remove)(const char *name, struct sd_err *err);
+	int (*remove_unused)(const char *name, struct sd_err *err);
+	int (*info)(const char *name, struct sdm_info *info, struct sd_err *err);
+	int (*wait_event)(const char *name, uint32_t event_nr, uint32_t *now, struct sd_err *err);
+	int (*io_count)(const char *name, struct sdm_io_count *c, struct sd_err *err);
+	int (*target_type)(const char *name, char *out, size_t len, struct sd_err *err);
+	int (*size)(const char *name, uint64_t *sectors, struct sd_err *err);
+	int (*message)(const char *name, const char *msg, struct sd_err *err);
+	int (*status)(const char *name, char **out, struct sd_err *err);
+	int (*list_uuid_prefix)(const char *prefix, char ***names, size_t *n, struct sd_err *err);
+};
+/* The kernel's, through libdevmapper. */
+extern const struct sdm_ops sdm_kernel;
+
 /* Table builders and status parsers (table.c): pure, unit-tested. */
 struct sdm_extent_run {
 	const char *dev;         /* "/dev/vda" or "major:minor" */

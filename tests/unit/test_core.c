@@ -1,0 +1,370 @@
+/* core/ on the host: activation, replay, ownership and the handover, with
+ * the recording fake of device-mapper in the kernel's place.  The same
+ * flows run on the real kernel in the VM suites; here every order of calls
+ * and every undo path can be forced and read back. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dm_names.h"
+#include "core/dm_ops.h"
+#include "core/pool.h"
+#include "fake_dm.h"
+#include "helpers.h"
+
+#define MIB (1ull << 20)
+#define VOL "vm-100-disk-0"
+
+static const char *lun;
+
+/* Which node the next calls are: its name and its own dm devices. */
+static void as_node(int node)
+{
+	setenv("STARDM_NODE_NAME", node ? "node-b" : "node-a", 1);
+	fake_dm_node(node);
+}
+
+static int setup(void)
+{
+	sdg_dm = &fake_dm;
+	return 0;
+}
+
+static int teardown(void)
+{
+	sdg_dm = &sdm_kernel;
+	unsetenv("STARDM_NODE_NAME");
+	return 0;
+}
+
+/* A fresh group "g" on a new image, a fresh fake kernel, node A. */
+static void fresh(void)
+{
+	lun = tmp_image(0, 512 * MIB);
+	struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB, .metadata_size = MIB };
+	struct sd_err err;
+	CU_ASSERT_FATAL(sdg_init(lun, &o, NULL, &err) == 0);
+	fake_dm_reset();
+	as_node(0);
+}
+
+static struct sdg *open_w(void)
+{
+	struct sdg *g = NULL;
+	struct sd_err err;
+	int rc = sdg_open(lun, SDG_WRITE, &g, &err);
+	if (rc)
+		fprintf(stderr, "\n    open: %s\n", err.msg);
+	CU_ASSERT_FATAL(rc == 0);
+	return g;
+}
+
+static void close_g(struct sdg *g)
+{
+	CU_ASSERT(sdg_close(g, NULL) == 0);
+}
+
+/* Run one command as the CLI would: open, op, close; its rc and err. */
+enum cmd { CREATE, ACTIVATE, INCOMING, DEACTIVATE, SNAP, DELSNAP, GATE, RELEASE, FINISH, ABORT };
+static int run(enum cmd c, const char *vol, const char *arg, struct sd_err *err)
+{
+	struct sdg *g = open_w();
+	char path[PATH_MAX];
+	enum sdg_activation how;
+	struct sdg_activation_req req = { .incoming = c == INCOMING };
+	int rc = -1;
+	switch (c) {
+	case CREATE: rc = sdg_volume_create(g, vol, 64 * MIB, 0, err); break;
+	case ACTIVATE:
+	case INCOMING: rc = sdg_activate(g, vol, &req, path, &how, err); break;
+	case DEACTIVATE: rc = sdg_volume_deactivate(g, vol, NULL, err); break;
+	case SNAP: rc = sdg_snapshot_create(g, vol, arg, err); break;
+	case DELSNAP: rc = sdg_snapshot_delete(g, vol, arg, err); break;
+	case GATE: rc = sdg_handover_gate(g, vol, err); break;
+	case RELEASE: rc = sdg_handover_release(g, vol, err); break;
+	case FINISH: rc = sdg_handover_finish(g, vol, false, 0, err); break;
+	case ABORT: rc = sdg_handover_abort(g, vol, err); break;
+	}
+	close_g(g);
+	return rc;
+}
+
+static void ok(enum cmd c, const char *vol, const char *arg)
+{
+	struct sd_err err = { .msg = "" };
+	int rc = run(c, vol, arg, &err);
+	if (rc)
+		fprintf(stderr, "\n    command %d on %s: %s\n", c, vol, err.msg);
+	CU_ASSERT_FATAL(rc == 0);
+}
+
+/* The dm names of VM 100's pool layers and of a volume. */
+struct names {
+	struct sdg_dm_id tmeta, tdata, pool, vol, zero;
+};
+static void names_of(const char *vol, struct names *n)
+{
+	struct sdg *g = open_w();
+	struct sd_pool *p = sdg_vm_pool(g, 100, NULL);
+	CU_ASSERT_FATAL(p != NULL);
+	sdg_dm_pool(g, p, SDG_DM_TMETA, &n->tmeta);
+	sdg_dm_pool(g, p, SDG_DM_TDATA, &n->tdata);
+	sdg_dm_pool(g, p, SDG_DM_POOL, &n->pool);
+	sdg_dm_volume(g, vol, NULL, &n->vol);
+	sdg_dm_placeholder(g, vol, &n->zero);
+	close_g(g);
+}
+
+static struct sd_pool pool_record(void)
+{
+	struct sdg *g = open_w();
+	struct sd_pool p = *sdg_vm_pool(g, 100, NULL);
+	close_g(g);
+	return p;
+}
+
+/* Each line appears in the log, in this order (NULL ends the list). */
+static bool in_order(const char *first, ...)
+{
+	va_list ap;
+	va_start(ap, first);
+	const char *at = fake_dm_log();
+	bool found = true;
+	for (const char *l = first; l && found; l = va_arg(ap, const char *)) {
+		const char *hit = strstr(at, l);
+		if (!hit)
+			fprintf(stderr, "\n    not in order: '%s' in\n%s", l, fake_dm_log());
+		found = hit != NULL;
+		at = hit ? hit + strlen(l) : at;
+	}
+	va_end(ap);
+	return found;
+}
+
+static char line_buf[8][SDG_DM_NAME + 128];
+static const char *line(int i, const char *op, const char *name, const char *arg)
+{
+	snprintf(line_buf[i], sizeof(line_buf[i]), "%s %s%s%s\n", op, name, arg ? " " : "",
+		 arg ? arg : "");
+	return line_buf[i];
+}
+
+/* First activation: layers bottom up, the pending create replayed, the
+ * transaction id set, then the thin device; deactivation undoes it all. */
+static void test_activation_order(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	struct names n;
+	names_of(VOL, &n);
+	fake_dm_clear_log();
+	ok(ACTIVATE, VOL, NULL);
+	CU_ASSERT(in_order(line(0, "create", n.tmeta.name, "private"),
+			   line(1, "create", n.tdata.name, "private"),
+			   line(2, "create", n.pool.name, "private"),
+			   line(3, "message", n.pool.name, "create_thin 0"),
+			   line(4, "message", n.pool.name, "set_transaction_id 0 1"),
+			   line(5, "create", n.vol.name, NULL), NULL));
+	CU_ASSERT_EQUAL(fake_dm_count(), 4);
+	CU_ASSERT_STRING_EQUAL(fake_dm_type(n.vol.name), "thin");
+	CU_ASSERT_EQUAL(fake_dm_pool_tid(n.pool.name), 1);
+	struct sd_pool p = pool_record();
+	CU_ASSERT_NOT_EQUAL(p.owner_host, 0);
+	ok(DEACTIVATE, VOL, NULL);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	CU_ASSERT_EQUAL(pool_record().owner_host, 0);
+	CU_ASSERT(pool_record().owner_generation > p.owner_generation);
+}
+
+/* Changes made while the pool was down reach the kernel at the next
+ * activation in transaction order, and the pool's thins are exactly the
+ * metadata's. */
+static void test_replay_order(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(SNAP, VOL, "s1");
+	ok(CREATE, "vm-100-disk-1", NULL);
+	ok(DELSNAP, VOL, "s1");
+	struct names n;
+	names_of(VOL, &n);
+	fake_dm_clear_log();
+	ok(ACTIVATE, VOL, NULL);
+	CU_ASSERT(in_order(line(0, "message", n.pool.name, "create_thin 0"),
+			   line(1, "message", n.pool.name, "set_transaction_id 0 1"),
+			   line(2, "message", n.pool.name, "create_snap 1 0"),
+			   line(3, "message", n.pool.name, "set_transaction_id 1 2"),
+			   line(4, "message", n.pool.name, "create_thin 2"),
+			   line(5, "message", n.pool.name, "set_transaction_id 2 3"),
+			   line(6, "message", n.pool.name, "delete 1"),
+			   line(7, "message", n.pool.name, "set_transaction_id 3 4"), NULL));
+	CU_ASSERT(fake_dm_pool_has(n.pool.name, 0));
+	CU_ASSERT(!fake_dm_pool_has(n.pool.name, 1));
+	CU_ASSERT(fake_dm_pool_has(n.pool.name, 2));
+	CU_ASSERT_EQUAL(fake_dm_pool_tid(n.pool.name), pool_record().transaction_id);
+	ok(DEACTIVATE, VOL, NULL);
+}
+
+/* A snapshot of an active origin suspends it (with flush) around the
+ * pool's message, so the snapshot holds what the guest wrote. */
+static void test_snapshot_suspends_origin(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	struct names n;
+	names_of(VOL, &n);
+	fake_dm_clear_log();
+	ok(SNAP, VOL, "s1");
+	CU_ASSERT(in_order(line(0, "suspend", n.vol.name, NULL),
+			   line(1, "message", n.pool.name, "create_snap 1 0"),
+			   line(2, "resume", n.vol.name, NULL), NULL));
+	CU_ASSERT(!fake_dm_suspended(n.vol.name));
+	ok(DEACTIVATE, VOL, NULL);
+}
+
+/* A failure at any kernel step of an activation leaves no device behind
+ * and the pool released; the next activation then succeeds. */
+static void test_activation_undo(void)
+{
+	static const struct {
+		const char *op, *what;
+		int nth;
+	} steps[] = {
+		{ "check", NULL, 1 },  { "create", NULL, 1 }, { "create", NULL, 2 },
+		{ "create", NULL, 3 }, { "create", NULL, 4 }, { "message", "create_thin", 1 },
+		{ "message", "set_transaction_id", 1 },
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		fresh();
+		ok(CREATE, VOL, NULL);
+		fake_dm_fail(steps[i].op, steps[i].what, steps[i].nth, EIO);
+		struct sd_err err;
+		CU_ASSERT_NOT_EQUAL(run(ACTIVATE, VOL, NULL, &err), 0);
+		if (fake_dm_count())
+			fprintf(stderr, "\n    %s #%d failed: left\n%s", steps[i].op, steps[i].nth,
+				fake_dm_log());
+		CU_ASSERT_EQUAL(fake_dm_count(), 0);
+		CU_ASSERT_EQUAL(pool_record().owner_host, 0);
+		ok(ACTIVATE, VOL, NULL);
+		CU_ASSERT_EQUAL(fake_dm_count(), 4);
+	}
+}
+
+/* A pool live on one node is refused to the other, whose error names the
+ * owner for programs; after the owner's deactivation it moves. */
+static void test_ownership(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	as_node(1);
+	struct sd_err err = { .code = 0 };
+	CU_ASSERT(run(ACTIVATE, VOL, NULL, &err) < 0);
+	CU_ASSERT_EQUAL(err.code, SD_E_OWNED);
+	CU_ASSERT_STRING_EQUAL(err.node, "node-a");
+	CU_ASSERT(run(SNAP, VOL, "s1", &err) < 0);
+	CU_ASSERT_EQUAL(err.code, SD_E_OWNED);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	as_node(0);
+	ok(DEACTIVATE, VOL, NULL);
+	as_node(1);
+	ok(ACTIVATE, VOL, NULL);
+	CU_ASSERT_EQUAL(fake_dm_count(), 4);
+	ok(DEACTIVATE, VOL, NULL);
+}
+
+/* A live migration, A to B: B's placeholder (reads served, writes fail)
+ * is gated, A fences its thin device (QEMU still holds it) and hands the
+ * pool on, B loads it and swaps the placeholder for the thin device. */
+static void test_handover(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	struct names n;
+	names_of(VOL, &n);
+	fake_dm_open(n.vol.name, 1, 0); /* the source's QEMU */
+	as_node(1);
+	ok(INCOMING, VOL, NULL);
+	CU_ASSERT_STRING_EQUAL(fake_dm_type(n.vol.name), "flakey");
+	CU_ASSERT_STRING_EQUAL(fake_dm_type(n.zero.name), "zero");
+	CU_ASSERT(fake_dm_read_only(n.zero.name));
+	CU_ASSERT_EQUAL(fake_dm_count(), 2);
+	struct sd_err err;
+	CU_ASSERT(run(FINISH, VOL, NULL, &err) < 0); /* the source holds the pool */
+	CU_ASSERT_EQUAL(err.code, SD_E_CONFLICT);
+	fake_dm_open(n.vol.name, 1, 8); /* the target's QEMU, its probe read */
+	ok(GATE, VOL, NULL);
+	CU_ASSERT(fake_dm_suspended(n.vol.name));
+	as_node(0);
+	ok(RELEASE, VOL, NULL);
+	CU_ASSERT_STRING_EQUAL(fake_dm_type(n.vol.name), "error");
+	CU_ASSERT_EQUAL(fake_dm_count(), 1); /* the fenced device QEMU holds */
+	as_node(1);
+	ok(FINISH, VOL, NULL);
+	CU_ASSERT_STRING_EQUAL(fake_dm_type(n.vol.name), "thin");
+	CU_ASSERT(!fake_dm_suspended(n.vol.name));
+	CU_ASSERT(!fake_dm_exists(n.zero.name));
+	CU_ASSERT_EQUAL(fake_dm_count(), 4);
+	struct sd_pool p = pool_record();
+	CU_ASSERT_EQUAL(p.handover_to, 0);
+	as_node(0);
+	fake_dm_open(n.vol.name, -1, 0); /* the source's QEMU exits */
+	ok(DEACTIVATE, VOL, NULL);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	CU_ASSERT_EQUAL(pool_record().owner_host, p.owner_host); /* still B's */
+}
+
+/* A failed migration: the target's placeholder goes, the handover is
+ * withdrawn, the source keeps its pool untouched. */
+static void test_handover_abort(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	struct sd_pool before = pool_record();
+	as_node(1);
+	ok(INCOMING, VOL, NULL);
+	CU_ASSERT_NOT_EQUAL(pool_record().handover_to, 0);
+	ok(DEACTIVATE, VOL, NULL);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	struct sd_pool after = pool_record();
+	CU_ASSERT_EQUAL(after.handover_to, 0);
+	CU_ASSERT_EQUAL(after.owner_host, before.owner_host);
+	CU_ASSERT_EQUAL(after.owner_generation, before.owner_generation);
+	as_node(0);
+	CU_ASSERT_EQUAL(fake_dm_count(), 4);
+	ok(DEACTIVATE, VOL, NULL);
+}
+
+/* A placeholder that cannot be made leaves nothing and records nothing. */
+static void test_handover_prepare_undo(void)
+{
+	for (int nth = 1; nth <= 2; nth++) {
+		fresh();
+		ok(CREATE, VOL, NULL);
+		ok(ACTIVATE, VOL, NULL);
+		as_node(1);
+		fake_dm_fail("create", NULL, nth, EIO);
+		struct sd_err err;
+		CU_ASSERT(run(INCOMING, VOL, NULL, &err) < 0);
+		CU_ASSERT_EQUAL(fake_dm_count(), 0);
+		CU_ASSERT_EQUAL(pool_record().handover_to, 0);
+	}
+}
+
+void add_core_tests(void)
+{
+	CU_pSuite s = CU_add_suite("core", setup, teardown);
+	CU_add_test(s, "first activation: order of kernel steps", test_activation_order);
+	CU_add_test(s, "pending changes replayed in transaction order", test_replay_order);
+	CU_add_test(s, "snapshot of an active origin suspends it", test_snapshot_suspends_origin);
+	CU_add_test(s, "activation undone at every failing step", test_activation_undo);
+	CU_add_test(s, "ownership between two nodes", test_ownership);
+	CU_add_test(s, "live-migration handover, source to target", test_handover);
+	CU_add_test(s, "handover aborted by the target's deactivation", test_handover_abort);
+	CU_add_test(s, "placeholder undone when it cannot be made", test_handover_prepare_undo);
+}
