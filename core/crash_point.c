@@ -4,9 +4,10 @@
  * message, or a table reload of a live pool or volume), so the crash suite
  * tries every point between the metadata commit and the last step.  The
  * binary make installs has no such variable. */
-#include "pool.h"
 
 #ifdef STARDM_TEST_HOOKS
+#include "core/crash_point.h"
+
 #include <stdlib.h>
 #include <unistd.h>
 

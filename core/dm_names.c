@@ -1,8 +1,9 @@
-#include "dm_names.h"
+#include "core/dm_names.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "core/group_impl.h"
 #include "metadata/ops.h"
 
 static const char *layer_word(enum sdg_dm_role role)

@@ -1,4 +1,4 @@
-#include "group.h"
+#include "core/group.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "core/group_impl.h"
+#include "core/scan.h"
+#include "core/signature.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
 
@@ -194,3 +197,8 @@ int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geomet
 		*out = g;
 	return rc;
 }
+
+const char *sdg_device(const struct sdg *g) { return g->path; }
+const char *sdg_name(const struct sdg *g) { return g->st->geo.name; }
+const struct sd_geometry *sdg_geometry(const struct sdg *g) { return &g->st->geo; }
+const struct sd_state *sdg_records(const struct sdg *g) { return &g->state; }

@@ -6,21 +6,11 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "metadata/io.h"
 #include "metadata/state.h"
-#include "metadata/store.h"
 
-struct sdg {
-	char path[PATH_MAX];   /* device the group was found on */
-	struct sd_io *io;
-	struct sd_store *st;
-	struct sd_state state;
-	/* SDG_WRITE: this node's host slot and the cluster lock, held from
-	 * open to close like the host-local flock */
-	struct sd_geometry lock_geo;
-	struct sd_hostlock cluster;
-	bool cluster_held;
-};
+/* An open group.  Only core/ sees inside (core/group_impl.h); callers use
+ * the calls below. */
+struct sdg;
 
 enum {
 	SDG_WRITE = 1,  /* open read-write, take the host-local and the cluster lock */
@@ -52,20 +42,14 @@ struct sdg_space {
 };
 void sdg_space(const struct sdg *g, struct sdg_space *sp);
 
-/* Scan (scan.c): every block device that carries a stardm label. */
-struct sdg_found {
-	char devnode[PATH_MAX];
-	char by_id[PATH_MAX];     /* /dev/disk/by-id/... or "" */
-	struct sd_geometry geo;
-	bool label_valid[2];
-};
-int sdg_scan(struct sdg_found **out, size_t *n, struct sd_err *err);
-
-/* Signature check (signature.c): describe a foreign signature on path in
- * what (e.g. "LVM2_member"); 1 when one is found, 0 when clean, an error
- * when the probe failed (never taken for clean). */
-int sdg_foreign_signature(const char *path, char *what, size_t len, struct sd_err *err);
-
 void sdg_uuid_format(const uint8_t uuid[16], char out[37]);
+
+/* What an open group is: the device it was found on, its name, its
+ * geometry, and its records as last read or committed (a read-only view:
+ * changes go through the calls of core/). */
+const char *sdg_device(const struct sdg *g);
+const char *sdg_name(const struct sdg *g);
+const struct sd_geometry *sdg_geometry(const struct sdg *g);
+const struct sd_state *sdg_records(const struct sdg *g);
 
 #endif

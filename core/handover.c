@@ -5,13 +5,18 @@
  * commit point the source fences its thin devices, removes the pool and
  * hands ownership to the target; the target then loads the pool fresh,
  * swaps the placeholder's table for the thin device and resumes. */
+#include "core/handover.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/dm_names.h"
-#include "core/pool.h"
 #include "core/dm_ops.h"
+#include "core/group_impl.h"
+#include "core/owner.h"
+#include "core/pool.h"
+#include "core/volume.h"
 #include "metadata/ops.h"
 
 bool sdg_handover_placeholder(const struct sdg *g, const char *vol)
@@ -66,20 +71,6 @@ int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], st
 	}
 	snprintf(path, PATH_MAX, "%s", dev.path);
 	return 0;
-}
-
-int sdg_activate(struct sdg *g, const char *vol, const struct sdg_activation_req *req,
-		 char path[PATH_MAX], enum sdg_activation *how, struct sd_err *err)
-{
-	/* the target of a live migration: the pool is still live on the source */
-	if (req->incoming && !req->snap && sdg_handover_owned(g, vol) != SDG_HANDOVER_OURS &&
-	    sdg_volume_owner_elsewhere(g, vol)) {
-		*how = SDG_ACTIVATED_PLACEHOLDER;
-		return sdg_handover_prepare(g, vol, path, err);
-	}
-	*how = SDG_ACTIVATED;
-	return sdg_volume_activate(g, vol, req->snap, req->readonly, req->force,
-				   req->wait_s ? req->wait_s : 10, path, err);
 }
 
 int sdg_handover_gate(struct sdg *g, const char *vol, struct sd_err *err)

@@ -8,13 +8,17 @@
  *      its deactivation), load it here and swap the placeholder for it.
  * It stops when the handover is withdrawn (the migration failed and the
  * target's volume was deactivated) and gives up after its time limit. */
+#include "core/handover_follow.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/dm_names.h"
-#include "core/pool.h"
 #include "core/dm_ops.h"
+#include "core/group_impl.h"
+#include "core/handover.h"
+#include "core/owner.h"
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
 

@@ -3,13 +3,18 @@
  * and first writes need new chunks; a pool sized to its volumes has none
  * left once they are written).  Polled, as dmeventd polls thin pools: one
  * status ioctl per live pool per pass. */
+#include "core/monitor.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 
-#include "core/monitor.h"
+#include "core/group_impl.h"
+#include "core/handover.h"
+#include "core/owner.h"
 #include "core/pool.h"
+#include "core/volume.h"
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
 

@@ -5,12 +5,15 @@
  * when its owner released it, or with force once the owner's heartbeat (its
  * host slot's write counter, renewed by stardm monitor) has stood still for
  * the whole wait: HA recovery after fencing. */
+#include "core/owner.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/group_impl.h"
 #include "core/pool.h"
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"

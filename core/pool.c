@@ -1,4 +1,4 @@
-#include "pool.h"
+#include "core/pool.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/crash_point.h"
 #include "core/dm_names.h"
-#include "core/run.h"
 #include "core/dm_ops.h"
+#include "core/group_impl.h"
+#include "core/run.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
 

@@ -2,14 +2,16 @@
  * data space drops below the low water mark, when it runs out of space and
  * when it changes mode (read-only, fail).  The monitor sleeps on this; the
  * `wait` command exposes it to scripts. */
+#include "core/pool_wait.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/dm_names.h"
-#include "core/pool.h"
 #include "core/dm_ops.h"
+#include "core/pool.h"
 
 static void on_alarm(int sig)
 {

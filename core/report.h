@@ -10,6 +10,7 @@
 #include "core/group.h"
 #include "metadata/alloc.h"
 #include "metadata/hostlock.h"
+#include "metadata/store.h"
 
 /* Byte offsets of copy c's label and of its two metadata slots. */
 void sdg_copy_offsets(const struct sdg *g, int c, uint64_t *label, uint64_t slot[2]);
@@ -19,5 +20,13 @@ int sdg_free_runs(const struct sdg *g, struct sd_run **runs, size_t *n);
 uint64_t sdg_pool_extent_count(const struct sdg *g, const struct sd_pool *p, bool meta);
 /* The host slots in use (at most max); their number, or -errno. */
 int sdg_host_slots(const struct sdg *g, struct sd_host_slot_info *out, size_t max);
+
+/* Copy c's label and slots (0: A, 1: B) as the open read them. */
+const struct sd_copy_status *sdg_copy_status(const struct sdg *g, int c);
+/* The sequence number of the records held and the copy they came from. */
+void sdg_current(const struct sdg *g, uint64_t *seqno, int *copy);
+/* The I/O backend in use ("io_uring", "libaio") and whether it bypasses
+ * the page cache. */
+void sdg_io_backend(const struct sdg *g, const char **name, bool *direct);
 
 #endif

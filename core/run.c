@@ -1,4 +1,4 @@
-#include "run.h"
+#include "core/run.h"
 
 #include <errno.h>
 #include <fcntl.h>

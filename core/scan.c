@@ -3,7 +3,7 @@
  * Path devices under a multipath map (held by a device not our own) are skipped: the
  * map is the device to use, and listing each path would show one group
  * several times. */
-#include "group.h"
+#include "core/scan.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "core/dm_names.h"
+#include "metadata/io.h"
+#include "metadata/store.h"
 #include "metadata/vec.h"
 
 /* A holder that is not one of our own pool layers (multipath, md, LVM). */

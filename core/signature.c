@@ -1,7 +1,7 @@
 /* Foreign signatures through libblkid: it knows hundreds of filesystems,
  * RAID/LVM members and partition tables, far more than we could hand-write
  * (docs/design.md). */
-#include "group.h"
+#include "core/signature.h"
 
 #include <blkid/blkid.h>
 #include <errno.h>

@@ -1,18 +1,24 @@
 /* Volume commands: commit the metadata change, then bring a live pool up
  * to date.  Checks that can fail run before the commit, so a refused
  * command changes nothing. */
+#include "core/volume.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/crash_point.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
+#include "core/group_impl.h"
+#include "core/handover.h"
+#include "core/owner.h"
+#include "core/pool.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
 #include "metadata/size.h"
-#include "pool.h"
 
 uint32_t sdg_vmid_of(const char *name)
 {

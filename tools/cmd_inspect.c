@@ -18,19 +18,18 @@
 static json_object *copies_json(const struct sdg *g)
 {
 	json_object *arr = json_object_new_array();
-	const struct sd_store *st = g->st;
 	for (int c = 0; c < 2; c++) {
 		uint64_t label_off, slot_off[2];
 		sdg_copy_offsets(g, c, &label_off, slot_off);
 		json_object *cj = json_object_new_object();
 		ADD(cj, "copy", STR(c ? "B" : "A"));
 		ADD(cj, "label_offset", U64(label_off));
-		ADD(cj, "label_valid", json_object_new_boolean(st->copy[c].label_valid));
-		if (!st->copy[c].label_valid)
-			ADD(cj, "label_error", STR(st->copy[c].label_error));
+		ADD(cj, "label_valid", json_object_new_boolean(sdg_copy_status(g, c)->label_valid));
+		if (!sdg_copy_status(g, c)->label_valid)
+			ADD(cj, "label_error", STR(sdg_copy_status(g, c)->label_error));
 		json_object *slots = json_object_new_array();
 		for (int s = 0; s < 2; s++) {
-			const struct sd_slot_status *ss = &st->copy[c].slot[s];
+			const struct sd_slot_status *ss = &sdg_copy_status(g, c)->slot[s];
 			json_object *sj = json_object_new_object();
 			ADD(sj, "slot", json_object_new_int(s));
 			ADD(sj, "offset", U64(slot_off[s]));
@@ -50,8 +49,8 @@ static json_object *copies_json(const struct sdg *g)
 static json_object *extents_json(struct sdg *g)
 {
 	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < g->state.segments.n; i++) {
-		const struct sd_segment *s = &g->state.segments.v[i];
+	for (size_t i = 0; i < sdg_records(g)->segments.n; i++) {
+		const struct sd_segment *s = &sdg_records(g)->segments.v[i];
 		const struct sd_pool *p = sdg_pool_by_id(g, s->pool_id);
 		json_object *j = json_object_new_object();
 		ADD(j, "start", U64(s->start));
@@ -89,7 +88,7 @@ static json_object *check_json(struct sdg *g, const struct sd_pool *p)
 
 static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 {
-	struct sd_state *s = &g->state;
+	const struct sd_state *s = sdg_records(g);
 	json_object *pools = json_object_new_array(), *vols = json_object_new_array();
 	json_object *snaps = json_object_new_array(), *hosts = json_object_new_array();
 	json_object *pend = json_object_new_array();
@@ -190,13 +189,16 @@ static json_object *host_slots_json(struct sdg *g)
 
 static json_object *build_report(struct sdg *g, bool check)
 {
-	const struct sd_geometry *geo = &g->st->geo;
+	const struct sd_geometry *geo = sdg_geometry(g);
 	json_object *doc = json_object_new_object();
 	char uuid[37];
 	sdg_uuid_format(geo->uuid, uuid);
-	ADD(doc, "device", STR(g->path));
-	ADD(doc, "io_backend", STR(g->io->ops->name));
-	ADD(doc, "direct_io", json_object_new_boolean(g->io->direct));
+	ADD(doc, "device", STR(sdg_device(g)));
+	const char *backend;
+	bool direct;
+	sdg_io_backend(g, &backend, &direct);
+	ADD(doc, "io_backend", STR(backend));
+	ADD(doc, "direct_io", json_object_new_boolean(direct));
 	json_object *gj = json_object_new_object();
 	ADD(gj, "name", STR(geo->name));
 	ADD(gj, "uuid", STR(uuid));
@@ -210,8 +212,11 @@ static json_object *build_report(struct sdg *g, bool check)
 	ADD(doc, "group", gj);
 	ADD(doc, "copies", copies_json(g));
 	json_object *cur = json_object_new_object();
-	ADD(cur, "seqno", U64(g->st->seqno));
-	ADD(cur, "copy", STR(g->st->source_copy ? "B" : "A"));
+	uint64_t seqno;
+	int copy;
+	sdg_current(g, &seqno, &copy);
+	ADD(cur, "seqno", U64(seqno));
+	ADD(cur, "copy", STR(copy ? "B" : "A"));
 	ADD(doc, "current", cur);
 	struct sdg_space sp;
 	sdg_space(g, &sp);

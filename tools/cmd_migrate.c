@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/pool.h"
+#include "core/handover.h"
+#include "core/handover_follow.h"
 
 /* A handover this process prepared and a watcher must follow (--follow,
  * --incoming): it starts once the group is closed. */

@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "core/monitor.h"
-#include "core/pool.h"
+#include "core/volume.h"
 
 static volatile sig_atomic_t stop;
 
@@ -116,8 +116,8 @@ int cmd_monitor(int argc, char **argv)
 	if (sdg_open(o.pos[0], 0, &g, &err))
 		return cli_error(&err);
 	char dev[PATH_MAX]; /* scan once; each pass re-reads the metadata */
-	snprintf(dev, sizeof(dev), "%s", g->path);
-	int lock = o.once ? -1 : cli_monitor_lock(g->st->geo.name, &err);
+	snprintf(dev, sizeof(dev), "%s", sdg_device(g));
+	int lock = o.once ? -1 : cli_monitor_lock(sdg_name(g), &err);
 	sdg_close(g, NULL);
 	if (!o.once && lock < 0)
 		return cli_error(&err);

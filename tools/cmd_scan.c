@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "core/group.h"
+#include "core/scan.h"
 
 int cmd_scan(int argc, char **argv)
 {

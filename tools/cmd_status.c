@@ -11,9 +11,9 @@ static void print_space(const struct sdg *g, const struct sdg_space *sp)
 {
 	char t[32], u[32], f[32];
 	printf("group %s on %s: total %s, used %s, free %s; %zu pools, %zu volumes\n",
-	       g->st->geo.name, g->path, cli_human(sp->total, t, sizeof(t)),
+	       sdg_name(g), sdg_device(g), cli_human(sp->total, t, sizeof(t)),
 	       cli_human(sp->used, u, sizeof(u)), cli_human(sp->free, f, sizeof(f)),
-	       g->state.pools.n, g->state.volumes.n);
+	       sdg_records(g)->pools.n, sdg_records(g)->volumes.n);
 }
 
 static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
@@ -24,8 +24,8 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	if (!o->json)
 		print_space(g, &sp);
 	json_object *live = json_object_new_array();
-	for (size_t i = 0; i < g->state.pools.n; i++) {
-		const struct sd_pool *p = &g->state.pools.v[i];
+	for (size_t i = 0; i < sdg_records(g)->pools.n; i++) {
+		const struct sd_pool *p = &sdg_records(g)->pools.v[i];
 		struct sdg_pool_live l;
 		if (sdg_pool_live(g, p, &l) || !l.active)
 			continue;
@@ -40,9 +40,9 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 			       l.out_of_data_space ? ", OUT OF DATA SPACE" : "");
 		}
 	}
-	bool monitor = cli_monitor_running(g->st->geo.name);
+	bool monitor = cli_monitor_running(sdg_name(g));
 	struct cli_beat_health beat;
-	if (!monitor || !cli_monitor_health(g->st->geo.name, &beat))
+	if (!monitor || !cli_monitor_health(sdg_name(g), &beat))
 		memset(&beat, 0, sizeof(beat));
 	if (!o->json) {
 		json_object_put(live);
@@ -55,20 +55,20 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 			printf("  monitor: NOT RUNNING on this node: pools live here do not grow, no "
 			       "migration is released at its commit point, and no heartbeat holds off "
 			       "forced takeovers (systemctl enable --now stardm-monitor@%s)\n",
-			       g->st->geo.name);
+			       sdg_name(g));
 		return 0;
 	}
 	json_object *j = json_object_new_object();
-	json_object_object_add(j, "group", json_object_new_string(g->st->geo.name));
-	json_object_object_add(j, "device", json_object_new_string(g->path));
+	json_object_object_add(j, "group", json_object_new_string(sdg_name(g)));
+	json_object_object_add(j, "device", json_object_new_string(sdg_device(g)));
 	json_object_object_add(j, "total", cli_json_u64(sp.total));
 	json_object_object_add(j, "used", cli_json_u64(sp.used));
 	json_object_object_add(j, "free", cli_json_u64(sp.free));
 	json_object_object_add(j, "extent_size", cli_json_u64(sp.extent_size));
 	json_object_object_add(j, "extents_total", cli_json_u64(sp.extents_total));
 	json_object_object_add(j, "extents_free", cli_json_u64(sp.extents_free));
-	json_object_object_add(j, "pools", cli_json_u64(g->state.pools.n));
-	json_object_object_add(j, "volumes", cli_json_u64(g->state.volumes.n));
+	json_object_object_add(j, "pools", cli_json_u64(sdg_records(g)->pools.n));
+	json_object_object_add(j, "volumes", cli_json_u64(sdg_records(g)->volumes.n));
 	json_object_object_add(j, "active_pools", live);
 	json_object_object_add(j, "monitor_running", json_object_new_boolean(monitor));
 	json_object_object_add(j, "heartbeat_failures", cli_json_u64(beat.failures));

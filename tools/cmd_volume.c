@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/activate.h"
 #include "core/pool.h"
+#include "core/volume.h"
 
 static int op_create(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
@@ -49,10 +51,10 @@ static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *e
 		cli_follow_handover(o); /* a watcher finishes it once the source lets go */
 		return 0;
 	}
-	if (!cli_monitor_running(g->st->geo.name))
+	if (!cli_monitor_running(sdg_name(g)))
 		fprintf(stderr, "stardm: warning: no monitor runs for group %s on this node: the "
 			"pool will not grow on its own (systemctl enable --now stardm-monitor@%s)\n",
-			g->st->geo.name, g->st->geo.name);
+			sdg_name(g), sdg_name(g));
 	return 0;
 }
 
@@ -135,8 +137,8 @@ static int op_list(struct sdg *g, const struct cli_opts *op, struct sd_err *err)
 	(void)err;
 	const struct cli_opts o = *op;
 	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < g->state.volumes.n; i++) {
-		const struct sd_volume *v = &g->state.volumes.v[i];
+	for (size_t i = 0; i < sdg_records(g)->volumes.n; i++) {
+		const struct sd_volume *v = &sdg_records(g)->volumes.v[i];
 		const struct sd_pool *p = sdg_pool_by_id(g, v->pool_id);
 		if (o.vmid > 0 && p->vmid != (uint32_t)o.vmid)
 			continue;
@@ -144,8 +146,8 @@ static int op_list(struct sdg *g, const struct cli_opts *op, struct sd_err *err)
 		sdg_volume_path(g, v->name, NULL, path);
 		bool active = sdg_volume_active(g, v->name, NULL);
 		json_object *j = json_object_new_object(), *snaps = json_object_new_array();
-		for (size_t k = 0; k < g->state.snapshots.n; k++) {
-			const struct sd_snapshot *n = &g->state.snapshots.v[k];
+		for (size_t k = 0; k < sdg_records(g)->snapshots.n; k++) {
+			const struct sd_snapshot *n = &sdg_records(g)->snapshots.v[k];
 			if (n->volume_id != v->id)
 				continue;
 			json_object *sj = json_object_new_object();

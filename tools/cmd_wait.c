@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "core/pool.h"
+#include "core/pool_wait.h"
 
 static int op_wait(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {

@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/activate.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
+#include "core/handover.h"
 #include "core/pool.h"
+#include "core/volume.h"
 #include "fake_dm.h"
 #include "helpers.h"
 

@@ -6,6 +6,7 @@
 #include <libdevmapper.h>
 
 #include "core/dm_names.h"
+#include "core/group_impl.h"
 #include "helpers.h"
 #include "metadata/ops.h"
 

@@ -2,7 +2,7 @@
  * and the node it is being handed to, seen from one node. */
 #include <stdio.h>
 
-#include "core/pool.h"
+#include "core/handover.h"
 #include "helpers.h"
 
 static void test_handover_states(void)

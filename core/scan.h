@@ -1,0 +1,19 @@
+#ifndef STARDM_CORE_SCAN_H
+#define STARDM_CORE_SCAN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "metadata/state.h"
+
+/* Every block device that carries a stardm label. */
+struct sdg_found {
+	char devnode[PATH_MAX];
+	char by_id[PATH_MAX];     /* /dev/disk/by-id/... or "" */
+	struct sd_geometry geo;
+	bool label_valid[2];
+};
+int sdg_scan(struct sdg_found **out, size_t *n, struct sd_err *err);
+
+#endif

@@ -1,0 +1,43 @@
+#ifndef STARDM_CORE_VOLUME_H
+#define STARDM_CORE_VOLUME_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/group.h"
+
+/* The volume called name and its pool, or SD_E_NOTFOUND. */
+int sdg_volume_lookup(struct sdg *g, const char *name, struct sd_volume **v, struct sd_pool **p,
+		      struct sd_err *err);
+
+/* Volume operations; names follow Proxmox (vm-<vmid>-disk-<n>,
+ * base-<vmid>-disk-<n>), so the VM id picks the pool. */
+/* chunk_bytes: the thin chunk size when this volume creates the VM's pool
+ * (0: the default, 64 KiB). */
+int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t chunk_bytes,
+		      struct sd_err *err);
+int sdg_volume_remove(struct sdg *g, const char *name, struct sd_err *err);
+int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_err *err);
+int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);
+int sdg_snapshot_delete(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);
+int sdg_snapshot_rollback(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);
+/* force: take the pool over from a node whose heartbeat stood still for
+ * wait_s (HA recovery after fencing). */
+int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool readonly,
+			bool force, unsigned wait_s, char path[PATH_MAX], struct sd_err *err);
+/* snap: only that snapshot's device; NULL: the volume and its snapshots. */
+int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);
+/* Grow the data space of VM vmid's pool by bytes (whole extents) from the
+ * group's free space; a live pool takes it at once. */
+int sdg_pool_extend(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err *err);
+/* Rename an inactive volume; a name with another VM id moves its pool
+ * (only a pool's last volume, to a VM without a pool).  base- sets the
+ * template flag, vm- clears it. */
+int sdg_volume_rename(struct sdg *g, const char *from, const char *to, struct sd_err *err);
+void sdg_volume_path(const struct sdg *g, const char *vol, const char *snap, char path[PATH_MAX]);
+bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap);
+/* VM id from a Proxmox volume name, 0 when the name does not follow it. */
+uint32_t sdg_vmid_of(const char *name);
+
+#endif
