@@ -33,6 +33,7 @@ ALL_CFLAGS = $(STD) $(CFLAGS) -I. -MMD -MP
 LIBS_MD = -luring -laio -lpthread
 LIBS_CORE = -lblkid -ludev -ldevmapper -ljson-c
 
+BASE_SRC = $(wildcard base/*.c)
 MD_SRC = $(wildcard metadata/*.c)
 DM_SRC = $(wildcard dm/*.c)
 CORE_SRC = $(wildcard core/*.c)
@@ -41,6 +42,7 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
+BASE_LIB = $(B)/libstardm-base.a
 MD_LIB = $(B)/libstardm-metadata.a
 DM_LIB = $(B)/libstardm-dm.a
 CORE_LIB = $(B)/libstardm-core.a
@@ -53,6 +55,8 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(BASE_LIB): $(call obj,$(BASE_SRC))
+	$(AR) rcs $@ $^
 $(MD_LIB): $(call obj,$(MD_SRC))
 	$(AR) rcs $@ $^
 $(DM_LIB): $(call obj,$(DM_SRC))
@@ -60,13 +64,13 @@ $(DM_LIB): $(call obj,$(DM_SRC))
 $(CORE_LIB): $(call obj,$(CORE_SRC))
 	$(AR) rcs $@ $^
 
-$(STARDM): $(call obj,$(TOOL_SRC)) $(CORE_LIB) $(DM_LIB) $(MD_LIB)
+$(STARDM): $(call obj,$(TOOL_SRC)) $(CORE_LIB) $(DM_LIB) $(MD_LIB) $(BASE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_MD)
 
-$(UNIT): $(call obj,$(UNIT_SRC)) $(B)/tools/cli_util.o $(B)/tools/cli_errors.o $(CORE_LIB) $(DM_LIB) $(MD_LIB)
+$(UNIT): $(call obj,$(UNIT_SRC)) $(B)/tools/cli_util.o $(B)/tools/cli_errors.o $(CORE_LIB) $(DM_LIB) $(MD_LIB) $(BASE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcunit $(LIBS_CORE) $(LIBS_MD)
 
-$(B)/bench-metadata: $(B)/tests/bench/bench_metadata.o $(MD_LIB)
+$(B)/bench-metadata: $(B)/tests/bench/bench_metadata.o $(MD_LIB) $(BASE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_MD)
 $(B)/timeit: $(B)/tools/bench/timeit.o
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -95,13 +99,13 @@ vmcheck: hooks
 	tests/vm/suite $(HOOKS_B)/stardm
 
 FUZZ_B = build/fuzz
-$(FUZZ_B)/fuzz_metadata: tests/fuzz/fuzz_metadata.c $(MD_SRC)
+$(FUZZ_B)/fuzz_metadata: tests/fuzz/fuzz_metadata.c $(MD_SRC) $(BASE_SRC)
 	@mkdir -p $(FUZZ_B)
 	clang $(STD) -O1 -g -I. -fsanitize=fuzzer,address,undefined \
-		tests/fuzz/fuzz_metadata.c $(MD_SRC) -o $@ -lpthread -luring -laio
-$(FUZZ_B)/make_seeds: tests/fuzz/make_seeds.c $(MD_SRC)
+		tests/fuzz/fuzz_metadata.c $(MD_SRC) $(BASE_SRC) -o $@ -lpthread -luring -laio
+$(FUZZ_B)/make_seeds: tests/fuzz/make_seeds.c $(MD_SRC) $(BASE_SRC)
 	@mkdir -p $(FUZZ_B)
-	$(CC) $(STD) -O1 -I. tests/fuzz/make_seeds.c $(MD_SRC) -o $@ -lpthread -luring -laio
+	$(CC) $(STD) -O1 -I. tests/fuzz/make_seeds.c $(MD_SRC) $(BASE_SRC) -o $@ -lpthread -luring -laio
 fuzz: $(FUZZ_B)/fuzz_metadata $(FUZZ_B)/make_seeds
 	@mkdir -p $(FUZZ_B)/seeds $(FUZZ_B)/corpus
 	$(FUZZ_B)/make_seeds $(FUZZ_B)/seeds
@@ -122,7 +126,7 @@ fuzz-coverage: $(FUZZ_B)/make_seeds
 	@mkdir -p $(COV_B) $(FUZZ_B)/corpus $(FUZZ_B)/seeds
 	$(FUZZ_B)/make_seeds $(FUZZ_B)/seeds
 	clang $(STD) -O1 -g -I. -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
-		tests/fuzz/fuzz_metadata.c $(MD_SRC) -o $(COV_B)/fuzz_metadata -lpthread -luring -laio
+		tests/fuzz/fuzz_metadata.c $(MD_SRC) $(BASE_SRC) -o $(COV_B)/fuzz_metadata -lpthread -luring -laio
 	LLVM_PROFILE_FILE=$(COV_B)/fuzz.profraw $(COV_B)/fuzz_metadata -runs=0 \
 		$(FUZZ_B)/corpus $(FUZZ_B)/seeds >/dev/null 2>&1
 	llvm-profdata-14 merge -o $(COV_B)/fuzz.profdata $(COV_B)/fuzz.profraw

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "base/clock.h"
 #include "core/group_impl.h"
 #include "core/scan.h"
 #include "core/signature.h"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
 #include "core/group_impl.h"

@@ -1,7 +1,7 @@
 #ifndef STARDM_CORE_HANDOVER_FOLLOW_H
 #define STARDM_CORE_HANDOVER_FOLLOW_H
 
-#include "metadata/err.h"
+#include "base/err.h"
 
 /* The target's watcher: gates the placeholder after QEMU's probe read,
  * finishes once the source released the pool, aborts after timeout_s (0:

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 
+#include "base/clock.h"
 #include "core/group_impl.h"
 #include "core/handover.h"
 #include "core/owner.h"

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "core/group_impl.h"
 #include "core/pool.h"
 #include "metadata/hostlock.h"

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/vec.h"
 #include "core/dm_names.h"
 #include "metadata/io.h"
 #include "metadata/store.h"
-#include "metadata/vec.h"
 
 /* A holder that is not one of our own pool layers (multipath, md, LVM). */
 static bool has_foreign_holders(struct udev_device *d)

@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "metadata/err.h"
+#include "base/err.h"
 
 /* Describe a foreign signature on path in what (e.g. "LVM2_member"): 1
  * when one is found, 0 when clean, an error when the probe failed (never

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "metadata/err.h"
+#include "base/err.h"
 
 #define SDM_PARAMS_MAX 4096
 

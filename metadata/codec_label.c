@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "crc32c.h"
+#include "base/crc32c.h"
 
 static uint32_t block_crc(const void *block)
 {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "le.h"
+#include "base/le.h"
 
 #define SD_FORMAT_VERSION 1u
 #define SD_BLOCK 4096u           /* label, slot header and host slot size */

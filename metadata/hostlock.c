@@ -14,11 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "crc32c.h"
+#include "base/crc32c.h"
 #include "format.h"
 #include "hostlock.h"
-#include "le.h"
+#include "base/le.h"
 #include "ops.h"
+#include "base/clock.h"
 
 #define HOST_SLOT_MAX 256
 
@@ -29,19 +30,6 @@ struct slot {
 	uint64_t ticket, counter, nonce, timestamp_ns;
 	char name[SD_NAME_LEN];
 };
-
-uint64_t sd_monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-void sd_sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-}
 
 static void decode(const struct sd_host_slot *d, uint32_t id, struct slot *s)
 {

@@ -41,9 +41,5 @@ struct sd_host_slot_info {
 int sd_host_slots_read(struct sd_io *io, const struct sd_geometry *g,
 		       struct sd_host_slot_info *out, size_t max);
 
-/* Monotonic milliseconds and a plain sleep: the lock's clocks (also used
- * by the layers above for their own waits). */
-uint64_t sd_monotonic_ms(void);
-void sd_sleep_ms(unsigned ms);
 
 #endif

@@ -7,15 +7,9 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "base/clock.h"
 
 #define THIN_ID_LIMIT (1u << 24)
-
-uint64_t sd_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 struct sd_pool *sd_find_pool(struct sd_state *s, uint32_t pool_id)
 {

@@ -39,6 +39,5 @@ int sd_volume_rollback(struct sd_state *s, const char *volume, const char *snap,
 int sd_host_register(struct sd_state *s, const struct sd_geometry *g, const char *name,
 		     uint32_t *id, struct sd_err *err);
 
-uint64_t sd_now_ns(void);
 
 #endif

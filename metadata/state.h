@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "format.h"
-#include "vec.h"
+#include "base/vec.h"
 
 struct sd_geometry {
 	uint8_t uuid[16];

@@ -8,8 +8,8 @@
 #include <sys/file.h>
 
 #include "codec.h"
-#include "crc32c.h"
-#include "ops.h"
+#include "base/crc32c.h"
+#include "base/clock.h"
 
 
 /* Bytes of a slot read or written: header plus payload, in whole 4 KiB

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "metadata/err.h"
+#include "base/err.h"
 
 /* Exit status by error class (cli_errors.c; docs/stardm.8). */
 enum {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/crc32c.h"
 #include "metadata/codec.h"
-#include "metadata/crc32c.h"
 
 static struct sd_geometry geometry(void)
 {

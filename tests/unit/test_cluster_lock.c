@@ -15,6 +15,7 @@
 #include "helpers.h"
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
+#include "base/clock.h"
 
 #define IMG (256ull << 20)
 #define SLOT (64ull << 10)

@@ -7,6 +7,7 @@
 
 #include "helpers.h"
 #include "metadata/ops.h"
+#include "base/clock.h"
 
 #define IMG (64ull << 20)
 #define SLOT (64ull << 10)

@@ -5,7 +5,7 @@
 
 #include "helpers.h"
 #include "metadata/codec.h"
-#include "metadata/crc32c.h"
+#include "base/crc32c.h"
 #include "metadata/ops.h"
 #include "metadata/size.h"
 

@@ -1,8 +1,8 @@
 /* One clear error line per failure: layers fill an sd_err with what failed
  * and why; the CLI prints it as "stardm: <msg>", and turns the code into
  * the documented exit status and JSON error code (tools/cli_errors.c). */
-#ifndef STARDM_ERR_H
-#define STARDM_ERR_H
+#ifndef STARDM_BASE_ERR_H
+#define STARDM_BASE_ERR_H
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* A tiny growable array used for the record lists of the in-memory state. */
-#ifndef STARDM_VEC_H
-#define STARDM_VEC_H
+#ifndef STARDM_BASE_VEC_H
+#define STARDM_BASE_VEC_H
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* CRC-32C (Castagnoli), the checksum of every on-disk structure. */
-#ifndef STARDM_CRC32C_H
-#define STARDM_CRC32C_H
+#ifndef STARDM_BASE_CRC32C_H
+#define STARDM_BASE_CRC32C_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "vec.h"
+#include "base/vec.h"
 
 #include <errno.h>
 #include <stdlib.h>

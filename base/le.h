@@ -1,8 +1,8 @@
 /* Explicit little-endian load/store helpers for on-disk fields.
  * Every on-disk integer goes through these, so the format is the same on
  * any host byte order. */
-#ifndef STARDM_LE_H
-#define STARDM_LE_H
+#ifndef STARDM_BASE_LE_H
+#define STARDM_BASE_LE_H
 
 #include <endian.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* Table-driven CRC-32C, slicing by 8: fast enough for a 16 MiB metadata slot
  * (tens of milliseconds) without depending on CPU features. */
-#include "crc32c.h"
+#include "base/crc32c.h"
 
 #include <pthread.h>
 
