@@ -78,6 +78,47 @@ static bool probed(const char *dm_name, struct probe_watch *w, uint64_t now)
 	return now - w->since_ms >= PROBE_QUIET_MS;
 }
 
+/* The group's device and this node's host id, found once: the loops below
+ * reopen the group by its device and read no host slots. */
+static int find_once(const char *group, const char *vol, char dev[PATH_MAX], uint32_t *me,
+		     struct sdg_dm_id *vdev, struct sd_err *err)
+{
+	struct sdg *g;
+	if (sdg_open(group, 0, &g, err))
+		return -1;
+	if (vdev)
+		sdg_dm_volume(g, vol, NULL, vdev);
+	snprintf(dev, PATH_MAX, "%s", g->path);
+	*me = sdg_my_host_id(g);
+	sdg_close(g, NULL);
+	return 0;
+}
+
+int sdg_handover_await(const char *group, const char *vol, unsigned timeout_s,
+		       struct sd_err *err)
+{
+	char dev[PATH_MAX];
+	uint32_t me;
+	if (find_once(group, vol, dev, &me, NULL, err))
+		return -1;
+	uint64_t start = sd_monotonic_ms();
+	for (;;) {
+		enum sdg_handover state;
+		bool placeholder;
+		if (handover_state(dev, vol, me, &state, &placeholder, err))
+			return -1;
+		if (state == SDG_HANDOVER_OURS)
+			return 0;
+		if (state == SDG_HANDOVER_NONE)
+			return sd_fail(err, SD_E_CONFLICT, "no handover of %s to this node is under "
+				       "way", vol);
+		if (sd_monotonic_ms() - start >= (uint64_t)timeout_s * 1000)
+			return sd_fail(err, ETIMEDOUT, "the source did not release %s within %u s",
+				       vol, timeout_s);
+		sd_sleep_ms(100);
+	}
+}
+
 int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 			sdg_follow_log log, void *ctx, struct sd_err *err)
 {
@@ -85,15 +126,8 @@ int sdg_handover_follow(const char *group, const char *vol, unsigned timeout_s,
 	struct sdg_dm_id vdev;
 	struct probe_watch w = { .since_ms = 0 };
 	uint32_t me;
-	{ /* find the group's device and our host id once; later looks reuse them */
-		struct sdg *g;
-		if (sdg_open(group, 0, &g, err))
-			return -1;
-		sdg_dm_volume(g, vol, NULL, &vdev);
-		snprintf(dev, sizeof(dev), "%s", g->path);
-		me = sdg_my_host_id(g);
-		sdg_close(g, NULL);
-	}
+	if (find_once(group, vol, dev, &me, &vdev, err))
+		return -1;
 	group = dev;
 	const char *dm_name = vdev.name;
 	if (sdg_dm->io_count(dm_name, &w.base, err))

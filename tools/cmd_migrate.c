@@ -165,28 +165,8 @@ int cmd_migrate_finish(int argc, char **argv)
 		return rc;
 	if (o.force)
 		return cli_on_group("migrate-finish", argc, argv, opts, 2, SDG_WRITE, op_finish);
-	unsigned limit = (o.timeout ? o.timeout : 60) * 10;
 	struct sd_err err = {0};
-	for (unsigned i = 0;; i++) {
-		struct sdg *g;
-		if (sdg_open(o.pos[0], 0, &g, &err))
-			return cli_error(&err);
-		enum sdg_handover owned = sdg_handover_owned(g, o.pos[1]);
-		sdg_close(g, NULL);
-		if (owned == SDG_HANDOVER_OURS)
-			break;
-		if (owned == SDG_HANDOVER_NONE) {
-			sd_fail(&err, SD_E_CONFLICT, "no handover of %s to this node is under way",
-				o.pos[1]);
-			return cli_error(&err);
-		}
-		if (i >= limit) {
-			sd_fail(&err, ETIMEDOUT, "the source did not release %s within %u s",
-				o.pos[1], limit / 10);
-			return cli_error(&err);
-		}
-		struct timespec ts = { 0, 100000000 };
-		nanosleep(&ts, NULL);
-	}
+	if (sdg_handover_await(o.pos[0], o.pos[1], o.timeout ? o.timeout : 60, &err))
+		return cli_error(&err);
 	return cli_on_group("migrate-finish", argc, argv, opts, 2, SDG_WRITE, op_finish);
 }

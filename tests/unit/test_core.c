@@ -12,6 +12,7 @@
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
 #include "core/handover.h"
+#include "core/handover_follow.h"
 #include "core/pool.h"
 #include "core/volume.h"
 #include "fake_dm.h"
@@ -359,6 +360,30 @@ static void test_handover_prepare_undo(void)
 	}
 }
 
+/* migrate-finish's wait: pending until the source releases (a time limit
+ * ends it), then ours; a withdrawn handover is no wait at all. */
+static void test_handover_await(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	struct sd_err err = { .code = 0 };
+	as_node(1);
+	CU_ASSERT(sdg_handover_await(lun, VOL, 1, &err) < 0); /* nothing handed to B */
+	CU_ASSERT_EQUAL(err.code, SD_E_CONFLICT);
+	ok(INCOMING, VOL, NULL);
+	CU_ASSERT(sdg_handover_await(lun, VOL, 1, &err) < 0);
+	CU_ASSERT_EQUAL(err.code, ETIMEDOUT);
+	as_node(0);
+	ok(RELEASE, VOL, NULL);
+	as_node(1);
+	CU_ASSERT_EQUAL(sdg_handover_await(lun, VOL, 1, &err), 0);
+	ok(FINISH, VOL, NULL);
+	ok(DEACTIVATE, VOL, NULL);
+	as_node(0);
+	ok(DEACTIVATE, VOL, NULL);
+}
+
 void add_core_tests(void)
 {
 	CU_pSuite s = CU_add_suite("core", setup, teardown);
@@ -370,4 +395,5 @@ void add_core_tests(void)
 	CU_add_test(s, "live-migration handover, source to target", test_handover);
 	CU_add_test(s, "handover aborted by the target's deactivation", test_handover_abort);
 	CU_add_test(s, "placeholder undone when it cannot be made", test_handover_prepare_undo);
+	CU_add_test(s, "waiting for the source's release", test_handover_await);
 }
