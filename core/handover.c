@@ -13,6 +13,7 @@
 
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
+#include "core/dm_stack.h"
 #include "core/group_impl.h"
 #include "core/owner.h"
 #include "core/pool.h"
@@ -51,22 +52,22 @@ int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], st
 	 * among the pool's thins */
 	struct sdg_dm_id z, dev;
 	struct sdm_target t;
+	struct sdg_dm_stack made = { .n = 0 };
 	sdg_dm_placeholder(g, vol, &z);
 	sdg_dm_volume(g, vol, NULL, &dev);
 	if ((rc = sdg_dm->check(err)))
 		return rc;
 	sdm_table_zero(&t, v->size / 512);
-	if ((rc = sdg_dm->create(z.name, z.uuid, &t, 1, z.dm_flags | SDM_READONLY, err)))
-		return rc;
-	sdm_table_reads_only(&t, v->size / 512, z.path);
-	if ((rc = sdg_dm->create(dev.name, dev.uuid, &t, 1, dev.dm_flags, err))) {
-		sdg_dm->remove(z.name, NULL);
-		return rc;
+	if (!(rc = sdg_stack_create(&made, &z, &t, 1, SDM_READONLY, err))) {
+		sdm_table_reads_only(&t, v->size / 512, z.path);
+		rc = sdg_stack_create(&made, &dev, &t, 1, 0, err);
 	}
-	p->handover_to = me;
-	if ((rc = sdg_commit(g, err))) {
-		sdg_dm->remove(dev.name, NULL);
-		sdg_dm->remove(z.name, NULL);
+	if (!rc) {
+		p->handover_to = me;
+		rc = sdg_commit(g, err);
+	}
+	if (rc) {
+		sdg_stack_undo(&made);
 		return rc;
 	}
 	snprintf(path, PATH_MAX, "%s", dev.path);

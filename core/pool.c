@@ -9,6 +9,7 @@
 #include "core/crash_point.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
+#include "core/dm_stack.h"
 #include "core/group_impl.h"
 #include "core/run.h"
 #include "metadata/alloc.h"
@@ -96,29 +97,24 @@ static int create_layers_in(struct sdg *g, const struct sd_pool *p, struct sdm_t
 {
 	const enum sdg_dm_role layers[2] = { SDG_DM_TMETA, SDG_DM_TDATA };
 	const uint16_t roles[2] = { SD_ROLE_META, SD_ROLE_DATA };
+	struct sdg_dm_stack made = { .n = 0 };
 	struct sdg_dm_id id;
 	uint64_t data_sectors = 0;
-	int rc = 0, made = 0;
+	int rc = 0;
 	for (int i = 0; i < 2 && !rc; i++) {
 		size_t n;
-		uint64_t sectors;
 		sdg_dm_pool(g, p, layers[i], &id);
-		rc = layer_table(g, p, roles[i], t, &n, &sectors, err);
+		rc = layer_table(g, p, roles[i], t, &n, &data_sectors, err);
 		if (!rc)
-			rc = sdg_dm->create(id.name, id.uuid, t, n, id.dm_flags, err);
-		made += !rc;
-		data_sectors = sectors;
+			rc = sdg_stack_create(&made, &id, t, n, 0, err);
 	}
 	if (!rc) {
 		sdg_dm_pool(g, p, SDG_DM_POOL, &id);
 		pool_table(g, p, t, data_sectors);
-		rc = sdg_dm->create(id.name, id.uuid, t, 1, id.dm_flags, err);
+		rc = sdg_stack_create(&made, &id, t, 1, 0, err);
 	}
 	if (rc) /* leave no half-made pool behind */
-		for (int i = made - 1; i >= 0; i--) {
-			sdg_dm_pool(g, p, layers[i], &id);
-			sdg_dm->remove(id.name, NULL);
-		}
+		sdg_stack_undo(&made);
 	return rc;
 }
 
