@@ -14,12 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/crc32c.h"
+#include "base/le.h"
 #include "format.h"
 #include "hostlock.h"
-#include "base/le.h"
 #include "ops.h"
-#include "base/clock.h"
 
 #define HOST_SLOT_MAX 256
 

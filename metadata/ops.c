@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "alloc.h"
 #include "base/clock.h"
+#include "alloc.h"
 
 #define THIN_ID_LIMIT (1u << 24)
 

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "base/err.h"
-#include "format.h"
 #include "base/vec.h"
+#include "format.h"
 
 struct sd_geometry {
 	uint8_t uuid[16];

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/file.h>
 
-#include "codec.h"
-#include "base/crc32c.h"
 #include "base/clock.h"
+#include "base/crc32c.h"
+#include "codec.h"
 
 
 /* Bytes of a slot read or written: header plus payload, in whole 4 KiB

@@ -4,8 +4,8 @@
 #ifndef STARDM_STORE_H
 #define STARDM_STORE_H
 
-#include "io.h"
 #include "hostlock.h"
+#include "io.h"
 #include "state.h"
 
 struct sd_slot_status {
