@@ -106,10 +106,11 @@ static int reserve(struct sdg *g, uint32_t vmid, uint64_t bytes, uint32_t chunk,
 			       " extents needed, %" PRIu64 " free", g->st->geo.name, data, avail);
 	if (!p) {
 		uint64_t meta = meta_extents_for(g, data, chunk);
-		int rc = sd_pool_add(&g->state, &g->st->geo, vmid, meta, data, chunk, &p, err);
+		uint32_t id;
+		int rc = sd_pool_add(&g->state, &g->st->geo, vmid, meta, data, chunk, &id, err);
 		if (rc == 0)
-			rc = zero_pool_superblock(g, p->id, err);
-		*out = p;
+			rc = zero_pool_superblock(g, id, err);
+		*out = sd_find_pool(&g->state, id);
 		return rc;
 	}
 	uint64_t have_data = sd_pool_extents(&g->state, p->id, SD_ROLE_DATA);
@@ -178,7 +179,7 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t c
 	bool created;
 	rc = reserve(g, vmid, size, chunk, &p, &created, err);
 	if (rc == 0)
-		rc = sd_volume_add(&g->state, p, name, size, NULL, err);
+		rc = sd_volume_add(&g->state, p->id, name, size, NULL, err);
 	if (rc == 0 && !strncmp(name, "base-", 5))
 		sd_find_volume(&g->state, name)->flags |= SD_VOL_BASE;
 	if (rc == 0)

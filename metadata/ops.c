@@ -45,7 +45,7 @@ struct sd_snapshot *sd_find_snapshot(struct sd_state *s, uint32_t volume_id, con
 
 int sd_pool_add(struct sd_state *s, const struct sd_geometry *g, uint32_t vmid,
 		uint64_t meta_extents, uint64_t data_extents, uint32_t chunk_sectors,
-		struct sd_pool **out, struct sd_err *err)
+		uint32_t *pool_id, struct sd_err *err)
 {
 	if (sd_find_pool_vmid(s, vmid))
 		return sd_fail(err, SD_E_EXISTS, "pool for VM %u already exists", vmid);
@@ -65,7 +65,7 @@ int sd_pool_add(struct sd_state *s, const struct sd_geometry *g, uint32_t vmid,
 	s->next_pool_id++;
 	*p = (struct sd_pool){ .id = id, .vmid = vmid, .chunk_sectors = chunk_sectors,
 			       .created_ns = sd_now_ns() };
-	*out = p;
+	*pool_id = id;
 	return 0;
 }
 
@@ -136,9 +136,12 @@ static int add_pending(struct sd_state *s, struct sd_pool *p, uint64_t tid, uint
 	return 0;
 }
 
-int sd_volume_add(struct sd_state *s, struct sd_pool *p, const char *name, uint64_t size,
-		  struct sd_volume **out, struct sd_err *err)
+int sd_volume_add(struct sd_state *s, uint32_t pool_id, const char *name, uint64_t size,
+		  uint32_t *volume_id, struct sd_err *err)
 {
+	struct sd_pool *p = sd_find_pool(s, pool_id);
+	if (!p)
+		return sd_fail(err, SD_E_NOTFOUND, "pool %u does not exist", pool_id);
 	if (!sd_name_valid(name))
 		return sd_fail(err, SD_E_INVAL, "invalid volume name '%s'", name);
 	if (sd_find_volume(s, name))
@@ -157,8 +160,8 @@ int sd_volume_add(struct sd_state *s, struct sd_pool *p, const char *name, uint6
 	*v = (struct sd_volume){ .id = s->next_volume_id++, .pool_id = p->id, .thin_id = thin,
 				 .size = size, .created_ns = sd_now_ns() };
 	snprintf(v->name, sizeof(v->name), "%s", name);
-	if (out)
-		*out = v;
+	if (volume_id)
+		*volume_id = v->id;
 	return 0;
 }
 

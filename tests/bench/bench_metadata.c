@@ -45,16 +45,15 @@ static int die(const char *what, const struct sd_err *err)
 static int populate(struct sd_state *s, const struct sd_geometry *g, struct sd_err *err)
 {
 	for (uint32_t vm = 100; vm < 120; vm++) {
-		struct sd_pool *p;
-		if (sd_pool_add(s, g, vm, 1, 4, 128, &p, err))
+		uint32_t pool;
+		if (sd_pool_add(s, g, vm, 1, 4, 128, &pool, err))
 			return -1;
 		for (int d = 0; d < 2; d++) {
 			char name[64];
 			snprintf(name, sizeof(name), "vm-%u-disk-%d", vm, d);
-			if (sd_volume_add(s, p, name, 32ull << 30, NULL, err) ||
+			if (sd_volume_add(s, pool, name, 32ull << 30, NULL, err) ||
 			    sd_snapshot_add(s, name, "s1", err) || sd_snapshot_add(s, name, "s2", err))
 				return -1;
-			p = sd_find_pool(s, p->id);
 		}
 	}
 	return 0;

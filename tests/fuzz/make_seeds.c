@@ -40,12 +40,12 @@ int main(int argc, char **argv)
 	struct sd_err err;
 	sd_state_init(&s);
 	for (uint32_t vm = 100; vm < 103; vm++) {
-		struct sd_pool *p;
+		uint32_t pool;
 		char name[64];
-		if (sd_pool_add(&s, &g, vm, 1, 2, 128, &p, &err))
+		if (sd_pool_add(&s, &g, vm, 1, 2, 128, &pool, &err))
 			return 1;
 		snprintf(name, sizeof(name), "vm-%u-disk-0", vm);
-		if (sd_volume_add(&s, p, name, 1 << 30, NULL, &err) ||
+		if (sd_volume_add(&s, pool, name, 1 << 30, NULL, &err) ||
 		    sd_snapshot_add(&s, name, "snap1", &err))
 			return 1;
 	}

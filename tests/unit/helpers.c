@@ -74,11 +74,11 @@ void populate(struct sd_state *s, const struct sd_geometry *g, uint32_t first_vm
 	for (int i = 0; i < vms; i++) {
 		struct sd_pool *p;
 		uint32_t vmid = first_vmid + (uint32_t)i;
-		CU_ASSERT_FATAL(sd_pool_add(s, g, vmid, 1, 2, 128, &p, &err) == 0);
+		CU_ASSERT_FATAL(test_pool_add(s, g, vmid, 1, 2, 128, &p, &err) == 0);
 		for (int d = 0; d < 2; d++) {
 			char name[64];
 			snprintf(name, sizeof(name), "vm-%u-disk-%d", vmid, d);
-			CU_ASSERT_FATAL(sd_volume_add(s, p, name, (uint64_t)(d + 1) << 30, NULL, &err) == 0);
+			CU_ASSERT_FATAL(sd_volume_add(s, p->id, name, (uint64_t)(d + 1) << 30, NULL, &err) == 0);
 			CU_ASSERT_FATAL(sd_snapshot_add(s, name, "before-upgrade", &err) == 0);
 		}
 	}
@@ -263,4 +263,14 @@ int sd_validate_ok(const struct sd_state *s, const struct sd_geometry *g)
 	if (rc)
 		fprintf(stderr, "validate: %s\n", err.msg);
 	return rc == 0;
+}
+
+int test_pool_add(struct sd_state *s, const struct sd_geometry *g, uint32_t vmid,
+		  uint64_t meta_extents, uint64_t data_extents, uint32_t chunk_sectors,
+		  struct sd_pool **p, struct sd_err *err)
+{
+	uint32_t id;
+	int rc = sd_pool_add(s, g, vmid, meta_extents, data_extents, chunk_sectors, &id, err);
+	*p = rc ? NULL : sd_find_pool(s, id);
+	return rc;
 }

@@ -61,6 +61,11 @@ long policy_all(struct fault_io *f, unsigned req, long sectors);
 long policy_prefix(struct fault_io *f, unsigned req, long sectors);
 long policy_per_request(struct fault_io *f, unsigned req, long sectors);
 
+/* sd_pool_add, then *p points at the new pool (until the next change). */
+int test_pool_add(struct sd_state *s, const struct sd_geometry *g, uint32_t vmid,
+		  uint64_t meta_extents, uint64_t data_extents, uint32_t chunk_sectors,
+		  struct sd_pool **p, struct sd_err *err);
+
 /* 1 when s passes sd_state_validate against g. */
 int sd_validate_ok(const struct sd_state *s, const struct sd_geometry *g);
 

@@ -33,7 +33,7 @@ static void test_contiguous_and_growth(void)
 	sd_state_init(&s);
 	struct sd_pool *p;
 	struct sd_err err;
-	CU_ASSERT_FATAL(sd_pool_add(&s, &g, 100, 1, 10, 128, &p, &err) == 0);
+	CU_ASSERT_FATAL(test_pool_add(&s, &g, 100, 1, 10, 128, &p, &err) == 0);
 	uint32_t id = p->id;
 	CU_ASSERT_EQUAL(sd_free_extents(&s, &g), 89);
 	CU_ASSERT_EQUAL(segments_of(&s, id, SD_ROLE_DATA), 1);
@@ -54,7 +54,7 @@ static void test_best_fit_and_coalesce(void)
 	struct sd_err err;
 	uint32_t ids[5];
 	for (int i = 0; i < 5; i++) { /* 5 pools of 1+9 extents: 0..49 */
-		CU_ASSERT_FATAL(sd_pool_add(&s, &g, 200 + (uint32_t)i, 1, 9, 128, &p, &err) == 0);
+		CU_ASSERT_FATAL(test_pool_add(&s, &g, 200 + (uint32_t)i, 1, 9, 128, &p, &err) == 0);
 		ids[i] = p->id;
 	}
 	/* free pools 1 and 3: holes of 10 at 10..19 and 30..39 */
@@ -66,7 +66,7 @@ static void test_best_fit_and_coalesce(void)
 	CU_ASSERT_EQUAL(n, 3);
 	free(runs);
 	/* a pool of 1+4 fits the smallest hole that holds each device whole */
-	CU_ASSERT_FATAL(sd_pool_add(&s, &g, 300, 1, 4, 128, &p, &err) == 0);
+	CU_ASSERT_FATAL(test_pool_add(&s, &g, 300, 1, 4, 128, &p, &err) == 0);
 	CU_ASSERT_EQUAL(segments_of(&s, p->id, SD_ROLE_DATA), 1);
 	CU_ASSERT(s.segments.v[s.segments.n - 1].start < 50);
 	uint32_t small = p->id;
@@ -92,20 +92,20 @@ static void test_fragmented_and_full(void)
 	struct sd_err err;
 	uint32_t ids[10];
 	for (int i = 0; i < 10; i++) {
-		CU_ASSERT_FATAL(sd_pool_add(&s, &g, 400 + (uint32_t)i, 1, 9, 128, &p, &err) == 0);
+		CU_ASSERT_FATAL(test_pool_add(&s, &g, 400 + (uint32_t)i, 1, 9, 128, &p, &err) == 0);
 		ids[i] = p->id;
 	}
 	CU_ASSERT_EQUAL(sd_free_extents(&s, &g), 0);
-	CU_ASSERT(sd_pool_add(&s, &g, 999, 1, 1, 128, &p, &err) < 0);
+	CU_ASSERT(test_pool_add(&s, &g, 999, 1, 1, 128, &p, &err) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not enough free space"));
 	for (int i = 0; i < 10; i += 2) /* five holes of 10 */
 		CU_ASSERT(sd_pool_remove(&s, ids[i], &err) == 0);
 	/* 35 extents need several runs; largest first keeps them few */
-	CU_ASSERT_FATAL(sd_pool_add(&s, &g, 500, 1, 35, 128, &p, &err) == 0);
+	CU_ASSERT_FATAL(test_pool_add(&s, &g, 500, 1, 35, 128, &p, &err) == 0);
 	CU_ASSERT(segments_of(&s, p->id, SD_ROLE_DATA) <= 4);
 	CU_ASSERT_EQUAL(sd_pool_extents(&s, p->id, SD_ROLE_DATA), 35);
 	CU_ASSERT_EQUAL(sd_free_extents(&s, &g), 14);
-	CU_ASSERT(sd_pool_add(&s, &g, 501, 1, 14, 128, &p, &err) < 0); /* 15 > 14 */
+	CU_ASSERT(test_pool_add(&s, &g, 501, 1, 14, 128, &p, &err) < 0); /* 15 > 14 */
 	CU_ASSERT_EQUAL(sd_free_extents(&s, &g), 14); /* the failed add left nothing behind */
 	CU_ASSERT_EQUAL(sd_validate_ok(&s, &g), 1);
 	sd_state_free(&s);

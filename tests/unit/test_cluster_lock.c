@@ -67,7 +67,7 @@ static int node(const char *path, const struct sd_geometry *g, int i, bool clust
 			struct sd_state s;
 			struct sd_pool *p;
 			if (attempt > 2000 || sd_store_open(io, 0, &st, &s, &err) ||
-			    sd_pool_add(&s, g, (uint32_t)(i * 100 + k + 1), 1, 1, 128, &p, &err))
+			    test_pool_add(&s, g, (uint32_t)(i * 100 + k + 1), 1, 1, 128, &p, &err))
 				return 4;
 			st->no_flock = true;
 			st->cluster = cluster ? &h : NULL;
@@ -174,7 +174,7 @@ static int gated_node(const char *path, const struct sd_geometry *g, uint32_t vm
 	struct gate_io gi = { .base = *inner, .inner = inner, .ready = ready, .go = go };
 	gi.base.ops = &gate_ops;
 	if (sd_store_open(&gi.base, 0, &st, &s, &err) ||
-	    sd_pool_add(&s, g, vmid, 1, 1, 128, &p, &err))
+	    test_pool_add(&s, g, vmid, 1, 1, 128, &p, &err))
 		return 4;
 	st->no_flock = true;
 	int rc = sd_store_commit(st, &s, &err);

@@ -24,7 +24,7 @@ static int child(const char *path, const struct sd_geometry *g, int ready, int g
 	if (sd_io_open(path, true, SD_IO_AUTO, &io, &err) || sd_store_open(io, 0, &st, &s, &err))
 		return CHILD_ERROR;
 	struct sd_pool *p;
-	if (sd_pool_add(&s, g, vmid, 1, 1, 128, &p, &err))
+	if (test_pool_add(&s, g, vmid, 1, 1, 128, &p, &err))
 		return CHILD_ERROR;
 	char c = 'r';
 	if (write(ready, &c, 1) != 1)
@@ -115,7 +115,7 @@ static void test_no_lost_update(void)
 				struct sd_pool *p;
 				if (attempt > 1000 || sd_io_open(path, true, SD_IO_AUTO, &io, &err) ||
 				    sd_store_open(io, 0, &st, &s, &err) ||
-				    sd_pool_add(&s, &g, (uint32_t)(i * 100 + k + 1), 1, 1, 128, &p, &err))
+				    test_pool_add(&s, &g, (uint32_t)(i * 100 + k + 1), 1, 1, 128, &p, &err))
 					_exit(CHILD_ERROR);
 				int rc = sd_store_commit(st, &s, &err);
 				sd_store_close(st);

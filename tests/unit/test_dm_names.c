@@ -21,8 +21,8 @@ static void test_dm_names(void)
 	sd_state_init(&g.state);
 	struct sd_pool *p;
 	struct sd_err err;
-	CU_ASSERT_FATAL(sd_pool_add(&g.state, &st.geo, 100, 1, 2, 128, &p, &err) == 0);
-	CU_ASSERT_FATAL(sd_volume_add(&g.state, p, "vm-100-disk-0", 1 << 20, NULL, &err) == 0);
+	CU_ASSERT_FATAL(test_pool_add(&g.state, &st.geo, 100, 1, 2, 128, &p, &err) == 0);
+	CU_ASSERT_FATAL(sd_volume_add(&g.state, p->id, "vm-100-disk-0", 1 << 20, NULL, &err) == 0);
 	CU_ASSERT_FATAL(sd_snapshot_add(&g.state, "vm-100-disk-0", "s1", &err) == 0);
 	p = sd_find_pool_vmid(&g.state, 100);
 	const struct sd_volume *v = sd_find_volume(&g.state, "vm-100-disk-0");

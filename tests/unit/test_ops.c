@@ -28,16 +28,19 @@ static void test_volume_snapshot_rollback(void)
 	struct sd_pool *p;
 	struct sd_volume *v;
 	sd_state_init(&s);
-	CU_ASSERT_FATAL(sd_pool_add(&s, &g, 100, 1, 4, 128, &p, &err) == 0);
+	CU_ASSERT_FATAL(test_pool_add(&s, &g, 100, 1, 4, 128, &p, &err) == 0);
 	uint32_t pid = p->id;
-	CU_ASSERT_FATAL(sd_volume_add(&s, p, "vm-100-disk-0", 1 << 30, &v, &err) == 0);
+	uint32_t vid;
+	CU_ASSERT_FATAL(sd_volume_add(&s, p->id, "vm-100-disk-0", 1 << 30, &vid, &err) == 0);
+	v = sd_find_volume(&s, "vm-100-disk-0");
+	CU_ASSERT_FATAL(v != NULL && v->id == vid);
 	CU_ASSERT_EQUAL(p->transaction_id, 1);
 	CU_ASSERT_EQUAL(pending_of(&s, pid, 1, SD_OP_CREATE), 1);
 	uint32_t t0 = v->thin_id;
 
-	CU_ASSERT(sd_volume_add(&s, p, "vm-100-disk-0", 1 << 30, NULL, &err) < 0);
+	CU_ASSERT(sd_volume_add(&s, p->id, "vm-100-disk-0", 1 << 30, NULL, &err) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "already exists"));
-	CU_ASSERT(sd_volume_add(&s, p, "vm-100-disk-1", 0, NULL, &err) < 0);
+	CU_ASSERT(sd_volume_add(&s, p->id, "vm-100-disk-1", 0, NULL, &err) < 0);
 
 	CU_ASSERT_FATAL(sd_snapshot_add(&s, "vm-100-disk-0", "s1", &err) == 0);
 	p = sd_find_pool(&s, pid);
@@ -76,14 +79,14 @@ static void test_thin_ids_never_reused_in_use(void)
 	struct sd_err err;
 	struct sd_pool *p;
 	sd_state_init(&s);
-	CU_ASSERT_FATAL(sd_pool_add(&s, &g, 7, 1, 1, 128, &p, &err) == 0);
+	CU_ASSERT_FATAL(test_pool_add(&s, &g, 7, 1, 1, 128, &p, &err) == 0);
 	uint32_t pid = p->id;
-	CU_ASSERT(sd_volume_add(&s, p, "vm-7-disk-0", 1 << 20, NULL, &err) == 0);
-	CU_ASSERT(sd_volume_add(&s, p, "vm-7-disk-1", 1 << 20, NULL, &err) == 0);
+	CU_ASSERT(sd_volume_add(&s, p->id, "vm-7-disk-0", 1 << 20, NULL, &err) == 0);
+	CU_ASSERT(sd_volume_add(&s, p->id, "vm-7-disk-1", 1 << 20, NULL, &err) == 0);
 	/* jump to the end of the 24-bit space: ids wrap to the lowest free one */
 	p = sd_find_pool(&s, pid);
 	p->next_thin_id = 1u << 24;
-	CU_ASSERT(sd_volume_add(&s, p, "vm-7-disk-2", 1 << 20, NULL, &err) == 0);
+	CU_ASSERT(sd_volume_add(&s, p->id, "vm-7-disk-2", 1 << 20, NULL, &err) == 0);
 	struct sd_volume *a = sd_find_volume(&s, "vm-7-disk-0"), *b = sd_find_volume(&s, "vm-7-disk-1");
 	struct sd_volume *c = sd_find_volume(&s, "vm-7-disk-2");
 	CU_ASSERT(c->thin_id != a->thin_id && c->thin_id != b->thin_id);

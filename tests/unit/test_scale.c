@@ -22,7 +22,7 @@ static void build(struct sd_state *s, const struct sd_geometry *g)
 	struct sd_err err;
 	for (uint32_t vm = 0; vm < 1000; vm++) {
 		struct sd_pool *p;
-		CU_ASSERT_FATAL(sd_pool_add(s, g, 100 + vm, 1, 2, 128, &p, &err) == 0);
+		CU_ASSERT_FATAL(test_pool_add(s, g, 100 + vm, 1, 2, 128, &p, &err) == 0);
 		uint32_t pid = p->id;
 		for (uint32_t d = 0; d < 4; d++) {
 			struct sd_volume *v = SD_VEC_PUSH(&s->volumes);

@@ -106,7 +106,7 @@ static void test_refuses_invalid_and_oversized(void)
 	char name[64];
 	for (int i = 0; i < 600; i++) {
 		snprintf(name, sizeof(name), "vm-100-disk-%d", 10 + i);
-		CU_ASSERT_FATAL(sd_volume_add(&s, p, name, 1 << 20, NULL, &err) == 0);
+		CU_ASSERT_FATAL(sd_volume_add(&s, p->id, name, 1 << 20, NULL, &err) == 0);
 		p = &s.pools.v[0];
 	}
 	CU_ASSERT_EQUAL(sd_store_commit(st, &s, &err), -SD_E_NOSPACE);
