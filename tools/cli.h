@@ -79,17 +79,23 @@ struct sdg;
 typedef int (*cli_group_op)(struct sdg *g, const struct cli_opts *o, struct sd_err *err);
 int cli_on_group(const char *cmd, int argc, char **argv, unsigned allowed, int npos, int flags,
 		 cli_group_op op);
+/* What an op returns when it succeeded and left a handover for a watcher
+ * to follow once the group is closed (migrate-prepare --follow, activate
+ * --incoming). */
+enum { CLI_FOLLOW = 0x10000 }; /* no error code: those are negative */
+/* cli_on_group, also giving the parsed options and whether op asked for
+ * the watcher. */
+int cli_on_group_then(const char *cmd, int argc, char **argv, unsigned allowed, int npos,
+		      int flags, cli_group_op op, struct cli_opts *o, bool *follow);
 
 /* A live pool as JSON (status, wait): bytes, transaction id, flags. */
 struct sd_pool;
 struct sdg_pool_live;
 json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_live *l);
 
-/* Live migration, target side (cmd_migrate.c): note that a watcher must
- * follow the handover of o->pos[1] this command prepared.
- * cli_on_group_follow is cli_on_group (GROUP VOLUME, for writing) that then
- * starts that watcher, once the group is closed. */
-void cli_follow_handover(const struct cli_opts *o);
+/* Live migration, target side (cmd_migrate.c): cli_on_group (GROUP VOLUME,
+ * for writing) that then, when op returned CLI_FOLLOW, starts the watcher
+ * of the handover of VOLUME, once the group is closed. */
 int cli_on_group_follow(const char *cmd, int argc, char **argv, unsigned allowed,
 			cli_group_op op);
 

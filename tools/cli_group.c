@@ -3,26 +3,36 @@
 #include "core/group.h"
 #include "core/pool.h"
 
+int cli_on_group_then(const char *cmd, int argc, char **argv, unsigned allowed, int npos,
+		      int flags, cli_group_op op, struct cli_opts *o, bool *follow)
+{
+	*follow = false;
+	int rc = cli_parse_opts(cmd, argc, argv, allowed, npos, npos, o);
+	if (rc)
+		return rc;
+	if ((allowed & OPT_SIZE) && !o->has_size)
+		return cli_usage(cmd, "%s: --size SIZE is required", cmd);
+	struct sd_err err = {0};
+	struct sdg *g;
+	if (sdg_open(o->pos[0], flags, &g, &err))
+		return cli_error(&err);
+	rc = op(g, o, &err);
+	struct sd_err close_err = {0};
+	bool ok = rc == 0 || rc == CLI_FOLLOW;
+	if (sdg_close(g, &close_err) && ok) {
+		err = close_err;
+		ok = false;
+	}
+	*follow = ok && rc == CLI_FOLLOW;
+	return ok ? EXIT_OK : cli_error(&err);
+}
+
 int cli_on_group(const char *cmd, int argc, char **argv, unsigned allowed, int npos, int flags,
 		 cli_group_op op)
 {
 	struct cli_opts o;
-	int rc = cli_parse_opts(cmd, argc, argv, allowed, npos, npos, &o);
-	if (rc)
-		return rc;
-	if ((allowed & OPT_SIZE) && !o.has_size)
-		return cli_usage(cmd, "%s: --size SIZE is required", cmd);
-	struct sd_err err = {0};
-	struct sdg *g;
-	if (sdg_open(o.pos[0], flags, &g, &err))
-		return cli_error(&err);
-	rc = op(g, &o, &err);
-	struct sd_err close_err = {0};
-	if (sdg_close(g, &close_err) && !rc) {
-		err = close_err;
-		rc = -1;
-	}
-	return rc ? cli_error(&err) : EXIT_OK;
+	bool follow;
+	return cli_on_group_then(cmd, argc, argv, allowed, npos, flags, op, &o, &follow);
 }
 
 json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_live *l)

@@ -16,19 +16,6 @@
 #include "core/handover.h"
 #include "core/handover_follow.h"
 
-/* A handover this process prepared and a watcher must follow (--follow,
- * --incoming): it starts once the group is closed. */
-struct follow_job {
-	const char *group, *vol;
-	unsigned timeout_s;
-};
-static struct follow_job follow;
-
-void cli_follow_handover(const struct cli_opts *o)
-{
-	follow = (struct follow_job){ o->pos[0], o->pos[1], o->timeout };
-}
-
 static int op_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
 	char path[PATH_MAX];
@@ -36,9 +23,7 @@ static int op_prepare(struct sdg *g, const struct cli_opts *o, struct sd_err *er
 	if (rc)
 		return rc;
 	cli_print_path(path, o->json);
-	if (o->follow)
-		cli_follow_handover(o);
-	return 0;
+	return o->follow ? CLI_FOLLOW : 0;
 }
 
 /* The watcher's log: one line per step to syslog and to
@@ -94,8 +79,10 @@ static void run_watcher(const char *group, const char *vol, unsigned timeout_s)
 int cli_on_group_follow(const char *cmd, int argc, char **argv, unsigned allowed,
 			cli_group_op op)
 {
-	int rc = cli_on_group(cmd, argc, argv, allowed, 2, SDG_WRITE, op);
-	if (rc || !follow.vol)
+	struct cli_opts o;
+	bool follow;
+	int rc = cli_on_group_then(cmd, argc, argv, allowed, 2, SDG_WRITE, op, &o, &follow);
+	if (rc || !follow)
 		return rc;
 	fflush(stdout);
 	fflush(stderr);
@@ -106,7 +93,7 @@ int cli_on_group_follow(const char *cmd, int argc, char **argv, unsigned allowed
 		return cli_error(&err);
 	}
 	if (pid == 0)
-		run_watcher(follow.group, follow.vol, follow.timeout_s);
+		run_watcher(o.pos[0], o.pos[1], o.timeout);
 	waitpid(pid, NULL, 0);
 	return EXIT_OK;
 }

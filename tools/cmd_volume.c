@@ -47,10 +47,8 @@ static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *e
 	if (rc)
 		return rc;
 	cli_print_path(path, o->json);
-	if (how == SDG_ACTIVATED_PLACEHOLDER) {
-		cli_follow_handover(o); /* a watcher finishes it once the source lets go */
-		return 0;
-	}
+	if (how == SDG_ACTIVATED_PLACEHOLDER)
+		return CLI_FOLLOW; /* a watcher finishes it once the source lets go */
 	if (!cli_monitor_running(sdg_name(g)))
 		fprintf(stderr, "stardm: warning: no monitor runs for group %s on this node: the "
 			"pool will not grow on its own (systemctl enable --now stardm-monitor@%s)\n",
