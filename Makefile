@@ -16,6 +16,7 @@ PREFIX ?= /usr
 SBINDIR ?= /usr/sbin
 MANDIR ?= $(PREFIX)/share/man
 PERLDIR ?= /usr/share/perl5
+UDEVDIR ?= /lib/udev
 FUZZ_SECONDS ?= 60
 
 CFLAGS ?= -O2 -g
@@ -158,8 +159,14 @@ clang:
 	$(MAKE) B=build/clang CC=clang all unit build/clang/timeit build/clang/bench-metadata
 
 install: all
+	$(MAKE) install-files
+# install-files: the files alone (STARDM=... installs another build, as the
+# VM rig's debian nodes do)
+install-files:
 	install -D -m 0755 $(STARDM) $(DESTDIR)$(SBINDIR)/stardm
 	install -D -m 0644 docs/stardm.8 $(DESTDIR)$(MANDIR)/man8/stardm.8
+	install -D -m 0644 udev/56-stardm.rules $(DESTDIR)$(UDEVDIR)/rules.d/56-stardm.rules
+	install -D -m 0644 udev/69-stardm.rules $(DESTDIR)$(UDEVDIR)/rules.d/69-stardm.rules
 	install -D -m 0644 udev/stardm-monitor@.service \
 	  $(DESTDIR)/lib/systemd/system/stardm-monitor@.service
 	if [ -f plugin/PVE/Storage/Custom/StarDMPlugin.pm ]; then \
@@ -169,5 +176,5 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all demo unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install clean
+.PHONY: all demo unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install install-files clean
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -51,7 +51,7 @@ void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struc
 		snprintf(out->name, sizeof(out->name), "stardm-%s-%s", g->st->geo.name, vol);
 	set_path(out);
 	out->uuid[0] = '\0';
-	out->dm_flags = 0;
+	out->dm_flags = SDM_GUEST;
 	struct sd_state *s = (struct sd_state *)&g->state;
 	const struct sd_volume *v = sd_find_volume(s, vol);
 	const struct sd_pool *p = v ? sd_find_pool(s, v->pool_id) : NULL;
@@ -74,4 +74,28 @@ void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *
 bool sdg_dm_uuid_ours(const char *uuid)
 {
 	return uuid && !strncmp(uuid, SDG_DM_UUID_PREFIX, strlen(SDG_DM_UUID_PREFIX));
+}
+
+int sdg_dm_parse_volume(const char *dm_name, const char *group, char *vol, char *snap)
+{
+	size_t g = strlen(group);
+	if (strncmp(dm_name, "stardm-", 7) || strncmp(dm_name + 7, group, g) || dm_name[7 + g] != '-')
+		return -1;
+	const char *rest = dm_name + 8 + g, *sep = strstr(rest, "--");
+	size_t vlen = sep ? (size_t)(sep - rest) : strlen(rest);
+	if (!vlen || vlen >= SD_NAME_LEN || (sep && (strlen(sep + 2) >= SD_NAME_LEN || !sep[2])))
+		return -1;
+	snprintf(vol, SD_NAME_LEN, "%.*s", (int)vlen, rest);
+	snprintf(snap, SD_NAME_LEN, "%s", sep ? sep + 2 : "");
+	/* the placeholder's zero device and anything else that is not a name */
+	return sd_name_valid(vol) && (!*snap || sd_name_valid(snap)) ? 0 : -1;
+}
+
+int sdg_dm_uuid_group(const char *dm_uuid, char out[37])
+{
+	size_t p = strlen(SDG_DM_UUID_PREFIX);
+	if (!sdg_dm_uuid_ours(dm_uuid) || strlen(dm_uuid) < p + 37 || dm_uuid[p + 36] != '-')
+		return -1;
+	snprintf(out, 37, "%.36s", dm_uuid + p);
+	return 0;
 }

@@ -40,7 +40,7 @@ struct sdg_dm_id {
 	char name[SDG_DM_NAME];
 	char uuid[SDG_DM_NAME];     /* "" for a device without one */
 	char path[SDG_DM_NAME + 16];
-	unsigned dm_flags;          /* SDM_PRIVATE for the layers nobody else opens */
+	unsigned dm_flags;          /* SDM_PRIVATE: layers; SDM_GUEST: a guest's volume */
 };
 
 /* A pool layer (SDG_DM_TMETA, SDG_DM_TDATA or SDG_DM_POOL) of pool p. */
@@ -53,6 +53,12 @@ void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struc
 void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *out);
 /* The uuid prefix every thin device (volume or snapshot) of pool p has. */
 void sdg_dm_thin_prefix(const struct sdg *g, const struct sd_pool *p, char out[SDG_DM_NAME]);
+/* The volume and snapshot of a volume's or snapshot's dm name in group
+ * (vol and snap of SD_NAME_LEN; snap "" for a volume): 0, or -1 when the
+ * name is not one of group's volume devices. */
+int sdg_dm_parse_volume(const char *dm_name, const char *group, char *vol, char *snap);
+/* The group uuid in a dm uuid stardm gave (out: 37 bytes): 0, or -1. */
+int sdg_dm_uuid_group(const char *dm_uuid, char out[37]);
 /* Whether a dm uuid is one stardm gave. */
 bool sdg_dm_uuid_ours(const char *uuid);
 

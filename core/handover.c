@@ -164,7 +164,7 @@ int sdg_handover_finish(struct sdg *g, const char *vol, bool force, unsigned wai
 	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
 	sdm_table_thin(&t, v->size / 512, pool.path, v->thin_id);
 	/* the swap: queued guest I/O goes to the real volume on resume */
-	if ((rc = sdg_dm->reload(dev.name, &t, 1, err)) || (rc = sdg_dm->resume(dev.name, 0, err)))
+	if ((rc = sdg_dm->reload(dev.name, &t, 1, err)) || (rc = sdg_dm->resume(dev.name, dev.dm_flags, err)))
 		return rc;
 	sdg_dm_placeholder(g, vol, &z);
 	sdg_dm->remove(z.name, NULL);
@@ -183,7 +183,7 @@ static int drop_placeholder(struct sdg *g, const char *vol, uint64_t size, struc
 	sdm_table_error(&t, size / 512);
 	int rc = sdg_dm->reload(dev.name, &t, 1, err);
 	if (rc == 0)
-		rc = sdg_dm->resume(dev.name, 0, err);
+		rc = sdg_dm->resume(dev.name, dev.dm_flags, err);
 	if (rc)
 		return rc;
 	if ((rc = sdg_dm->remove_unused(dev.name, err)) < 0)

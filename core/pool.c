@@ -180,7 +180,7 @@ static int resume_suspended_thins(struct sdg *g, const struct sd_pool *p, struct
 		/* a gated migration placeholder (flakey) stays gated until its swap */
 		if (sdg_dm->info(names[i], &info, NULL) == 0 && info.suspended &&
 		    !(sdg_dm->target_type(names[i], type, sizeof(type), NULL) == 0 && !strcmp(type, "flakey")))
-			rc = sdg_dm->resume(names[i], 0, err);
+			rc = sdg_dm->resume(names[i], SDM_GUEST, err);
 	}
 	sdm_free_names(names, n);
 	return rc;
@@ -249,7 +249,7 @@ int sdg_pool_fence(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 			break;
 		sdm_table_error(&t, sectors);
 		if (!(rc = sdg_dm->reload(names[i], &t, 1, err)))
-			rc = sdg_dm->resume(names[i], 0, err);
+			rc = sdg_dm->resume(names[i], SDM_GUEST, err);
 	}
 	/* one still open (QEMU at the commit point) stays, as error, until the
 	 * deactivation; trying to remove it would retry for seconds while the

@@ -63,6 +63,23 @@ static void by_id_link(struct udev_device *d, char *out, size_t len)
 	}
 }
 
+int sdg_probe(const char *devnode, struct sdg_found *f)
+{
+	struct sd_io *io;
+	if (sd_io_open(devnode, false, SD_IO_AUTO, &io, NULL))
+		return -1;
+	struct sd_copy_status cs[2];
+	memset(f, 0, sizeof(*f));
+	int rc = sd_store_probe(io, &f->geo, cs, NULL) == 0 ? 1 : 0;
+	if (rc) {
+		snprintf(f->devnode, sizeof(f->devnode), "%s", devnode);
+		f->label_valid[0] = cs[0].label_valid;
+		f->label_valid[1] = cs[1].label_valid;
+	}
+	sd_io_close(io);
+	return rc;
+}
+
 static void probe(struct udev_device *d, void *vec)
 {
 	const char *node = udev_device_get_devnode(d);
@@ -71,21 +88,13 @@ static void probe(struct udev_device *d, void *vec)
 	const char *size = udev_device_get_sysattr_value(d, "size");
 	if (size && !strcmp(size, "0"))
 		return;
-	struct sd_io *io;
-	if (sd_io_open(node, false, SD_IO_AUTO, &io, NULL))
+	struct sdg_found f;
+	if (sdg_probe(node, &f) != 1)
 		return;
-	struct sdg_found f = {0};
-	struct sd_copy_status cs[2];
-	if (sd_store_probe(io, &f.geo, cs, NULL) == 0) {
-		snprintf(f.devnode, sizeof(f.devnode), "%s", node);
-		by_id_link(d, f.by_id, sizeof(f.by_id));
-		f.label_valid[0] = cs[0].label_valid;
-		f.label_valid[1] = cs[1].label_valid;
-		struct sdg_found *slot = sd_vec_push(vec, sizeof(f));
-		if (slot)
-			*slot = f;
-	}
-	sd_io_close(io);
+	by_id_link(d, f.by_id, sizeof(f.by_id));
+	struct sdg_found *slot = sd_vec_push(vec, sizeof(f));
+	if (slot)
+		*slot = f;
 }
 
 int sdg_scan(struct sdg_found **out, size_t *n, struct sd_err *err)

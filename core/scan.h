@@ -15,5 +15,8 @@ struct sdg_found {
 	bool label_valid[2];
 };
 int sdg_scan(struct sdg_found **out, size_t *n, struct sd_err *err);
+/* The label on devnode alone: 1 (f filled, by_id empty), 0 none, -1 when
+ * the device cannot be read. */
+int sdg_probe(const char *devnode, struct sdg_found *f);
 
 #endif

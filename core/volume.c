@@ -270,7 +270,7 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 	sdg_crash_point();
 	sdm_table_thin(&t, size / 512, pool.path, v->thin_id);
 	rc = sdg_dm->reload(dev.name, &t, 1, err);
-	return rc ? rc : sdg_dm->resume(dev.name, 0, err);
+	return rc ? rc : sdg_dm->resume(dev.name, dev.dm_flags, err);
 }
 
 int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
@@ -290,7 +290,7 @@ int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct
 	if (live && (rc = sdg_dm->suspend(dev.name, true, err)))
 		return rc;
 	rc = sdg_pool_sync(g, p, err);
-	int rr = live ? sdg_dm->resume(dev.name, 0, rc ? NULL : err) : 0;
+	int rr = live ? sdg_dm->resume(dev.name, dev.dm_flags, rc ? NULL : err) : 0;
 	return rc ? rc : rr;
 }
 

@@ -2,14 +2,19 @@
  * printed: the user gets one "stardm: ..." line, with the kernel's reason
  * folded into it. */
 #include <errno.h>
+#include <inttypes.h>
 #include <libdevmapper.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "base/clock.h"
 #include "dm.h"
 
 static char last_log[256];
@@ -63,25 +68,52 @@ static struct dm_task *task(int type, const char *name)
 	return dmt;
 }
 
-/* Run a task that creates, removes or resumes a device: with udev running
- * we wait on its cookie so the /dev/mapper node is there (or gone) when we
- * return; without udev (DM_DISABLE_UDEV) libdevmapper makes nodes itself. */
 uint16_t sdm_udev_flags(unsigned flags)
 {
-	return flags & SDM_PRIVATE ? DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG |
-					     DM_UDEV_DISABLE_DISK_RULES_FLAG |
-					     DM_UDEV_DISABLE_OTHER_RULES_FLAG
-				   : 0;
+	if (flags & SDM_PRIVATE)
+		return DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | DM_UDEV_DISABLE_DISK_RULES_FLAG |
+		       DM_UDEV_DISABLE_OTHER_RULES_FLAG;
+	if (flags & SDM_GUEST)
+		return DM_UDEV_DISABLE_DISK_RULES_FLAG | DM_UDEV_DISABLE_OTHER_RULES_FLAG;
+	return 0;
 }
 
-static int run_with_cookie(struct dm_task *dmt, unsigned flags)
+/* How long a command waits for udev to finish with a device's event:
+ * STARDM_UDEV_TIMEOUT seconds, 30 unless set. */
+static uint64_t udev_timeout_ms(void)
+{
+	const char *env = getenv("STARDM_UDEV_TIMEOUT");
+	char *end;
+	unsigned long s = env ? strtoul(env, &end, 10) : 0;
+	return (env && *env && !*end ? s : 30) * 1000;
+}
+
+/* Run a task that creates, removes or resumes a device.  With udev
+ * running, libdevmapper leaves the node and links to udev and we wait on
+ * the task's cookie, so that they exist (or are gone) when we return; the
+ * wait is bounded, since a stuck udev worker must not hang a command for
+ * ever (the device itself is there: only its links may be missing).
+ * Without udev (DM_DISABLE_UDEV) libdevmapper makes the nodes itself and
+ * the cookie is ready at once. */
+static int run_synced(struct dm_task *dmt, unsigned flags, const char *what, const char *name,
+		      struct sd_err *err)
 {
 	uint32_t cookie = 0;
-	if (!dm_task_set_cookie(dmt, &cookie, sdm_udev_flags(flags)))
-		return 0;
-	int ok = dm_task_run(dmt);
-	dm_udev_wait(cookie);
-	return ok;
+	int ok = dmt && dm_task_set_cookie(dmt, &cookie, sdm_udev_flags(flags)) && dm_task_run(dmt);
+	int e = finish(dmt, ok);
+	uint64_t limit = udev_timeout_ms(), waited = 0;
+	int ready = !cookie;
+	while (!ready && dm_udev_wait_immediate(cookie, &ready) && !ready && waited < limit) {
+		sd_sleep_ms(10);
+		waited += 10;
+	}
+	if (e)
+		return fail(err, e, what, name);
+	if (!ready)
+		return sd_fail(err, ETIMEDOUT, "%s %s: udev did not finish with its event within "
+			       "%" PRIu64 " s (is systemd-udevd stuck?); the device is there, its "
+			       "/dev links may not be", what, name, limit / 1000);
+	return 0;
 }
 
 static int add_targets(struct dm_task *dmt, const struct sdm_target *t, size_t n)
@@ -92,25 +124,51 @@ static int add_targets(struct dm_task *dmt, const struct sdm_target *t, size_t n
 	return 1;
 }
 
-int sdm_check(struct sd_err *err)
+/* Which of the targets stardm needs the kernel has now. */
+static int list_targets(bool *linear, bool *thin)
 {
 	struct dm_task *dmt = task(DM_DEVICE_LIST_VERSIONS, NULL);
 	if (!dmt || !dm_task_run(dmt)) {
 		if (dmt)
 			dm_task_destroy(dmt);
-		return sd_fail(err, ENODEV, "device-mapper is not available (is dm_mod loaded?)");
+		return -1;
 	}
 	struct dm_versions *v = dm_task_get_versions(dmt), *last;
-	bool pool = false, thin = false, linear = false;
+	bool pool = false, th = false;
+	*linear = false;
 	do {
 		last = v;
 		pool |= !strcmp(v->name, "thin-pool") && v->version[0] >= 1;
-		thin |= !strcmp(v->name, "thin") && v->version[0] >= 1;
-		linear |= !strcmp(v->name, "linear");
+		th |= !strcmp(v->name, "thin") && v->version[0] >= 1;
+		*linear |= !strcmp(v->name, "linear");
 		v = (struct dm_versions *)((char *)v + v->next);
 	} while (last != v);
 	dm_task_destroy(dmt);
-	if (!pool || !thin || !linear)
+	*thin = pool && th;
+	return 0;
+}
+
+/* modprobe MODULE, as lvm2 loads the targets it needs; its outcome is
+ * read from the target list afterwards. */
+static void load_module(const char *module)
+{
+	char *argv[] = { "modprobe", "-q", (char *)module, NULL };
+	pid_t pid;
+	int status;
+	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ) == 0)
+		waitpid(pid, &status, 0);
+}
+
+int sdm_check(struct sd_err *err)
+{
+	bool linear, thin;
+	if (list_targets(&linear, &thin))
+		return sd_fail(err, ENODEV, "device-mapper is not available (is dm_mod loaded?)");
+	if (!thin) {
+		load_module("dm_thin_pool");
+		list_targets(&linear, &thin);
+	}
+	if (!linear || !thin)
 		return sd_fail(err, ENODEV, "the kernel lacks the dm %s target (modprobe dm_thin_pool)",
 			       !linear ? "linear" : "thin-pool");
 	return 0;
@@ -121,12 +179,11 @@ int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, s
 {
 	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
 	int ok = dmt && (!uuid || !*uuid || dm_task_set_uuid(dmt, uuid)) &&
-		 add_targets(dmt, t, n) && (!(flags & SDM_READONLY) || dm_task_set_ro(dmt)) &&
-		 run_with_cookie(dmt, flags);
-	int e = finish(dmt, ok);
-	if (!e)
-		return 0;
-	int rc = fail(err, e, "creating", name);
+		 add_targets(dmt, t, n) && (!(flags & SDM_READONLY) || dm_task_set_ro(dmt));
+	int rc = ok ? run_synced(dmt, flags, "creating", name, err)
+		    : fail(err, finish(dmt, 0), "creating", name);
+	if (rc == 0 || rc == -ETIMEDOUT)
+		return rc;
 	struct sdm_info info;
 	if (sdm_info(name, &info, NULL) == 0 && info.exists) /* created but table refused */
 		sdm_remove(name, NULL);
@@ -157,17 +214,15 @@ int sdm_resume(const char *name, struct sd_err *err)
 int sdm_resume_flags(const char *name, unsigned flags, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_RESUME, name);
-	int ok = dmt && run_with_cookie(dmt, flags);
-	int e = finish(dmt, ok);
-	return e ? fail(err, e, "resuming", name) : 0;
+	return dmt ? run_synced(dmt, flags, "resuming", name, err) : fail(err, ENOMEM, "resuming", name);
 }
 
 int sdm_remove(const char *name, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_REMOVE, name);
-	int ok = dmt && dm_task_retry_remove(dmt) && run_with_cookie(dmt, 0);
-	int e = finish(dmt, ok);
-	return e ? fail(err, e, "removing", name) : 0;
+	if (!dmt || !dm_task_retry_remove(dmt))
+		return fail(err, finish(dmt, 0), "removing", name);
+	return run_synced(dmt, 0, "removing", name, err);
 }
 
 int sdm_remove_unused(const char *name, struct sd_err *err)

@@ -29,10 +29,13 @@ struct sdm_info {
 int sdm_check(struct sd_err *err);
 
 /* How a device is made.  SDM_PRIVATE: a layer under another device (pool
- * metadata and data, thin-pool, a placeholder's zero device); udev's disk
- * and other rules must not probe or name it, as lvm2 keeps them off its
- * own pool layers. */
-enum { SDM_READONLY = 1u << 0, SDM_PRIVATE = 1u << 1 };
+ * metadata and data, thin-pool, a placeholder's zero device); no udev rule
+ * may probe, name or act on it, as lvm2 keeps them off its own pool
+ * layers.  SDM_GUEST: a device whose content belongs to a guest (a volume):
+ * the subsystem's own rule names it, but the disk rules (blkid) and other
+ * rules (lvm2's event activation, multipath) must not read it, so that a
+ * guest's PV or file system never reaches the host. */
+enum { SDM_READONLY = 1u << 0, SDM_PRIVATE = 1u << 1, SDM_GUEST = 1u << 2 };
 /* The DM_UDEV_* flags that go with the uevents of a device made so. */
 uint16_t sdm_udev_flags(unsigned flags);
 

@@ -120,6 +120,8 @@ int cmd_init(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_udev_probe(int argc, char **argv);
+int cmd_udev_name(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_resize(int argc, char **argv);

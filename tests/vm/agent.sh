@@ -11,7 +11,7 @@ echo "@@READY" >&3
 while read -r id cmd <&3; do
 	[ "$id" = stop ] && break
 	echo "$cmd" | base64 -d >/tmp/agent.cmd 2>/dev/null
-	sh /tmp/agent.cmd >/tmp/agent.out 2>&1 </dev/null
+	sh /tmp/agent.cmd >/tmp/agent.out 2>&1 </dev/null 3>&-
 	rc=$?
 	{ base64 </tmp/agent.out; echo "@@DONE $id $rc"; } >&3
 done

@@ -1,0 +1,60 @@
+#include "core/udev_props.h"
+
+#include <libudev.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dm_names.h"
+#include "core/volume.h"
+
+/* The name of the group with uuid, as the LUN's udev rule recorded it. */
+static int group_from_udev(const char *uuid, char name[SD_NAME_LEN])
+{
+	struct udev *u = udev_new();
+	struct udev_enumerate *en = u ? udev_enumerate_new(u) : NULL;
+	int rc = -1;
+	if (en && udev_enumerate_add_match_subsystem(en, "block") >= 0 &&
+	    udev_enumerate_add_match_property(en, "STARDM_GROUP_UUID", uuid) >= 0 &&
+	    udev_enumerate_scan_devices(en) >= 0) {
+		struct udev_list_entry *e = udev_enumerate_get_list_entry(en);
+		struct udev_device *d = e ? udev_device_new_from_syspath(u, udev_list_entry_get_name(e))
+					  : NULL;
+		const char *g = d ? udev_device_get_property_value(d, "STARDM_GROUP_NAME") : NULL;
+		if (g && sd_name_valid(g)) {
+			snprintf(name, SD_NAME_LEN, "%s", g);
+			rc = 0;
+		}
+		if (d)
+			udev_device_unref(d);
+	}
+	if (en)
+		udev_enumerate_unref(en);
+	if (u)
+		udev_unref(u);
+	return rc;
+}
+
+/* Without the database: the first '-' after which a Proxmox volume name
+ * follows (a group name that itself holds "-vm-N-" is read short). */
+static int group_from_name(const char *dm_name, struct sdg_volume_names *out)
+{
+	for (const char *p = strchr(dm_name + 7, '-'); p; p = strchr(p + 1, '-')) {
+		snprintf(out->group, SD_NAME_LEN, "%.*s", (int)(p - dm_name - 7), dm_name + 7);
+		if (sd_name_valid(out->group) &&
+		    sdg_dm_parse_volume(dm_name, out->group, out->vol, out->snap) == 0 &&
+		    sdg_vmid_of(out->vol))
+			return 0;
+	}
+	return -1;
+}
+
+int sdg_udev_volume(const char *dm_name, const char *dm_uuid, struct sdg_volume_names *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strncmp(dm_name, "stardm-", 7) || sdg_dm_uuid_group(dm_uuid, out->group_uuid) ||
+	    !strstr(dm_uuid, "-thin-"))
+		return -1;
+	if (group_from_udev(out->group_uuid, out->group) == 0)
+		return sdg_dm_parse_volume(dm_name, out->group, out->vol, out->snap);
+	return group_from_name(dm_name, out);
+}
