@@ -51,7 +51,7 @@ static void test_dm_names(void)
 	sdg_dm_volume(&g, "vm-100-disk-0", NULL, &id);
 	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm-100-disk-0");
 	CU_ASSERT_STRING_EQUAL(id.path, "/dev/mapper/stardm-san1-vm-100-disk-0");
-	CU_ASSERT_EQUAL(id.dm_flags, 0); /* public: udev names and probes it */
+	CU_ASSERT_EQUAL(id.dm_flags, SDM_GUEST); /* named by our rule, never probed */
 	snprintf(want, sizeof(want), "%s%u-%u", prefix, v->id, v->thin_id);
 	CU_ASSERT_STRING_EQUAL(id.uuid, want);
 	sdg_dm_volume(&g, "vm-100-disk-0", "s1", &id);
@@ -76,6 +76,9 @@ static void test_dm_names(void)
 			DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | DM_UDEV_DISABLE_DISK_RULES_FLAG |
 				DM_UDEV_DISABLE_OTHER_RULES_FLAG);
 	CU_ASSERT_EQUAL(sdm_udev_flags(SDM_READONLY), 0);
+	/* a guest's volume: our subsystem rule names it; blkid and others stay off */
+	CU_ASSERT_EQUAL(sdm_udev_flags(SDM_GUEST | SDM_READONLY),
+			DM_UDEV_DISABLE_DISK_RULES_FLAG | DM_UDEV_DISABLE_OTHER_RULES_FLAG);
 
 	CU_ASSERT(sdg_dm_uuid_ours(want));
 	CU_ASSERT(!sdg_dm_uuid_ours("LVM-abc"));
@@ -84,8 +87,33 @@ static void test_dm_names(void)
 	sd_state_free(&g.state);
 }
 
+/* udev's side: a volume's dm name and uuid read back into group, volume
+ * and snapshot, for every form the names module makes. */
+static void test_dm_names_parsed(void)
+{
+	char vol[SD_NAME_LEN], snap[SD_NAME_LEN], u[37];
+	CU_ASSERT_EQUAL(sdg_dm_parse_volume("stardm-san1-vm-100-disk-0", "san1", vol, snap), 0);
+	CU_ASSERT_STRING_EQUAL(vol, "vm-100-disk-0");
+	CU_ASSERT_STRING_EQUAL(snap, "");
+	CU_ASSERT_EQUAL(sdg_dm_parse_volume("stardm-my-g-vm-7-disk-1--pre_up", "my-g", vol, snap), 0);
+	CU_ASSERT_STRING_EQUAL(vol, "vm-7-disk-1");
+	CU_ASSERT_STRING_EQUAL(snap, "pre_up");
+	/* not a volume of that group: another group, the placeholder, a pool layer */
+	CU_ASSERT(sdg_dm_parse_volume("stardm-san1-vm-100-disk-0", "san", vol, snap) < 0);
+	CU_ASSERT(sdg_dm_parse_volume("stardm-san1-vm-100-disk-0--@zero", "san1", vol, snap) < 0);
+	CU_ASSERT(sdg_dm_parse_volume("stardm-san1-vm-100-disk-0--", "san1", vol, snap) < 0);
+	CU_ASSERT(sdg_dm_parse_volume("stardm-san1-", "san1", vol, snap) < 0);
+	CU_ASSERT(sdg_dm_parse_volume("lvm-san1-x", "san1", vol, snap) < 0);
+	const char *uuid = "STARDM-57e03912-50c3-45c6-9a20-9992cfe4fdf4-thin-3-4-5";
+	CU_ASSERT_EQUAL(sdg_dm_uuid_group(uuid, u), 0);
+	CU_ASSERT_STRING_EQUAL(u, "57e03912-50c3-45c6-9a20-9992cfe4fdf4");
+	CU_ASSERT(sdg_dm_uuid_group("STARDM-57e03912", u) < 0);
+	CU_ASSERT(sdg_dm_uuid_group("LVM-57e03912-50c3-45c6-9a20-9992cfe4fdf4-thin-3-4-5", u) < 0);
+}
+
 void add_dm_names_tests(void)
 {
 	CU_pSuite s = CU_add_suite("dm names", NULL, NULL);
 	CU_add_test(s, "names, uuids and paths of every role", test_dm_names);
+	CU_add_test(s, "volume names read back out of dm names", test_dm_names_parsed);
 }
