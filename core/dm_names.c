@@ -63,6 +63,12 @@ void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struc
 	snprintf(out->uuid, sizeof(out->uuid), "%s%u-%u", prefix, v->id, n ? n->thin_id : v->thin_id);
 }
 
+void sdg_dm_volume_link(const struct sdg *g, const char *vol, const char *snap, char out[PATH_MAX])
+{
+	snprintf(out, PATH_MAX, "/dev/stardm/%s/%s%s%s", g->st->geo.name, vol, snap ? "--" : "",
+		 snap ? snap : "");
+}
+
 void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *out)
 {
 	snprintf(out->name, sizeof(out->name), "stardm-%s-%s--@zero", g->st->geo.name, vol);

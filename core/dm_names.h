@@ -18,6 +18,7 @@
 #ifndef STARDM_CORE_DM_NAMES_H
 #define STARDM_CORE_DM_NAMES_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -49,6 +50,9 @@ void sdg_dm_pool(const struct sdg *g, const struct sd_pool *p, enum sdg_dm_role 
 /* Volume vol, or its snapshot snap; the uuid is empty when the volume (or
  * the snapshot) is not in the metadata. */
 void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struct sdg_dm_id *out);
+/* The udev link of volume vol (or its snapshot snap) that 56-stardm.rules
+ * makes: /dev/stardm/GROUP/VOL[--SNAP]. */
+void sdg_dm_volume_link(const struct sdg *g, const char *vol, const char *snap, char out[PATH_MAX]);
 /* The zero device under the placeholder of vol (a handover's target). */
 void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *out);
 /* The uuid prefix every thin device (volume or snapshot) of pool p has. */

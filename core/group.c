@@ -13,6 +13,7 @@
 #include "core/group_impl.h"
 #include "core/scan.h"
 #include "core/signature.h"
+#include "core/udev_props.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
 
@@ -26,6 +27,26 @@ void sdg_uuid_format(const uint8_t u[16], char out[37])
 /* A path (anything with a '/', or an existing file) is used as it is; a
  * name is resolved by scanning; several devices with one group name are
  * refused rather than guessed between. */
+/* One device for group, or a refusal naming two that carry it (the LUN by
+ * two paths without multipath, or a copy of it presented to this node):
+ * which one is the group is not for stardm to guess. */
+static int pick(const char *group, char (*nodes)[PATH_MAX], int n, char *path, size_t len,
+		struct sd_err *err)
+{
+	if (n == 0)
+		return sd_fail(err, SD_E_NOTFOUND, "group %s: no device carries it", group);
+	if (n > 1)
+		return sd_fail(err, SD_E_EXISTS, "group %s is on %d devices (%s and %s): the LUN "
+			       "by several paths without multipath, or a copy of it; set up "
+			       "multipath, or name the device", group, n, nodes[0], nodes[1]);
+	snprintf(path, len, "%s", nodes[0]);
+	return 0;
+}
+
+/* A path (anything with a '/', or an existing file) is used as it is; a
+ * name is looked up in the udev database (69-stardm.rules recorded every
+ * LUN's group), and found by scanning every block device only when udev
+ * does not run here or knows no device of that name. */
 static int resolve(const char *group, char *path, size_t len, struct sd_err *err)
 {
 	struct stat sb;
@@ -33,22 +54,21 @@ static int resolve(const char *group, char *path, size_t len, struct sd_err *err
 		snprintf(path, len, "%s", group);
 		return 0;
 	}
+	char nodes[2][PATH_MAX];
+	int n = sdg_udev_group_devices(group, nodes, 2);
+	if (n > 0)
+		return pick(group, nodes, n, path, len, err);
 	struct sdg_found *f;
-	size_t n;
-	int rc = sdg_scan(&f, &n, err);
+	size_t nf;
+	int rc = sdg_scan(&f, &nf, err);
 	if (rc)
 		return rc;
-	int hits = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(f[i].geo.name, group) && hits++ == 0)
-			snprintf(path, len, "%s", f[i].devnode);
+	n = 0;
+	for (size_t i = 0; i < nf; i++)
+		if (!strcmp(f[i].geo.name, group) && n++ < 2)
+			snprintf(nodes[n - 1], PATH_MAX, "%s", f[i].devnode);
 	free(f);
-	if (hits == 0)
-		return sd_fail(err, SD_E_NOTFOUND, "group %s: no device carries it", group);
-	if (hits > 1)
-		return sd_fail(err, SD_E_EXISTS, "group %s: found on %d devices; name the device",
-			       group, hits);
-	return 0;
+	return pick(group, nodes, n, path, len, err);
 }
 
 void sdg_node_name(char out[64])
@@ -194,6 +214,8 @@ int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geomet
 	if (rc == 0)
 		rc = sd_store_format(io, &g, err);
 	sd_io_close(io);
+	if (rc == 0) /* this node's udev reads the new label (other nodes: at their next event) */
+		sdg_udev_changed(device);
 	if (rc == 0 && out)
 		*out = g;
 	return rc;

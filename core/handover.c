@@ -70,7 +70,7 @@ int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], st
 		sdg_stack_undo(&made);
 		return rc;
 	}
-	snprintf(path, PATH_MAX, "%s", dev.path);
+	sdg_volume_path(g, vol, NULL, path);
 	return 0;
 }
 

@@ -1,8 +1,12 @@
 #include "core/udev_props.h"
 
+#include <fcntl.h>
 #include <libudev.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "core/dm_names.h"
 #include "core/volume.h"
@@ -57,4 +61,63 @@ int sdg_udev_volume(const char *dm_name, const char *dm_uuid, struct sdg_volume_
 	if (group_from_udev(out->group_uuid, out->group) == 0)
 		return sdg_dm_parse_volume(dm_name, out->group, out->vol, out->snap);
 	return group_from_name(dm_name, out);
+}
+
+int sdg_udev_group_devices(const char *group, char (*nodes)[PATH_MAX], size_t max)
+{
+	if (access("/run/udev/control", F_OK))
+		return -1;
+	struct udev *u = udev_new();
+	struct udev_enumerate *en = u ? udev_enumerate_new(u) : NULL;
+	int n = 0;
+	if (en && udev_enumerate_add_match_subsystem(en, "block") >= 0 &&
+	    udev_enumerate_add_match_property(en, "STARDM_GROUP_NAME", group) >= 0 &&
+	    udev_enumerate_scan_devices(en) >= 0) {
+		struct udev_list_entry *e;
+		udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
+			struct udev_device *d = udev_device_new_from_syspath(u, udev_list_entry_get_name(e));
+			const char *node = d ? udev_device_get_devnode(d) : NULL;
+			if (node && (size_t)n < max)
+				snprintf(nodes[n], PATH_MAX, "%s", node);
+			n += node != NULL;
+			if (d)
+				udev_device_unref(d);
+		}
+	}
+	if (en)
+		udev_enumerate_unref(en);
+	if (u)
+		udev_unref(u);
+	return n;
+}
+
+void sdg_udev_changed(const char *path)
+{
+	struct stat st;
+	char uevent[96];
+	if (stat(path, &st) || !S_ISBLK(st.st_mode))
+		return;
+	snprintf(uevent, sizeof(uevent), "/sys/dev/block/%u:%u/uevent", major(st.st_rdev),
+		 minor(st.st_rdev));
+	int fd = open(uevent, O_WRONLY | O_CLOEXEC);
+	/* if this fails, udev reads the label at the device's next event */
+	ssize_t w = fd >= 0 ? write(fd, "change", 6) : -1;
+	(void)w;
+	if (fd >= 0)
+		close(fd);
+}
+
+bool sdg_udev_names(void)
+{
+	static const char *const dirs[] = { "/etc/udev/rules.d", "/run/udev/rules.d",
+					    "/usr/lib/udev/rules.d", "/lib/udev/rules.d" };
+	if (access("/run/udev/control", F_OK))
+		return false;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "%s/56-stardm.rules", dirs[i]);
+		if (access(p, F_OK) == 0)
+			return true;
+	}
+	return false;
 }

@@ -5,6 +5,10 @@
 #ifndef STARDM_CORE_UDEV_PROPS_H
 #define STARDM_CORE_UDEV_PROPS_H
 
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "metadata/state.h"
 
 /* A volume's (or active snapshot's) dm device, as its links name it. */
@@ -20,5 +24,16 @@ struct sdg_volume_names {
  * LUN's rule), else from the name's first split that leaves a Proxmox
  * volume name.  0, or -1 when the device is not a volume of stardm's. */
 int sdg_udev_volume(const char *dm_name, const char *dm_uuid, struct sdg_volume_names *out);
+/* The devices the udev database says carry group (by STARDM_GROUP_NAME,
+ * multipath paths already left out by the rule): their number (up to max
+ * in nodes), or -1 when no udev daemon runs here (then only a scan finds
+ * a group). */
+int sdg_udev_group_devices(const char *group, char (*nodes)[PATH_MAX], size_t max);
+/* Whether volumes have stardm's udev names on this node: udevd runs and
+ * 56-stardm.rules is installed. */
+bool sdg_udev_names(void);
+/* Tell udev that path's content changed (its label: a "change" uevent), so
+ * that its rules read it again; a no-op without udev. */
+void sdg_udev_changed(const char *path);
 
 #endif

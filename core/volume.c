@@ -16,6 +16,7 @@
 #include "core/handover.h"
 #include "core/owner.h"
 #include "core/pool.h"
+#include "core/udev_props.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
 #include "metadata/size.h"
@@ -36,11 +37,16 @@ uint32_t sdg_vmid_of(const char *name)
 	return (uint32_t)vmid;
 }
 
+/* Where udev names volumes (56-stardm.rules), its link; else dm's node.
+ * Both come from the metadata alone: the same on every node. */
 void sdg_volume_path(const struct sdg *g, const char *vol, const char *snap, char path[PATH_MAX])
 {
 	struct sdg_dm_id id;
 	sdg_dm_volume(g, vol, snap, &id);
-	snprintf(path, PATH_MAX, "%s", id.path);
+	if (sdg_udev_names())
+		sdg_dm_volume_link(g, vol, snap, path);
+	else
+		snprintf(path, PATH_MAX, "%s", id.path);
 }
 
 bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap)
@@ -350,7 +356,7 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 	if ((rc = sdg_dm->create(dev.name, dev.uuid, &t, 1,
 			     dev.dm_flags | (readonly || snap ? SDM_READONLY : 0), err)))
 		goto undo;
-	snprintf(path, PATH_MAX, "%s", dev.path);
+	sdg_volume_path(g, vol, snap, path);
 	return 0;
 undo:
 	if (!was_active && sdg_pool_down(g, p, NULL) == 0)

@@ -17,12 +17,21 @@ is_deeply([$P->parse_volname('vm-100-disk-0')], ['images', 'vm-100-disk-0', 100,
 is_deeply([$P->parse_volname('base-7-disk-2')], ['images', 'base-7-disk-2', 7, undef, undef, 1, 'raw'],
     'parse base-7-disk-2 (template)');
 is(($P->parse_volname('vm-100-cloudinit'))[1], 'vm-100-cloudinit', 'parse vm-100-cloudinit');
+$PVE::Storage::Custom::StarDMPlugin::UDEV_NAMES = 0; # a node without udev: dm's node
 is(scalar $P->path($scfg, 'vm-100-disk-0', 'san1'), '/dev/mapper/stardm-g1-vm-100-disk-0', 'path');
 is(scalar $P->path($scfg, 'vm-100-disk-0', 'san1', 'snap1'),
     '/dev/mapper/stardm-g1-vm-100-disk-0--snap1', 'path of a snapshot');
 is_deeply($P->qemu_blockdev_options($scfg, 'san1', 'vm-100-disk-0', 'pc-q35-9.2', {}),
     { driver => 'host_device', filename => '/dev/mapper/stardm-g1-vm-100-disk-0' },
     'qemu_blockdev_options: host_device');
+$PVE::Storage::Custom::StarDMPlugin::UDEV_NAMES = 1; # udev with stardm's rule: its link
+is(scalar $P->path($scfg, 'vm-100-disk-0', 'san1'), '/dev/stardm/g1/vm-100-disk-0', 'path (udev)');
+is(scalar $P->path($scfg, 'vm-100-disk-0', 'san1', 'snap1'), '/dev/stardm/g1/vm-100-disk-0--snap1',
+    'path of a snapshot (udev)');
+is_deeply($P->qemu_blockdev_options($scfg, 'san1', 'vm-100-disk-0', 'pc-q35-9.2', {}),
+    { driver => 'host_device', filename => '/dev/stardm/g1/vm-100-disk-0' },
+    'qemu_blockdev_options (udev)');
+$PVE::Storage::Custom::StarDMPlugin::UDEV_NAMES = 0;
 is($P->volume_qemu_snapshot_method('san1', $scfg, 'vm-100-disk-0'), 'storage', 'snapshots by the storage');
 
 my @bad = ('vm-100-disk-0;rm -rf /', 'vm-100-disk-0 x', 'vm-100-$(id)', 'vm-100-`id`',

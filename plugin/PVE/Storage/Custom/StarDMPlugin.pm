@@ -146,12 +146,25 @@ sub parse_volname {
     return ('images', $name, $vmid, undef, undef, $kind eq 'base' ? 1 : 0, 'raw');
 }
 
-# The dm name stardm gives a volume (docs/stardm.8, DEVICE NAMES): known
-# without running stardm, as Proxmox asks for paths often.
+# Whether this node names volumes through stardm's udev rule: udevd runs
+# and 56-stardm.rules is installed (as `stardm path` decides it).
+our $UDEV_NAMES;
+sub udev_names {
+    return $UDEV_NAMES if defined($UDEV_NAMES);
+    my $rules = grep { -e "$_/56-stardm.rules" }
+        qw(/etc/udev/rules.d /run/udev/rules.d /usr/lib/udev/rules.d /lib/udev/rules.d);
+    return $UDEV_NAMES = (-e '/run/udev/control' && $rules) ? 1 : 0;
+}
+
+# The path stardm gives a volume (docs/stardm.8, DEVICE NAMES): its udev
+# link /dev/stardm/GROUP/VOLUME, or without udev its dm node; both from the
+# names alone, the same on every node, and known without running stardm,
+# as Proxmox asks for paths often.
 sub filesystem_path {
     my ($class, $scfg, $volname, $snapname) = @_;
     my ($vtype, $name, $vmid) = $class->parse_volname($volname);
-    my $path = "/dev/mapper/stardm-" . group_of($scfg) . "-$name";
+    my $group = group_of($scfg);
+    my $path = udev_names() ? "/dev/stardm/$group/$name" : "/dev/mapper/stardm-$group-$name";
     $path .= '--' . check_snapname($snapname) if defined($snapname);
     return wantarray ? ($path, $vmid, $vtype) : $path;
 }
