@@ -77,6 +77,8 @@ int sdg_udev_group_devices(const char *group, char (*nodes)[PATH_MAX], size_t ma
 		udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
 			struct udev_device *d = udev_device_new_from_syspath(u, udev_list_entry_get_name(e));
 			const char *node = d ? udev_device_get_devnode(d) : NULL;
+			if (d && sdg_dm_uuid_ours(udev_device_get_property_value(d, "DM_UUID")))
+				node = NULL; /* never a LUN */
 			if (node && (size_t)n < max)
 				snprintf(nodes[n], PATH_MAX, "%s", node);
 			n += node != NULL;

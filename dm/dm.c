@@ -95,13 +95,17 @@ static uint64_t udev_timeout_ms(void)
  * ever (the device itself is there: only its links may be missing).
  * Without udev (DM_DISABLE_UDEV) libdevmapper makes the nodes itself and
  * the cookie is ready at once. */
+/* Set once a wait ran out: udev is stuck, and the rest of this command
+ * (its undo above all) must not wait again, each time for the whole limit. */
+static bool udev_stuck;
+
 static int run_synced(struct dm_task *dmt, unsigned flags, const char *what, const char *name,
 		      struct sd_err *err)
 {
 	uint32_t cookie = 0;
 	int ok = dmt && dm_task_set_cookie(dmt, &cookie, sdm_udev_flags(flags)) && dm_task_run(dmt);
 	int e = finish(dmt, ok);
-	uint64_t limit = udev_timeout_ms(), waited = 0;
+	uint64_t limit = udev_stuck ? 0 : udev_timeout_ms(), waited = 0;
 	int ready = !cookie;
 	while (!ready && dm_udev_wait_immediate(cookie, &ready) && !ready && waited < limit) {
 		sd_sleep_ms(10);
@@ -109,10 +113,11 @@ static int run_synced(struct dm_task *dmt, unsigned flags, const char *what, con
 	}
 	if (e)
 		return fail(err, e, what, name);
-	if (!ready)
+	if (!ready && !udev_stuck) {
+		udev_stuck = true;
 		return sd_fail(err, ETIMEDOUT, "%s %s: udev did not finish with its event within "
-			       "%" PRIu64 " s (is systemd-udevd stuck?); the device is there, its "
-			       "/dev links may not be", what, name, limit / 1000);
+			       "%" PRIu64 " s (is systemd-udevd stuck?)", what, name, limit / 1000);
+	}
 	return 0;
 }
 
@@ -182,8 +187,10 @@ int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, s
 		 add_targets(dmt, t, n) && (!(flags & SDM_READONLY) || dm_task_set_ro(dmt));
 	int rc = ok ? run_synced(dmt, flags, "creating", name, err)
 		    : fail(err, finish(dmt, 0), "creating", name);
-	if (rc == 0 || rc == -ETIMEDOUT)
+	if (rc == 0)
 		return rc;
+	/* not made after all: the table was refused, or udev never named it
+	 * (then the command fails, and leaves nothing behind) */
 	struct sdm_info info;
 	if (sdm_info(name, &info, NULL) == 0 && info.exists) /* created but table refused */
 		sdm_remove(name, NULL);

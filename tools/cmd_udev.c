@@ -1,6 +1,8 @@
 /* The two commands stardm's udev rules import (IMPORT{program}): they print
  * udev properties, one KEY=value per line, and exit 3 (not found) when the
- * device is not stardm's, printing nothing. */
+ * device is not stardm's, printing nothing.  A LUN's properties and a
+ * volume's have different names: commands find a group's LUN by
+ * STARDM_GROUP_NAME, which no volume carries. */
 #include <stdio.h>
 
 #include "cli.h"
@@ -36,7 +38,7 @@ int cmd_udev_name(int argc, char **argv)
 	struct sdg_volume_names n;
 	if (sdg_udev_volume(o.pos[0], o.pos[1], &n))
 		return EXIT_NOT_FOUND;
-	printf("STARDM_GROUP_NAME=%s\nSTARDM_GROUP_UUID=%s\nSTARDM_VOLUME=%s\n", n.group,
+	printf("STARDM_VOLUME_GROUP=%s\nSTARDM_VOLUME_GROUP_UUID=%s\nSTARDM_VOLUME=%s\n", n.group,
 	       n.group_uuid, n.vol);
 	if (n.snap[0])
 		printf("STARDM_SNAPSHOT=%s\n", n.snap);

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Two real Debian nodes (run by tests/vm/run-cluster with
+# STARDM_VM_FLAVOUR=debian: systemd, udevd, lvm2, multipath-tools, stardm
+# installed by make install): udev finds the LUN, names volumes alike on
+# both nodes before and after a move, keeps off the private layers and the
+# guest's data (a guest's LVM VG is neither seen nor activated by the
+# host's lvm2), and a stuck udev fails a command after the bounded wait.
+# Ends with "udev: N passed, N failed".
+set -u
+. "$(dirname "$0")/cluster-lib.sh"
+LUN=/dev/disk/by-id/virtio-stardm-lun0
+V=vm-100-disk-0
+# the names udev gave stardm's devices on NODE, one per line, sorted
+names() { $N "$1" "cd /dev && find stardm disk/by-id -type l 2>/dev/null | grep -E 'stardm|dm-name' | sort"; }
+# the udev property KEY of DEVICE on NODE ("" when unset)
+prop() { $N "$1" "udevadm info --query=property $2 | sed -n 's/^$3=//p'"; }
+
+check "init on node a through the LUN's by-id name" $N a "stardm init $LUN --name san1"
+uuid=$($N a "stardm inspect $LUN --json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["group"]["uuid"])')
+check "  the group has a uuid ($uuid)" [ -n "$uuid" ]
+check "node a's udev read the new label at once (init's change event)" \
+	[ "$(prop a $LUN STARDM_GROUP_NAME)" = san1 ]
+# node b saw the LUN before the label was there: its next event (a trigger
+# here, a rescan or reboot on a real node) reads it
+check "node b's udev reads the label at the LUN's next event" \
+	$N b "udevadm trigger --settle $LUN && udevadm info --query=property $LUN | grep -qx STARDM_GROUP_UUID=$uuid"
+for n in a b; do
+	check "node $n: /dev/disk/by-id/stardm-lun-UUID names the LUN" \
+		$N $n "[ \"\$(readlink -f /dev/disk/by-id/stardm-lun-$uuid)\" = \"\$(readlink -f $LUN)\" ]"
+done
+check "a group name resolves through the udev database" $N b "stardm list san1 >/dev/null"
+
+check "create $V and a snapshot" $N a "stardm create san1 $V --size 256M && stardm snapshot san1 $V s1"
+check "activate prints the udev link" \
+	[ "$($N a "stardm activate san1 $V 2>/dev/null")" = "/dev/stardm/san1/$V" ]
+check "activate the snapshot" $N a "stardm activate san1 $V --snapshot s1 >/dev/null 2>&1"
+check "stardm path and the link agree" [ "$($N a "stardm path san1 $V")" = "/dev/stardm/san1/$V" ]
+check "the link is the volume's dm device" \
+	$N a "[ \"\$(readlink -f /dev/stardm/san1/$V)\" = \"\$(readlink -f /dev/mapper/stardm-san1-$V)\" ]"
+check "the snapshot's link" $N a "[ -b /dev/stardm/san1/$V--s1 ] && [ -b /dev/disk/by-id/stardm-san1-$V--s1 ]"
+names_a=$(names a)
+check "node a names: by-id and /dev/stardm for the volume and the snapshot" \
+	sh -c "echo '$names_a' | grep -qx 'stardm/san1/$V' && echo '$names_a' | grep -qx 'disk/by-id/stardm-san1-$V'"
+
+# private layers: no rule but dm's own names them, nothing probes them
+for l in tmeta tdata pool; do
+	check "pool $l: no link beyond /dev/mapper, never probed" \
+		$N a "i=\$(udevadm info --query=property /dev/mapper/stardm-san1-vm100-$l); echo \"\$i\" | grep -qx DM_UDEV_DISABLE_DISK_RULES_FLAG=1 && ! echo \"\$i\" | grep -q '^ID_FS_' && [ \"\$(echo \"\$i\" | sed -n 's/^DEVLINKS=//p')\" = /dev/mapper/stardm-san1-vm100-$l ]"
+done
+# the guest's data: a file system written into the volume stays unread
+check "a file system in the volume" $N a "mkfs.ext4 -q /dev/stardm/san1/$V && udevadm trigger --settle /dev/stardm/san1/$V"
+check "  udev did not probe it (no ID_FS_TYPE), links kept" \
+	$N a "i=\$(udevadm info --query=property /dev/stardm/san1/$V); ! echo \"\$i\" | grep -q '^ID_FS_TYPE' && echo \"\$i\" | grep -q 'DEVLINKS=.*/dev/stardm/san1/$V'"
+
+# a guest's LVM VG inside the volume: lvm on the node only told of it
+GUEST="devices { global_filter = [ \"a|^/dev/stardm/san1/$V\$|\", \"r|.*|\" ] }"
+check "a guest-style VG inside the volume" \
+	$N a "wipefs -qa /dev/stardm/san1/$V && pvcreate -q --config '$GUEST' /dev/stardm/san1/$V && vgcreate -q --config '$GUEST' guestvg /dev/stardm/san1/$V && lvcreate -q --config '$GUEST' -L 16M -n lv guestvg && vgchange -q --config '$GUEST' -an guestvg"
+check "deactivate on node a" $N a "stardm deactivate san1 $V"
+check "  its names are gone with it" $N a "[ ! -e /dev/stardm/san1/$V ] && [ ! -e /dev/disk/by-id/stardm-san1-$V ]"
+
+# the volume moves to node b: the same names there
+check "activate on node b" $N b "stardm activate san1 $V >/dev/null 2>&1 && stardm activate san1 $V --snapshot s1 >/dev/null 2>&1"
+check "node b names the volume exactly as node a did" [ "$(names b)" = "$names_a" ]
+check "lvm2's event activation left the guest's VG alone" \
+	$N b "udevadm settle && ! dmsetup ls | grep -q guestvg"
+check "  and lvm2's own scan ignores it once the node's global_filter rejects stardm's devices" \
+	$N b "sed -i '/^devices {/a global_filter = [ \"r|^/dev/mapper/stardm-|\", \"r|^/dev/stardm/|\" ]' /etc/lvm/lvm.conf && ! pvs 2>/dev/null | grep -q stardm && ! vgs 2>/dev/null | grep -q guestvg && vgchange -aay 2>/dev/null; ! dmsetup ls | grep -q guestvg"
+check "deactivate on node b" $N b "stardm deactivate san1 $V --snapshot s1 && stardm deactivate san1 $V"
+
+# a stuck udev: the command fails after the bounded wait, not hangs
+check "with udevd's workers stopped, activate fails within the wait (exit 12)" \
+	$N a "pkill -STOP -f systemd-udevd; s=\$(date +%s); STARDM_UDEV_TIMEOUT=3 stardm activate san1 $V >/tmp/o 2>&1; rc=\$?; e=\$(( \$(date +%s) - s )); pkill -CONT -f systemd-udevd; cat /tmp/o; echo rc=\$rc after \$e s; [ \$rc = 12 ] && [ \$e -lt 20 ] && grep -q 'udev did not finish' /tmp/o"
+check "  and left nothing behind: no device, the pool released" \
+	$N a "udevadm settle; ! dmsetup ls | grep -q stardm-san1 && stardm inspect san1 --json | grep -q '\"owner_host\": 0'"
+check "  once udev runs again, the volume activates and is named" \
+	$N a "stardm activate san1 $V >/dev/null 2>&1 && [ -b /dev/stardm/san1/$V ] && stardm deactivate san1 $V"
+
+finish udev
