@@ -167,6 +167,8 @@ install-files:
 	install -D -m 0644 docs/stardm.8 $(DESTDIR)$(MANDIR)/man8/stardm.8
 	install -D -m 0644 udev/56-stardm.rules $(DESTDIR)$(UDEVDIR)/rules.d/56-stardm.rules
 	install -D -m 0644 udev/69-stardm.rules $(DESTDIR)$(UDEVDIR)/rules.d/69-stardm.rules
+	install -D -m 0644 udev/stardm-autoactivate@.service \
+	  $(DESTDIR)/lib/systemd/system/stardm-autoactivate@.service
 	install -D -m 0644 udev/stardm-monitor@.service \
 	  $(DESTDIR)/lib/systemd/system/stardm-monitor@.service
 	if [ -f plugin/PVE/Storage/Custom/StarDMPlugin.pm ]; then \

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -44,7 +45,7 @@ static int pick(const char *group, char (*nodes)[PATH_MAX], int n, char *path, s
 }
 
 /* A path (anything with a '/', or an existing file) is used as it is; a
- * name is looked up in the udev database (69-stardm.rules recorded every
+ * name (or a group uuid) is looked up in the udev database (69-stardm.rules recorded every
  * LUN's group), and found by scanning every block device only when udev
  * does not run here or knows no device of that name. */
 static int resolve(const char *group, char *path, size_t len, struct sd_err *err)
@@ -64,9 +65,12 @@ static int resolve(const char *group, char *path, size_t len, struct sd_err *err
 	if (rc)
 		return rc;
 	n = 0;
-	for (size_t i = 0; i < nf; i++)
-		if (!strcmp(f[i].geo.name, group) && n++ < 2)
+	for (size_t i = 0; i < nf; i++) {
+		char uuid[37];
+		sdg_uuid_format(f[i].geo.uuid, uuid);
+		if ((!strcmp(f[i].geo.name, group) || !strcasecmp(uuid, group)) && n++ < 2)
 			snprintf(nodes[n - 1], PATH_MAX, "%s", f[i].devnode);
+	}
 	free(f);
 	return pick(group, nodes, n, path, len, err);
 }

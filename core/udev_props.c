@@ -1,5 +1,6 @@
 #include "core/udev_props.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <libudev.h>
 #include <stdio.h>
@@ -63,6 +64,16 @@ int sdg_udev_volume(const char *dm_name, const char *dm_uuid, struct sdg_volume_
 	return group_from_name(dm_name, out);
 }
 
+bool sdg_is_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return s[36] == '\0';
+}
+
 int sdg_udev_group_devices(const char *group, char (*nodes)[PATH_MAX], size_t max)
 {
 	if (access("/run/udev/control", F_OK))
@@ -71,7 +82,8 @@ int sdg_udev_group_devices(const char *group, char (*nodes)[PATH_MAX], size_t ma
 	struct udev_enumerate *en = u ? udev_enumerate_new(u) : NULL;
 	int n = 0;
 	if (en && udev_enumerate_add_match_subsystem(en, "block") >= 0 &&
-	    udev_enumerate_add_match_property(en, "STARDM_GROUP_NAME", group) >= 0 &&
+	    udev_enumerate_add_match_property(en, sdg_is_uuid(group) ? "STARDM_GROUP_UUID"
+								     : "STARDM_GROUP_NAME", group) >= 0 &&
 	    udev_enumerate_scan_devices(en) >= 0) {
 		struct udev_list_entry *e;
 		udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {

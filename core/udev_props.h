@@ -24,7 +24,10 @@ struct sdg_volume_names {
  * LUN's rule), else from the name's first split that leaves a Proxmox
  * volume name.  0, or -1 when the device is not a volume of stardm's. */
 int sdg_udev_volume(const char *dm_name, const char *dm_uuid, struct sdg_volume_names *out);
-/* The devices the udev database says carry group (by STARDM_GROUP_NAME,
+/* Whether s is a uuid as stardm prints them (8-4-4-4-12 hex digits). */
+bool sdg_is_uuid(const char *s);
+/* The devices the udev database says carry group, a name or a uuid (by
+ * STARDM_GROUP_NAME or STARDM_GROUP_UUID,
  * multipath paths already left out by the rule): their number (up to max
  * in nodes), or -1 when no udev daemon runs here (then only a scan finds
  * a group). */

@@ -121,6 +121,8 @@ int cmd_inspect(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_udev_probe(int argc, char **argv);
+int cmd_autoactivate(int argc, char **argv);
+int cmd_set_autoactivate(int argc, char **argv);
 int cmd_udev_name(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_remove(int argc, char **argv);

@@ -162,6 +162,8 @@ static int op_list(struct sdg *g, const struct cli_opts *op, struct sd_err *err)
 		json_object_object_add(j, "created", cli_json_u64(v->created_ns / 1000000000));
 		json_object_object_add(j, "template", json_object_new_boolean(v->flags & SD_VOL_BASE));
 		json_object_object_add(j, "active", json_object_new_boolean(active));
+		json_object_object_add(j, "autoactivate",
+				       json_object_new_boolean(v->flags & SD_VOL_AUTOACTIVATE));
 		json_object_object_add(j, "path", json_object_new_string(path));
 		json_object_object_add(j, "snapshots", snaps);
 		if (!o.json) {

@@ -30,6 +30,8 @@ static const struct cmd commands[] = {
 	{ "migrate-abort", "GROUP VOLUME", cmd_migrate_abort },
 	{ "extend-pool", "GROUP --vmid N --size SIZE", cmd_extend_pool },
 	{ "monitor", "GROUP [--interval SECONDS] [--once] [--pve-dir DIR]", cmd_monitor },
+	{ "autoactivate", "GROUP [--json]", cmd_autoactivate },
+	{ "set-autoactivate", "GROUP VOLUME on|off", cmd_set_autoactivate },
 	{ "udev-probe", "DEVICE   (for udev rules)", cmd_udev_probe },
 	{ "udev-name", "DM_NAME DM_UUID   (for udev rules)", cmd_udev_name },
 };

@@ -54,6 +54,7 @@ void fake_dm_reset(void)
 }
 
 void fake_dm_node(int node) { cur = node; }
+void fake_dm_reboot(int node) { memset(devs[node], 0, sizeof(devs[node])); }
 const char *fake_dm_log(void) { return log_buf; }
 void fake_dm_clear_log(void) { log_buf[0] = '\0'; }
 

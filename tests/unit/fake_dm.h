@@ -18,6 +18,8 @@ extern const struct sdm_ops fake_dm;
 
 /* Forget every device, pool and recorded call; node 0 is current. */
 void fake_dm_reset(void);
+/* Node (0 or 1) reboots: its devices are gone, the pools' metadata stays. */
+void fake_dm_reboot(int node);
 /* Make node (0 or 1) the one whose devices the calls see. */
 void fake_dm_node(int node);
 /* The calls recorded since the last fake_dm_reset or fake_dm_clear_log,

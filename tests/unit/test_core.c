@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/activate.h"
+#include "core/autoactivate.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
 #include "core/handover.h"
@@ -384,6 +385,54 @@ static void test_handover_await(void)
 	ok(DEACTIVATE, VOL, NULL);
 }
 
+static uint32_t owner_of(uint32_t vmid)
+{
+	struct sdg *g = open_w();
+	uint32_t o = sdg_vm_pool(g, vmid, NULL)->owner_host;
+	close_g(g);
+	return o;
+}
+
+/* After an unclean reboot: this node's pools that its kernel lost are
+ * released, or loaded again for volumes marked for auto-activation;
+ * another node's pool is left alone; a second run changes nothing. */
+static void test_autoactivate(void)
+{
+	fresh();
+	const char *vols[] = { "vm-200-disk-0", "vm-201-disk-0", "vm-202-disk-0", "vm-203-disk-0" };
+	for (int i = 0; i < 4; i++)
+		ok(CREATE, vols[i], NULL);
+	for (int i = 0; i < 3; i++)
+		ok(ACTIVATE, vols[i], NULL);
+	as_node(1);
+	ok(ACTIVATE, vols[3], NULL); /* node b's */
+	uint32_t b = owner_of(203);
+	as_node(0);
+	uint32_t a = owner_of(200);
+	struct sdg *g = open_w();
+	struct sd_err err;
+	CU_ASSERT(sdg_volume_set_autoactivate(g, vols[2], true, &err) == 0);
+	close_g(g);
+	fake_dm_reboot(0);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	struct sdg_autoactivation r;
+	g = open_w();
+	CU_ASSERT(sdg_autoactivate(g, &r, &err) == 0);
+	close_g(g);
+	CU_ASSERT_EQUAL(r.released, 2);
+	CU_ASSERT_EQUAL(r.activated, 1);
+	CU_ASSERT_EQUAL(owner_of(200), 0);
+	CU_ASSERT_EQUAL(owner_of(201), 0);
+	CU_ASSERT_EQUAL(owner_of(202), a);
+	CU_ASSERT_EQUAL(owner_of(203), b);
+	CU_ASSERT_EQUAL(fake_dm_count(), 4); /* vm-202's pool layers and volume */
+	g = open_w();
+	CU_ASSERT(sdg_autoactivate(g, &r, &err) == 0);
+	close_g(g);
+	CU_ASSERT_EQUAL(r.released + r.activated + r.withdrawn, 0);
+	CU_ASSERT_EQUAL(fake_dm_count(), 4);
+}
+
 void add_core_tests(void)
 {
 	CU_pSuite s = CU_add_suite("core", setup, teardown);
@@ -396,4 +445,5 @@ void add_core_tests(void)
 	CU_add_test(s, "handover aborted by the target's deactivation", test_handover_abort);
 	CU_add_test(s, "placeholder undone when it cannot be made", test_handover_prepare_undo);
 	CU_add_test(s, "waiting for the source's release", test_handover_await);
+	CU_add_test(s, "auto-activation after an unclean reboot", test_autoactivate);
 }

@@ -76,4 +76,28 @@ check "  and left nothing behind: no device, the pool released" \
 check "  once udev runs again, the volume activates and is named" \
 	$N a "stardm activate san1 $V >/dev/null 2>&1 && [ -b /dev/stardm/san1/$V ] && stardm deactivate san1 $V"
 
+# auto-activation: node a crashes with three pools live, one holding a
+# volume marked for auto-activation; it boots again and, with no command
+# typed, udev finds the LUN and stardm-autoactivate@UUID settles its pools
+check "three VMs' volumes live on node a, vm-202's marked for auto-activation" \
+	$N a "for v in 200 201 202; do stardm create san1 vm-\$v-disk-0 --size 64M && stardm activate san1 vm-\$v-disk-0 >/dev/null 2>&1 || exit 1; done; stardm set-autoactivate san1 vm-202-disk-0 on && stardm list san1 --json | grep -q '\"autoactivate\": true'"
+check "node a crashes" crash a
+owners=$(echo $(owner b 200) $(owner b 201) $(owner b 202))
+check "node b sees the three pools still owned by a ($owners)" [ "$owners" = "a a a" ]
+check "node a boots again" boot a
+check "  stardm-autoactivate@UUID ran by itself (udev's event for the LUN)" \
+	$N a "i=0; while [ \$i -lt 120 ] && ! systemctl -q is-active stardm-autoactivate@$uuid; do sleep 1; i=\$((i + 1)); done; systemctl -q is-active stardm-autoactivate@$uuid"
+settled=$($N a "systemctl show -P ExecMainExitTimestampMonotonic stardm-autoactivate@$uuid")
+echo "     (settled $((${settled:-0} / 1000)) ms after the kernel started, 3 pools)"
+owners=$(echo $(owner b 200) $(owner b 201) $(owner b 202))
+check "  the pools of VM 200 and 201 are released, VM 202's is a's ($owners)" \
+	[ "$owners" = "None None a" ]
+check "  the pool of VM 202 is active on a again" [ "$(live a 202)" = 1 ]
+check "  and named" $N a "[ -b /dev/stardm/san1/vm-202-disk-0 ]"
+check "  its node monitor runs" $N a "systemctl -q is-active stardm-monitor@$uuid && stardm status san1 | grep -q 'monitor: running on this node'"
+check "  node b may now take VM 200, never VM 202" \
+	$N b "stardm activate san1 vm-200-disk-0 >/dev/null 2>&1 && stardm deactivate san1 vm-200-disk-0 && ! stardm activate san1 vm-202-disk-0 2>/dev/null"
+check "  a second run changes nothing" \
+	$N a "stardm autoactivate san1 --json | tr -d ' \n' | grep -q '\"released\":0,\"activated\":0,\"withdrawn\":0'"
+
 finish udev
