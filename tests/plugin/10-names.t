@@ -34,6 +34,16 @@ is_deeply($P->qemu_blockdev_options($scfg, 'san1', 'vm-100-disk-0', 'pc-q35-9.2'
 $PVE::Storage::Custom::StarDMPlugin::UDEV_NAMES = 0;
 is($P->volume_qemu_snapshot_method('san1', $scfg, 'vm-100-disk-0'), 'storage', 'snapshots by the storage');
 
+# a pinned uuid is what stardm is told; the name still builds the paths
+my $U = '420815a5-c460-4abf-a76f-fe45187dce0e';
+is(PVE::Storage::Custom::StarDMPlugin::group_arg({ group => 'g1', 'group-uuid' => $U }), $U,
+    'group-uuid: stardm finds the group by its uuid');
+is(PVE::Storage::Custom::StarDMPlugin::group_arg($scfg), 'g1', 'no group-uuid: by its name');
+ok(!eval { PVE::Storage::Custom::StarDMPlugin::group_arg({ group => 'g1', 'group-uuid' => 'x;rm' }); 1 },
+    'a malformed group-uuid is refused');
+is(scalar $P->path({ %$scfg, 'group-uuid' => $U }, 'vm-100-disk-0', 'san1'),
+    '/dev/mapper/stardm-g1-vm-100-disk-0', 'path with a pinned uuid: from the name');
+
 my @bad = ('vm-100-disk-0;rm -rf /', 'vm-100-disk-0 x', 'vm-100-$(id)', 'vm-100-`id`',
     '../vm-100-disk-0', 'vm-100-disk..0', 'vm-100-disk-0/../x', 'vm-0100-disk-0', 'vm-100--x',
     'vm-100-', 'disk-0', '', "vm-100-disk-0\n", 'vm-100-a|b', 'vm-100-a&b', "vm-100-a'b");

@@ -29,6 +29,7 @@ for n in a b; do
 		$N $n "[ \"\$(readlink -f /dev/disk/by-id/stardm-lun-$uuid)\" = \"\$(readlink -f $LUN)\" ]"
 done
 check "a group name resolves through the udev database" $N b "stardm list san1 >/dev/null"
+check "and so does its uuid (the plugin's group-uuid)" $N b "stardm list $uuid >/dev/null"
 
 check "create $V and a snapshot" $N a "stardm create san1 $V --size 256M && stardm snapshot san1 $V s1"
 check "activate prints the udev link" \

@@ -63,12 +63,19 @@ sub properties {
             pattern => '[A-Za-z0-9_+][A-Za-z0-9_.+-]*',
             maxLength => 63,
         },
+        'group-uuid' => {
+            description => "The group's uuid (stardm scan): stardm finds the group by it, so "
+                . "that no other disk carrying a label of the same name can stand in for it.",
+            type => 'string',
+            pattern => '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
+        },
     };
 }
 
 sub options {
     return {
         group => { fixed => 1 },
+        'group-uuid' => { optional => 1 },
         nodes => { optional => 1 },
         disable => { optional => 1 },
         content => { optional => 1 },
@@ -132,6 +139,16 @@ sub group_of {
     return $g;
 }
 
+# What stardm is told to find the group by: its uuid when the storage
+# pins one, else its name.
+sub group_arg {
+    my ($scfg) = @_;
+    my $u = $scfg->{'group-uuid'};
+    return group_of($scfg) if !defined($u);
+    die "invalid stardm group uuid '$u'\n" if $u !~ /\A[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\z/;
+    return $u;
+}
+
 sub check_snapname {
     my ($snap) = @_;
     die "invalid snapshot name '$snap'\n" if $snap !~ $SNAP_RE;
@@ -190,7 +207,7 @@ sub volume_qemu_snapshot_method {
 
 sub volumes {
     my ($scfg, $cache, $vmid) = @_;
-    my $group = group_of($scfg);
+    my $group = group_arg($scfg);
     return stardm_json('list', $group, defined($vmid) ? ('--vmid', $vmid) : ())->{volumes}
         if !$cache;
     $cache->{stardm}->{$group} //= stardm_json('list', $group)->{volumes};
@@ -238,7 +255,7 @@ sub list_images {
 
 sub status {
     my ($class, $storeid, $scfg, $cache) = @_;
-    my $s = eval { stardm_json('status', group_of($scfg)) };
+    my $s = eval { stardm_json('status', group_arg($scfg)) };
     if (!$s) {
         warn $@ if $@;
         return undef;
@@ -250,9 +267,13 @@ sub status {
 # device is visible, which is what stardm status checks.
 sub activate_storage {
     my ($class, $storeid, $scfg, $cache) = @_;
-    my $group = group_of($scfg);
+    my $group = group_arg($scfg);
     return if $cache && $cache->{stardm_active}->{$group};
-    stardm_json('status', $group);
+    my $s = stardm_json('status', $group);
+    # a pinned uuid names the group; the paths are built from its name
+    die "stardm group $group is named '" . ($s->{group} // '') . "', not '"
+        . group_of($scfg) . "' as the storage says\n"
+        if defined($scfg->{'group-uuid'}) && ($s->{group} // '') ne group_of($scfg);
     $cache->{stardm_active}->{$group} = 1 if $cache;
     return;
 }
@@ -275,14 +296,14 @@ sub alloc_image {
     } else {
         $name = $class->find_free_diskname($storeid, $scfg, $vmid);
     }
-    run_stardm('create', group_of($scfg), $name, '--size', "${size}K");
+    run_stardm('create', group_arg($scfg), $name, '--size', "${size}K");
     return $name;
 }
 
 sub free_image {
     my ($class, $storeid, $scfg, $volname, $isBase, $format) = @_;
     my (undef, $name) = $class->parse_volname($volname);
-    my $group = group_of($scfg);
+    my $group = group_arg($scfg);
     run_stardm('deactivate', $group, $name);
     run_stardm('remove', $group, $name);
     return undef;
@@ -299,14 +320,14 @@ sub activate_volume {
     # hands the pool over once the source releases it (docs/ha-migration.md).
     push @opt, '--incoming' if $ENV{PVE_MIGRATED_FROM} && !defined($snapname);
     $last_error = undef;
-    eval { run_stardm('activate', group_of($scfg), $name, @opt, '--json') };
+    eval { run_stardm('activate', group_arg($scfg), $name, @opt, '--json') };
     my $err = $@ or return;
     # HA recovery: the pool's owner has left the cluster (Proxmox HA fences a
     # node before it recovers its VMs here).  stardm still takes the pool
     # over only once the owner's heartbeat has stood still for 15 s.
     my $e = $last_error // {};
     die $err if ($e->{code} // '') ne 'owned-elsewhere' || !node_offline($e->{node} // '');
-    run_stardm('activate', group_of($scfg), $name, @opt, '--force', '--timeout', 15);
+    run_stardm('activate', group_arg($scfg), $name, @opt, '--force', '--timeout', 15);
     return;
 }
 
@@ -325,7 +346,7 @@ sub deactivate_volume {
     my (undef, $name) = $class->parse_volname($volname);
     return if !-b $class->filesystem_path($scfg, $volname, $snapname);
     my @opt = defined($snapname) ? ('--snapshot', check_snapname($snapname)) : ();
-    run_stardm('deactivate', group_of($scfg), $name, @opt);
+    run_stardm('deactivate', group_arg($scfg), $name, @opt);
     return;
 }
 
@@ -348,7 +369,7 @@ sub volume_resize {
     my (undef, $name) = $class->parse_volname($volname);
     die "invalid size '$size'\n" if $size !~ /\A[1-9][0-9]*\z/;
     # a live volume grows at once; QEMU is told by Proxmox (block_resize)
-    $class->locked($storeid, $scfg, sub { run_stardm('resize', group_of($scfg), $name, '--size', $size) });
+    $class->locked($storeid, $scfg, sub { run_stardm('resize', group_arg($scfg), $name, '--size', $size) });
     return undef;
 }
 
@@ -361,7 +382,7 @@ sub rename_volume {
     }
     my (undef, $target, $vmid) = $class->parse_volname($target_volname);
     die "target volume '$target' does not belong to VM $target_vmid\n" if $vmid ne $target_vmid;
-    run_stardm('rename', group_of($scfg), $name, $target);
+    run_stardm('rename', group_arg($scfg), $name, $target);
     return "$storeid:$target";
 }
 
@@ -372,7 +393,7 @@ sub create_base {
     die "create_base: $volname has snapshots; delete them first\n"
         if @{ $class->volume_info($scfg, $volname)->{snapshots} };
     (my $base = $name) =~ s/^vm-/base-/;
-    my $group = group_of($scfg);
+    my $group = group_arg($scfg);
     run_stardm('deactivate', $group, $name);
     run_stardm('rename', $group, $name, $base);
     return $base;
@@ -406,7 +427,7 @@ sub volume_snapshot {
     my ($class, $scfg, $storeid, $volname, $snap) = @_;
     my (undef, $name) = $class->parse_volname($volname);
     check_snapname($snap);
-    $class->locked($storeid, $scfg, sub { run_stardm('snapshot', group_of($scfg), $name, $snap) });
+    $class->locked($storeid, $scfg, sub { run_stardm('snapshot', group_arg($scfg), $name, $snap) });
     return undef;
 }
 
@@ -441,7 +462,7 @@ sub volume_snapshot_rollback {
     my ($class, $scfg, $storeid, $volname, $snap) = @_;
     my (undef, $name) = $class->parse_volname($volname);
     check_snapname($snap);
-    my $group = group_of($scfg);
+    my $group = group_arg($scfg);
     # the guest is stopped; its device may still be there (Proxmox keeps
     # volumes active), and stardm rolls back only inactive volumes
     $class->locked($storeid, $scfg, sub {
@@ -455,7 +476,7 @@ sub volume_snapshot_delete {
     my ($class, $scfg, $storeid, $volname, $snap, $running) = @_;
     my (undef, $name) = $class->parse_volname($volname);
     check_snapname($snap);
-    my $group = group_of($scfg);
+    my $group = group_arg($scfg);
     $class->locked($storeid, $scfg, sub {
         run_stardm('deactivate', $group, $name, '--snapshot', $snap)
             if -b $class->filesystem_path($scfg, $volname, $snap);
