@@ -12,31 +12,48 @@
 #include "core/dm_names.h"
 #include "core/volume.h"
 
-/* The name of the group with uuid, as the LUN's udev rule recorded it. */
-static int group_from_udev(const char *uuid, char name[SD_NAME_LEN])
+/* Call visit for every block device whose udev property key is value,
+ * stardm's own dm devices left out (only a LUN carries a LUN's
+ * properties); the number visited. */
+typedef void (*lun_visit)(struct udev_device *d, int i, void *ctx);
+static int each_lun(const char *key, const char *value, lun_visit visit, void *ctx)
 {
 	struct udev *u = udev_new();
 	struct udev_enumerate *en = u ? udev_enumerate_new(u) : NULL;
-	int rc = -1;
+	int n = 0;
 	if (en && udev_enumerate_add_match_subsystem(en, "block") >= 0 &&
-	    udev_enumerate_add_match_property(en, "STARDM_GROUP_UUID", uuid) >= 0 &&
+	    udev_enumerate_add_match_property(en, key, value) >= 0 &&
 	    udev_enumerate_scan_devices(en) >= 0) {
-		struct udev_list_entry *e = udev_enumerate_get_list_entry(en);
-		struct udev_device *d = e ? udev_device_new_from_syspath(u, udev_list_entry_get_name(e))
-					  : NULL;
-		const char *g = d ? udev_device_get_property_value(d, "STARDM_GROUP_NAME") : NULL;
-		if (g && sd_name_valid(g)) {
-			snprintf(name, SD_NAME_LEN, "%s", g);
-			rc = 0;
+		struct udev_list_entry *e;
+		udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
+			struct udev_device *d = udev_device_new_from_syspath(u, udev_list_entry_get_name(e));
+			if (d && udev_device_get_devnode(d) &&
+			    !sdg_dm_uuid_ours(udev_device_get_property_value(d, "DM_UUID")))
+				visit(d, n++, ctx);
+			if (d)
+				udev_device_unref(d);
 		}
-		if (d)
-			udev_device_unref(d);
 	}
 	if (en)
 		udev_enumerate_unref(en);
 	if (u)
 		udev_unref(u);
-	return rc;
+	return n;
+}
+
+static void name_of(struct udev_device *d, int i, void *name)
+{
+	const char *g = udev_device_get_property_value(d, "STARDM_GROUP_NAME");
+	if (i == 0 && g && sd_name_valid(g))
+		snprintf(name, SD_NAME_LEN, "%s", g);
+}
+
+/* The name of the group with uuid, as the LUN's udev rule recorded it. */
+static int group_from_udev(const char *uuid, char name[SD_NAME_LEN])
+{
+	name[0] = '\0';
+	each_lun("STARDM_GROUP_UUID", uuid, name_of, name);
+	return name[0] ? 0 : -1;
 }
 
 /* Without the database: the first '-' after which a Proxmox volume name
@@ -74,35 +91,25 @@ bool sdg_is_uuid(const char *s)
 	return s[36] == '\0';
 }
 
+struct node_list {
+	char (*nodes)[PATH_MAX];
+	size_t max;
+};
+
+static void node_of(struct udev_device *d, int i, void *ctx)
+{
+	struct node_list *l = ctx;
+	if ((size_t)i < l->max)
+		snprintf(l->nodes[i], PATH_MAX, "%s", udev_device_get_devnode(d));
+}
+
 int sdg_udev_group_devices(const char *group, char (*nodes)[PATH_MAX], size_t max)
 {
 	if (access("/run/udev/control", F_OK))
 		return -1;
-	struct udev *u = udev_new();
-	struct udev_enumerate *en = u ? udev_enumerate_new(u) : NULL;
-	int n = 0;
-	if (en && udev_enumerate_add_match_subsystem(en, "block") >= 0 &&
-	    udev_enumerate_add_match_property(en, sdg_is_uuid(group) ? "STARDM_GROUP_UUID"
-								     : "STARDM_GROUP_NAME", group) >= 0 &&
-	    udev_enumerate_scan_devices(en) >= 0) {
-		struct udev_list_entry *e;
-		udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
-			struct udev_device *d = udev_device_new_from_syspath(u, udev_list_entry_get_name(e));
-			const char *node = d ? udev_device_get_devnode(d) : NULL;
-			if (d && sdg_dm_uuid_ours(udev_device_get_property_value(d, "DM_UUID")))
-				node = NULL; /* never a LUN */
-			if (node && (size_t)n < max)
-				snprintf(nodes[n], PATH_MAX, "%s", node);
-			n += node != NULL;
-			if (d)
-				udev_device_unref(d);
-		}
-	}
-	if (en)
-		udev_enumerate_unref(en);
-	if (u)
-		udev_unref(u);
-	return n;
+	struct node_list l = { nodes, max };
+	return each_lun(sdg_is_uuid(group) ? "STARDM_GROUP_UUID" : "STARDM_GROUP_NAME", group,
+			node_of, &l);
 }
 
 void sdg_udev_changed(const char *path)

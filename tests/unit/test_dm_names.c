@@ -7,6 +7,7 @@
 
 #include "core/dm_names.h"
 #include "core/group_impl.h"
+#include "core/udev_props.h"
 #include "helpers.h"
 #include "metadata/ops.h"
 
@@ -108,6 +109,12 @@ static void test_dm_names_parsed(void)
 	CU_ASSERT_EQUAL(sdg_dm_uuid_group(uuid, u), 0);
 	CU_ASSERT_STRING_EQUAL(u, "57e03912-50c3-45c6-9a20-9992cfe4fdf4");
 	CU_ASSERT(sdg_dm_uuid_group("STARDM-57e03912", u) < 0);
+	/* a GROUP argument that is a uuid is looked up as one */
+	CU_ASSERT(sdg_is_uuid("57e03912-50c3-45c6-9a20-9992cfe4fdf4"));
+	CU_ASSERT(!sdg_is_uuid("57e03912-50c3-45c6-9a20-9992cfe4fdf"));
+	CU_ASSERT(!sdg_is_uuid("57e03912-50c3-45c6-9a20-9992cfe4fdf4x"));
+	CU_ASSERT(!sdg_is_uuid("57e03912x50c3-45c6-9a20-9992cfe4fdf4"));
+	CU_ASSERT(!sdg_is_uuid("san1"));
 	CU_ASSERT(sdg_dm_uuid_group("LVM-57e03912-50c3-45c6-9a20-9992cfe4fdf4-thin-3-4-5", u) < 0);
 }
 
