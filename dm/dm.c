@@ -111,6 +111,9 @@ static int run_synced(struct dm_task *dmt, unsigned flags, const char *what, con
 		sd_sleep_ms(10);
 		waited += 10;
 	}
+	/* the /dev/mapper nodes libdevmapper makes itself where udev does not
+	 * (a full dm_udev_wait does this too) */
+	dm_task_update_nodes();
 	if (e)
 		return fail(err, e, what, name);
 	if (!ready && !udev_stuck) {
