@@ -17,7 +17,7 @@ for n in a b; do
 done
 for n in a b; do
 	check "node $n: multipathd assembles the LUN's two paths" \
-		$N $n "printf '$MPCONF' >/etc/multipath.conf && systemctl restart multipathd && sleep 2 && multipath -v0 && udevadm settle && [ \$(multipath -ll | grep -c 'active ready running') = 2 ]"
+		$N $n "printf '$MPCONF' >/etc/multipath.conf && systemctl restart multipathd && multipath -v0 && udevadm settle && [ \"\$(multipath -ll | grep -c 'active ready running')\" = 2 ]"
 	check "node $n: the paths are left alone, the map carries the group" \
 		$N $n "map=\$(readlink -f /dev/disk/by-id/dm-uuid-mpath-35000c50015ea71ac); [ \"\$(readlink -f /dev/disk/by-id/stardm-lun-\$(udevadm info --query=property \$map | sed -n 's/^STARDM_GROUP_UUID=//p'))\" = \"\$map\" ] && ! udevadm info --query=property /dev/sda | grep -q STARDM_ && ! udevadm info --query=property /dev/sdb | grep -q STARDM_"
 	check "node $n: scan lists the map alone" \
@@ -26,7 +26,7 @@ done
 check "node a: create and activate a volume by the group's name" \
 	$N a "stardm create san1 vm-100-disk-0 --size 64M && stardm activate san1 vm-100-disk-0 >/dev/null 2>&1"
 check "  the pool's layers sit on the map, never on a path" \
-	$N a "mm=\$(dmsetup info -c --noheadings -o major,minor 35000c50015ea71ac | tr -d ' '); for l in tmeta tdata; do dmsetup table stardm-san1-vm100-\$l | grep -q \" \$mm \" || exit 1; dmsetup table stardm-san1-vm100-\$l | grep -qE ' 8:(0|16) ' && exit 1; done; true"
+	$N a "mm=\$(dmsetup info -c --noheadings -o major,minor 35000c50015ea71ac | tr -d ' '); [ -n \"\$mm\" ] || exit 1; for l in tmeta tdata; do t=\$(dmsetup table stardm-san1-vm100-\$l); echo \"\$t\" | grep -q \" \$mm \" || exit 1; if echo \"\$t\" | grep -qE ' 8:(0|16) '; then exit 1; fi; done"
 check "  written through the map, read on node b through its map" \
 	sh -c "$N a 'echo stardm-mp >/tmp/b && dd if=/tmp/b of=/dev/stardm/san1/vm-100-disk-0 bs=4096 conv=sync oflag=direct 2>/dev/null && stardm deactivate san1 vm-100-disk-0' && $N b 'stardm activate san1 vm-100-disk-0 >/dev/null 2>&1 && dd if=/dev/stardm/san1/vm-100-disk-0 bs=4096 count=1 iflag=direct 2>/dev/null | head -c 9 | grep -qx stardm-mp && stardm deactivate san1 vm-100-disk-0'"
 finish multipath
