@@ -3,6 +3,8 @@
 #   make check           every test suite (unit x2 backends under ASan/UBSan,
 #                        CLI, fuzz smoke, VM suites where the rig can run)
 #   make install DESTDIR=...
+#   make deb             Debian packages stardm and libpve-storage-stardm-perl
+#                        into $(B)/deb/ (version from the git tree)
 #   make layers          no file includes a header of a layer it must not know
 #   make mutate          single mutations against the host suites (slow)
 #   make soak            lock-free readers against writers (SOAK_SECONDS)
@@ -18,6 +20,13 @@ MANDIR ?= $(PREFIX)/share/man
 PERLDIR ?= /usr/share/perl5
 UDEVDIR ?= /lib/udev
 FUZZ_SECONDS ?= 60
+# The version: the newest entry of debian/changelog (the last release),
+# and in a git tree a suffix that grows with every commit after it:
+# +git<commits>.<hash>, so each commit's packages upgrade the one before.
+BASE_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+GIT_SNAPSHOT := $(shell git rev-parse --is-inside-work-tree >/dev/null 2>&1 && \
+	echo "+git$$(git rev-list --count HEAD).$$(git rev-parse --short=8 HEAD)")
+STARDM_VERSION ?= $(BASE_VERSION)$(GIT_SNAPSHOT)
 
 CFLAGS ?= -O2 -g
 STD = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
@@ -29,7 +38,7 @@ ifeq ($(SANITIZE),1)
 CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS = $(STD) $(CFLAGS) -I. -MMD -MP
+ALL_CFLAGS = $(STD) $(CPPFLAGS) $(CFLAGS) -I. -MMD -MP
 
 LIBS_MD = -luring -laio -lpthread
 LIBS_CORE = -lblkid -ludev -ldevmapper -ljson-c
@@ -65,6 +74,14 @@ $(DM_LIB): $(call obj,$(DM_SRC))
 $(CORE_LIB): $(call obj,$(CORE_SRC))
 	$(AR) rcs $@ $^
 
+# the version the binary reports, rewritten only when it changes
+$(B)/version.h: FORCE
+	@mkdir -p $(B)
+	@echo '#define STARDM_VERSION "$(STARDM_VERSION)"' >$@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+$(B)/tools/stardm.o: $(B)/version.h
+$(B)/tools/stardm.o: ALL_CFLAGS += -I$(B)
+
 $(STARDM): $(call obj,$(TOOL_SRC)) $(CORE_LIB) $(DM_LIB) $(MD_LIB) $(BASE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_MD)
 
@@ -93,10 +110,10 @@ HOOKS_B = build/hooks
 hooks:
 	$(MAKE) B=$(HOOKS_B) HOOKS=1 $(HOOKS_B)/stardm
 
-check: all san hooks
+check: all san hooks deb
 	tests/run-all $(SAN_B)
 
-vmcheck: hooks
+vmcheck: hooks deb
 	tests/vm/suite $(HOOKS_B)/stardm
 
 FUZZ_B = build/fuzz
@@ -161,22 +178,33 @@ clang:
 install: all
 	$(MAKE) install-files
 # install-files: the files alone (STARDM=... installs another build, as the
-# VM rig's debian nodes do)
-install-files:
+# VM rig's debian nodes do); the Debian packages install the three parts
+# through debhelper (debian/rules)
+install-files: install-bin install-udev install-plugin
+install-bin:
 	install -D -m 0755 $(STARDM) $(DESTDIR)$(SBINDIR)/stardm
 	install -D -m 0644 docs/stardm.8 $(DESTDIR)$(MANDIR)/man8/stardm.8
+install-udev:
 	install -D -m 0644 udev/56-stardm.rules $(DESTDIR)$(UDEVDIR)/rules.d/56-stardm.rules
-	install -D -m 0644 udev/69-stardm.rules $(DESTDIR)$(UDEVDIR)/rules.d/69-stardm.rules
+	install -D -m 0644 udev/69-stardm-lun.rules $(DESTDIR)$(UDEVDIR)/rules.d/69-stardm-lun.rules
 	install -D -m 0644 udev/stardm-autoactivate@.service \
 	  $(DESTDIR)/lib/systemd/system/stardm-autoactivate@.service
 	install -D -m 0644 udev/stardm-monitor@.service \
 	  $(DESTDIR)/lib/systemd/system/stardm-monitor@.service
-	if [ -f plugin/PVE/Storage/Custom/StarDMPlugin.pm ]; then \
-	  install -D -m 0644 plugin/PVE/Storage/Custom/StarDMPlugin.pm \
-	    $(DESTDIR)$(PERLDIR)/PVE/Storage/Custom/StarDMPlugin.pm; fi
+install-plugin:
+	install -D -m 0644 plugin/PVE/Storage/Custom/StarDMPlugin.pm \
+	  $(DESTDIR)$(PERLDIR)/PVE/Storage/Custom/StarDMPlugin.pm
+
+# Debian packages (debhelper, debian/): the tree's files are copied to
+# $(B)/deb/stardm-VERSION with a changelog entry for this version, built
+# there, and checked with lintian; the .debs land in $(B)/deb/.
+deb:
+	debian/make-deb $(B)/deb "$(STARDM_VERSION)"
+version:
+	@echo "$(STARDM_VERSION)"
 
 clean:
 	rm -rf build
 
-.PHONY: all demo unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install install-files clean
--include $(shell find build -name '*.d' 2>/dev/null)
+.PHONY: FORCE all demo unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install install-files install-bin install-udev install-plugin deb version clean
+-include $(shell find build -path build/deb -prune -o -name '*.d' -print 2>/dev/null)

@@ -45,7 +45,7 @@ static int pick(const char *group, char (*nodes)[PATH_MAX], int n, char *path, s
 }
 
 /* A path (anything with a '/', or an existing file) is used as it is; a
- * name (or a group uuid) is looked up in the udev database (69-stardm.rules recorded every
+ * name (or a group uuid) is looked up in the udev database (69-stardm-lun.rules recorded every
  * LUN's group), and found by scanning every block device only when udev
  * does not run here or knows no device of that name. */
 static int resolve(const char *group, char *path, size_t len, struct sd_err *err)

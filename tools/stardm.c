@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "version.h" /* generated: $(B)/version.h */
 
 static const struct cmd commands[] = {
 	{ "init", "DEVICE --name GROUP [--extent-size SIZE] [--metadata-size SIZE] [--force]", cmd_init },
@@ -43,7 +44,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  stardm %s %s\n", commands[i].name, commands[i].usage);
 	fprintf(f, "\nSIZE: bytes, or with a K/M/G/T suffix (powers of 1024).\n"
-		   "GROUP: a group name, or the path of the device that holds it.\n");
+		   "GROUP: a group name, or the path of the device that holds it.\n"
+		   "stardm --version prints the version.\n");
 }
 
 static int help(int argc, char **argv)
@@ -65,6 +67,10 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h"))
 		return help(argc - 1, argv + 1);
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("stardm %s\n", STARDM_VERSION);
+		return EXIT_OK;
+	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(name, commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
