@@ -162,6 +162,12 @@ void sdg_space(const struct sdg *g, struct sdg_space *sp)
 	sp->total = geo->extent_count * geo->extent_size;
 	sp->free = sp->extents_free * geo->extent_size;
 	sp->used = sp->total - sp->free;
+	sp->provisioned = 0;
+	for (size_t i = 0; i < g->state.volumes.n; i++)
+		sp->provisioned += g->state.volumes.v[i].size;
+	sp->thin_pools = 0;
+	for (size_t i = 0; i < g->state.pools.n; i++)
+		sp->thin_pools += (g->state.pools.v[i].flags & SD_POOL_THIN) != 0;
 }
 
 static int check_clean(const char *device, struct sd_io *io, bool force, struct sd_err *err)

@@ -37,8 +37,10 @@ int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geomet
 
 /* Space of a group, in bytes. */
 struct sdg_space {
-	uint64_t total, used, free;
+	uint64_t total, used, free; /* the LUN's extents: pools hold `used` */
 	uint64_t extent_size, extents_total, extents_free;
+	uint64_t provisioned;       /* the volumes' sizes, snapshots not counted */
+	unsigned thin_pools;        /* pools provisioned thin */
 };
 void sdg_space(const struct sdg *g, struct sdg_space *sp);
 

@@ -57,6 +57,8 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 			continue;
 		uint64_t chunk = (uint64_t)p->chunk_sectors * 512, total = l.data_total * chunk;
 		uint64_t step = total * cfg->extend_pct / 100;
+		if (p->flags & SD_POOL_THIN && step < cfg->grow_min)
+			step = cfg->grow_min; /* a small thin pool under a write flood */
 		struct sdg_monitor_event ev = { .vmid = p->vmid, .used = l.data_used * chunk,
 						.total = total, .step = step };
 		struct sd_err e = {0};

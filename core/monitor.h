@@ -9,6 +9,7 @@
 struct sdg_monitor_cfg {
 	unsigned threshold_pct; /* extend a live pool once this much of its data is used */
 	unsigned extend_pct;    /* by this much of its current data size */
+	uint64_t grow_min;      /* a thin pool by at least this many bytes */
 };
 
 struct sdg_monitor_event {

@@ -106,6 +106,8 @@ static int reserve(struct sdg *g, uint32_t vmid, uint64_t bytes, uint32_t chunk,
 	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
 	*created = !p;
 	*out = p;
+	if (p && !data) /* a thin pool's new volume: the pool grows as it is written */
+		return 0;
 	/* checked first, so the metadata sizing below works on counts the LUN holds */
 	if (data > avail)
 		return sd_fail(err, SD_E_NOSPACE, "not enough free space in group %s: %" PRIu64
@@ -160,9 +162,20 @@ static int volume_pool_here(struct sdg *g, const char *name, struct sd_volume **
 	return rc ? rc : sdg_pool_owned_elsewhere(g, *p, err);
 }
 
-int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t chunk_bytes,
-		      struct sd_err *err)
+/* The data space a new volume of size bytes takes from the group now: all
+ * of it in a full pool; in a thin pool a start for a new pool, nothing for
+ * one that is there (the monitor grows it). */
+static uint64_t create_reservation(const struct sd_pool *p, bool thin, uint64_t size)
 {
+	if (!thin)
+		return size;
+	return p ? 0 : (size < SDG_THIN_START ? size : SDG_THIN_START);
+}
+
+int sdg_volume_create(struct sdg *g, const char *name, uint64_t size,
+		      const struct sdg_create_opts *opts, struct sd_err *err)
+{
+	uint64_t chunk_bytes = opts ? opts->chunk_bytes : 0;
 	/* dm-thin: a multiple of 64 KiB, from 64 KiB to 1 GiB */
 	if (chunk_bytes && (chunk_bytes % (64 << 10) || chunk_bytes > (1ull << 30)))
 		return sd_fail(err, SD_E_INVAL, "chunk size must be a multiple of 64 KiB, at most 1 GiB");
@@ -182,8 +195,11 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t c
 	if (p && chunk_bytes && p->chunk_sectors != chunk)
 		return sd_fail(err, SD_E_INVAL, "the pool of VM %u has %u KiB chunks; a chunk size "
 			       "is chosen by a VM's first volume", vmid, p->chunk_sectors / 2);
-	bool created;
-	rc = reserve(g, vmid, size, chunk, &p, &created, err);
+	/* an existing pool keeps its own mode (a storage's setting applies to new pools) */
+	bool created, thin = p ? (p->flags & SD_POOL_THIN) != 0 : opts && opts->prov == SDG_PROV_THIN;
+	rc = reserve(g, vmid, create_reservation(p, thin, size), chunk, &p, &created, err);
+	if (rc == 0 && created && thin)
+		p->flags |= SD_POOL_THIN;
 	if (rc == 0)
 		rc = sd_volume_add(&g->state, p->id, name, size, NULL, err);
 	if (rc == 0 && !strncmp(name, "base-", 5))
@@ -257,7 +273,9 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 	uint32_t vmid = p->vmid;
 	if (size > v->size) {
 		bool created;
-		if ((rc = reserve(g, vmid, size - v->size, p->chunk_sectors, &p, &created, err)))
+		/* a thin pool grows as the volume is written, not when it is resized */
+		uint64_t grow = p->flags & SD_POOL_THIN ? 0 : size - v->size;
+		if ((rc = reserve(g, vmid, grow, p->chunk_sectors, &p, &created, err)))
 			return rc;
 		sd_find_volume(&g->state, name)->size = size;
 		if ((rc = sdg_commit(g, err)))

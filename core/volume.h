@@ -13,10 +13,19 @@ int sdg_volume_lookup(struct sdg *g, const char *name, struct sd_volume **v, str
 
 /* Volume operations; names follow Proxmox (vm-<vmid>-disk-<n>,
  * base-<vmid>-disk-<n>), so the VM id picks the pool. */
-/* chunk_bytes: the thin chunk size when this volume creates the VM's pool
- * (0: the default, 64 KiB). */
-int sdg_volume_create(struct sdg *g, const char *name, uint64_t size, uint64_t chunk_bytes,
-		      struct sd_err *err);
+/* How a pool holds its volumes' space: full (data space for every byte of
+ * every volume, taken at create and resize) or thin (a small start, then
+ * grown by the node monitor as the pool is written).  Chosen when a VM's
+ * first volume makes its pool; the pool keeps it. */
+enum sdg_provisioning { SDG_PROV_ANY, SDG_PROV_FULL, SDG_PROV_THIN };
+/* A thin pool's first data space (less when its first volume is smaller). */
+#define SDG_THIN_START (256ull << 20)
+struct sdg_create_opts {
+	uint64_t chunk_bytes;       /* new pool's chunk size; 0: the default, 64 KiB */
+	enum sdg_provisioning prov; /* new pool's mode (ANY: full); a pool keeps its own */
+};
+int sdg_volume_create(struct sdg *g, const char *name, uint64_t size,
+		      const struct sdg_create_opts *opts, struct sd_err *err);
 int sdg_volume_remove(struct sdg *g, const char *name, struct sd_err *err);
 int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_err *err);
 int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct sd_err *err);

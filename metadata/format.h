@@ -160,6 +160,9 @@ struct sd_host_slot {
 enum { SD_ROLE_META = 1, SD_ROLE_DATA = 2 };
 enum { SD_OP_CREATE = 1, SD_OP_SNAP = 2, SD_OP_DELETE = 3 };
 enum {
+	SD_POOL_THIN = 1u << 0, /* thin provisioned: starts small, grows as it is written */
+};
+enum {
 	SD_VOL_BASE = 1u << 0,         /* template volume (base-<vmid>-disk-<n>) */
 	SD_VOL_AUTOACTIVATE = 1u << 1, /* activated when its group's LUN appears (at boot) */
 };

@@ -54,7 +54,9 @@ json_object *cli_json_u64(uint64_t v);
 struct cli_opts {
 	bool json, force, readonly, check_pool, once, follow, incoming;
 	const char *name, *snapshot, *pve_dir;
-	uint64_t extent_size, metadata_size, size, chunk_size;
+	uint64_t extent_size, metadata_size, size, chunk_size, grow_min;
+	int provisioning;   /* enum sdg_provisioning: SDG_PROV_ANY when not given */
+	unsigned grow_pct;  /* percent, 0 = not given */
 	bool has_size;
 	long vmid;
 	unsigned timeout;   /* seconds, 0 = none */
@@ -67,7 +69,7 @@ enum {
 	OPT_MDSIZE = 1 << 4, OPT_SIZE = 1 << 5, OPT_VMID = 1 << 6, OPT_SNAPSHOT = 1 << 7,
 	OPT_READONLY = 1 << 8, OPT_CHECK_POOL = 1 << 9, OPT_TIMEOUT = 1 << 10, OPT_CHUNK = 1 << 11,
 	OPT_INTERVAL = 1 << 12, OPT_ONCE = 1 << 13, OPT_FOLLOW = 1 << 14, OPT_INCOMING = 1 << 15,
-	OPT_PVE_DIR = 1 << 16,
+	OPT_PVE_DIR = 1 << 16, OPT_PROVISIONING = 1 << 17, OPT_GROW = 1 << 18,
 };
 /* Returns 0, or EXIT_USAGE after printing the problem. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int min_pos,

@@ -40,6 +40,8 @@ json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_l
 	uint64_t chunk = (uint64_t)p->chunk_sectors * 512;
 	json_object *j = json_object_new_object();
 	json_object_object_add(j, "vmid", cli_json_u64(p->vmid));
+	json_object_object_add(j, "provisioning",
+			       json_object_new_string(p->flags & SD_POOL_THIN ? "thin" : "full"));
 	json_object_object_add(j, "data_used", cli_json_u64(l->data_used * chunk));
 	json_object_object_add(j, "data_total", cli_json_u64(l->data_total * chunk));
 	json_object_object_add(j, "transaction_id", cli_json_u64(l->transaction_id));

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/volume.h"
+
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	char msg[512];
@@ -138,6 +140,24 @@ static int seconds_opt(const char *cmd, const char *flag, const char *arg, unsig
 	return 0;
 }
 
+static int provisioning_opt(const char *cmd, const char *arg, int *out)
+{
+	if (strcmp(arg, "thin") && strcmp(arg, "full"))
+		return cli_usage(cmd, "--provisioning '%s': thin or full", arg);
+	*out = strcmp(arg, "thin") ? SDG_PROV_FULL : SDG_PROV_THIN;
+	return 0;
+}
+
+static int percent_opt(const char *cmd, const char *flag, const char *arg, unsigned *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (*end || end == arg || v < 1 || v > 100)
+		return cli_usage(cmd, "%s '%s': not a percentage (1-100)", flag, arg);
+	*out = (unsigned)v;
+	return 0;
+}
+
 int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int min_pos,
 		   int max_pos, struct cli_opts *o)
 {
@@ -155,13 +175,16 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		{ "follow", no_argument, NULL, 'F' },
 		{ "incoming", no_argument, NULL, 'I' },
 		{ "pve-dir", required_argument, NULL, 'P' },
+		{ "provisioning", required_argument, NULL, 'p' },
+		{ "grow-min", required_argument, NULL, 'g' },
+		{ "grow-pct", required_argument, NULL, 'G' },
 		{ 0, 0, 0, 0 },
 	};
 	static const unsigned bit[] = { OPT_JSON, OPT_FORCE, OPT_NAME, OPT_EXTENT, OPT_MDSIZE,
 					OPT_SIZE, OPT_VMID, OPT_SNAPSHOT, OPT_READONLY,
 					OPT_CHECK_POOL, OPT_TIMEOUT, OPT_CHUNK,
 					OPT_INTERVAL, OPT_ONCE, OPT_FOLLOW, OPT_INCOMING,
-					OPT_PVE_DIR };
+					OPT_PVE_DIR, OPT_PROVISIONING, OPT_GROW, OPT_GROW };
 	memset(o, 0, sizeof(*o));
 	o->vmid = -1;
 	for (int i = 1; i < argc; i++) /* before anything can fail: its error too */
@@ -201,6 +224,9 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		case 'F': o->follow = true; break;
 		case 'I': o->incoming = true; break;
 		case 'P': o->pve_dir = optarg; break;
+		case 'p': rc = provisioning_opt(cmd, optarg, &o->provisioning); break;
+		case 'g': rc = size_opt(cmd, "--grow-min", optarg, &o->grow_min); break;
+		case 'G': rc = percent_opt(cmd, "--grow-pct", optarg, &o->grow_pct); break;
 		}
 	}
 	if (rc)

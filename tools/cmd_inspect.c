@@ -100,6 +100,7 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 		ADD(j, "transaction_id", U64(p->transaction_id));
 		ADD(j, "next_thin_id", U64(p->next_thin_id));
 		ADD(j, "chunk_size", U64((uint64_t)p->chunk_sectors * 512));
+		ADD(j, "provisioning", STR(p->flags & SD_POOL_THIN ? "thin" : "full"));
 		ADD(j, "owner_host", U64(p->owner_host));
 		ADD(j, "owner_generation", U64(p->owner_generation));
 		ADD(j, "metadata_extents", U64(sdg_pool_extent_count(g, p, true)));
@@ -309,9 +310,9 @@ static void print_report(json_object *r)
 	printf("pools       %zu\n", json_object_array_length(pools));
 	for (size_t i = 0; i < json_object_array_length(pools); i++) {
 		json_object *p = json_object_array_get_idx(pools, i);
-		printf("  pool %" PRIu64 " vm %" PRIu64 ": transaction %" PRIu64 ", chunk %s, "
+		printf("  pool %" PRIu64 " vm %" PRIu64 ": %s, transaction %" PRIu64 ", chunk %s, "
 		       "%" PRIu64 "+%" PRIu64 " extents, owner host %" PRIu64 "\n",
-		       ju(p, "pool_id"), ju(p, "vmid"), ju(p, "transaction_id"),
+		       ju(p, "pool_id"), ju(p, "vmid"), js(p, "provisioning"), ju(p, "transaction_id"),
 		       cli_human(ju(p, "chunk_size"), a, sizeof(a)), ju(p, "metadata_extents"),
 		       ju(p, "data_extents"), ju(p, "owner_host"));
 		json_object *chk = jget(p, "thin_check");

@@ -105,12 +105,14 @@ static int handovers(const char *dev, const char *pve_dir)
 int cmd_monitor(int argc, char **argv)
 {
 	struct cli_opts o;
-	int rc = cli_parse_opts("monitor", argc, argv, OPT_INTERVAL | OPT_ONCE | OPT_PVE_DIR, 1, 1,
-				&o);
+	int rc = cli_parse_opts("monitor", argc, argv,
+				OPT_INTERVAL | OPT_ONCE | OPT_PVE_DIR | OPT_GROW, 1, 1, &o);
 	if (rc)
 		return rc;
-	/* LVM's thin autoextend defaults: at 80% used, grow by 20% */
-	struct sdg_monitor_cfg cfg = { 80, 20 };
+	/* LVM's thin autoextend defaults: at 80% used, grow by 20%; thin pools
+	 * by at least 256 MiB */
+	struct sdg_monitor_cfg cfg = { 80, o.grow_pct ? o.grow_pct : 20,
+				       o.grow_min ? o.grow_min : SDG_THIN_START };
 	struct sd_err err = {0};
 	struct sdg *g;
 	if (sdg_open(o.pos[0], 0, &g, &err))

@@ -7,13 +7,22 @@
 #include "core/group.h"
 #include "core/pool.h"
 
+/* Provisioned against the LUN's data space: above 1, the volumes could
+ * hold more than the LUN if all were written (thin pools). */
+static double overcommit(const struct sdg_space *sp)
+{
+	return sp->total ? (double)sp->provisioned / (double)sp->total : 0;
+}
+
 static void print_space(const struct sdg *g, const struct sdg_space *sp)
 {
-	char t[32], u[32], f[32];
-	printf("group %s on %s: total %s, used %s, free %s; %zu pools, %zu volumes\n",
+	char t[32], u[32], f[32], p[32];
+	printf("group %s on %s: total %s, used %s, free %s; %zu pools (%u thin), %zu volumes\n",
 	       sdg_name(g), sdg_device(g), cli_human(sp->total, t, sizeof(t)),
 	       cli_human(sp->used, u, sizeof(u)), cli_human(sp->free, f, sizeof(f)),
-	       sdg_records(g)->pools.n, sdg_records(g)->volumes.n);
+	       sdg_records(g)->pools.n, sp->thin_pools, sdg_records(g)->volumes.n);
+	printf("  provisioned %s: %.2fx the group's space\n", cli_human(sp->provisioned, p, sizeof(p)),
+	       overcommit(sp));
 }
 
 static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
@@ -67,7 +76,10 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	json_object_object_add(j, "extent_size", cli_json_u64(sp.extent_size));
 	json_object_object_add(j, "extents_total", cli_json_u64(sp.extents_total));
 	json_object_object_add(j, "extents_free", cli_json_u64(sp.extents_free));
+	json_object_object_add(j, "provisioned", cli_json_u64(sp.provisioned));
+	json_object_object_add(j, "overcommit", json_object_new_double(overcommit(&sp)));
 	json_object_object_add(j, "pools", cli_json_u64(sdg_records(g)->pools.n));
+	json_object_object_add(j, "thin_pools", cli_json_u64(sp.thin_pools));
 	json_object_object_add(j, "volumes", cli_json_u64(sdg_records(g)->volumes.n));
 	json_object_object_add(j, "active_pools", live);
 	json_object_object_add(j, "monitor_running", json_object_new_boolean(monitor));

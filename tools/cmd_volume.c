@@ -9,7 +9,8 @@
 
 static int op_create(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
-	return sdg_volume_create(g, o->pos[1], o->size, o->chunk_size, err);
+	struct sdg_create_opts c = { o->chunk_size, (enum sdg_provisioning)o->provisioning };
+	return sdg_volume_create(g, o->pos[1], o->size, &c, err);
 }
 
 static int op_remove(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
@@ -80,7 +81,8 @@ static int op_path(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 
 int cmd_create(int argc, char **argv)
 {
-	return cli_on_group("create", argc, argv, OPT_SIZE | OPT_CHUNK, 2, SDG_WRITE, op_create);
+	return cli_on_group("create", argc, argv, OPT_SIZE | OPT_CHUNK | OPT_PROVISIONING, 2,
+			    SDG_WRITE, op_create);
 }
 
 int cmd_remove(int argc, char **argv)

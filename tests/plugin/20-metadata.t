@@ -9,6 +9,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../../plugin", "$FindBin::Bin/lib", $FindBin::Bin;
 use Test::More;
+use JSON::PP;
 use Helper;
 
 my $t = Helper::setup(lun => '2G');
@@ -30,6 +31,18 @@ is(pve_locked(sub { $P->alloc_image($sid, $scfg, 100, 'raw', 'vm-100-cloudinit',
     'vm-100-cloudinit', 'alloc_image with a given name');
 is(pve_locked(sub { $P->alloc_image($sid, $scfg, 200, 'raw', undef, 1024) }), 'vm-200-disk-0',
     'alloc_image for another VM');
+# sparse (Proxmox's ZFS property): a new VM's pool is thin, holding a small
+# start of the group's space rather than its disks' full size
+my $sparse = { %$scfg, sparse => 1 };
+is(pve_locked(sub { $P->alloc_image($sid, $sparse, 300, 'raw', undef, 1024 * 1024) }), 'vm-300-disk-0',
+    'alloc_image on a sparse storage');
+my $pools = JSON::PP::decode_json(scalar `'$t->{stardm}' inspect '$t->{lun}' --json`)->{pools};
+my %mode = map { $_->{vmid} => $_->{provisioning} } @$pools;
+my ($p300) = grep { $_->{vmid} == 300 } @$pools;
+is("$mode{100} $mode{300}", 'full thin', 'VM 100 has a full pool, VM 300 (sparse) a thin one');
+ok($p300->{data_extents} * 4 < 1024 && $p300->{data_extents} > 0,
+    "the 1 GiB disk's thin pool holds $p300->{data_extents} extents of 4 MiB, not 256");
+ok(eval { pve_locked(sub { $P->free_image($sid, $sparse, 'vm-300-disk-0', 0) }); 1 }, 'free_image') or diag($@);
 Helper::calls($t);
 eval { pve_locked(sub { $P->alloc_image($sid, $scfg, 100, 'raw', 'vm-100-disk-0', 1024) }) };
 like($@, qr/^stardm: volume vm-100-disk-0 already exists\n\z/, "a stardm failure dies with stardm's line");

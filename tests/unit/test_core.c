@@ -81,7 +81,7 @@ static int run(enum cmd c, const char *vol, const char *arg, struct sd_err *err)
 	struct sdg_activation_req req = { .incoming = c == INCOMING };
 	int rc = -1;
 	switch (c) {
-	case CREATE: rc = sdg_volume_create(g, vol, 64 * MIB, 0, err); break;
+	case CREATE: rc = sdg_volume_create(g, vol, 64 * MIB, NULL, err); break;
 	case ACTIVATE:
 	case INCOMING: rc = sdg_activate(g, vol, &req, path, &how, err); break;
 	case DEACTIVATE: rc = sdg_volume_deactivate(g, vol, NULL, err); break;

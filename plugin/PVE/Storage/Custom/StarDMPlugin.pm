@@ -76,6 +76,9 @@ sub options {
     return {
         group => { fixed => 1 },
         'group-uuid' => { optional => 1 },
+        # Proxmox's own property (the ZFS plugin's "use sparse volumes"):
+        # new VMs get thin-provisioned pools
+        sparse => { optional => 1 },
         nodes => { optional => 1 },
         disable => { optional => 1 },
         content => { optional => 1 },
@@ -296,7 +299,10 @@ sub alloc_image {
     } else {
         $name = $class->find_free_diskname($storeid, $scfg, $vmid);
     }
-    run_stardm('create', group_arg($scfg), $name, '--size', "${size}K");
+    # a VM's first disk makes its pool: thin with "sparse"; later disks
+    # join the pool as it is
+    run_stardm('create', group_arg($scfg), $name, '--size', "${size}K",
+        '--provisioning', $scfg->{sparse} ? 'thin' : 'full');
     return $name;
 }
 

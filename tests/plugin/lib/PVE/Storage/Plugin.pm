@@ -23,6 +23,10 @@ our %REGISTERED;
 
 # properties every storage type has (a subset of the real defaultData)
 my %BASE_PROPERTIES = map { $_ => 1 } qw(type storage nodes content disable shared bwlimit format);
+# properties of the built-in plugins, which every plugin may list in its
+# options (SectionConfig keeps one property list for all types): the ZFS
+# plugin's "sparse"
+my %BUILTIN_PROPERTIES = map { $_ => 1 } qw(sparse);
 
 sub register {
     my ($class) = @_;
@@ -37,11 +41,13 @@ sub register {
         die "property '$p' of $class has no description\n" if !$props->{$p}->{description};
         die "property '$p' of $class has no type\n" if !$props->{$p}->{type};
         die "property '$p' of $class clashes with a base property\n" if $BASE_PROPERTIES{$p};
+        die "property '$p' of $class clashes with a built-in plugin's\n"
+            if $BUILTIN_PROPERTIES{$p};
     }
     my $opts = $class->options();
     for my $o (keys %$opts) {
         die "option '$o' of $class is not a known property\n"
-            if !$BASE_PROPERTIES{$o} && !$props->{$o};
+            if !$BASE_PROPERTIES{$o} && !$BUILTIN_PROPERTIES{$o} && !$props->{$o};
         my $kind = join(',', sort keys %{ $opts->{$o} });
         die "option '$o' of $class must be fixed or optional\n"
             if $kind ne 'fixed' && $kind ne 'optional';
