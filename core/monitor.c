@@ -49,7 +49,7 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 	/* reopen locked: the metadata may have moved on since the read */
 	if (sdg_open(group, SDG_WRITE, &g, err))
 		return -1;
-	int failed = 0;
+	int failed = 0, grown = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct sd_pool *p = sd_find_pool_vmid(&g->state, vmids[i]);
 		struct sdg_pool_live l;
@@ -66,14 +66,16 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 			ev.failed = 1;
 			snprintf(ev.why, sizeof(ev.why), "%s", e.msg);
 			failed++;
-		} else if (sdg_pool_live(g, sd_find_pool_vmid(&g->state, ev.vmid), &l) == 0) {
-			ev.total_after = l.data_total * chunk;
+		} else {
+			grown++;
+			if (sdg_pool_live(g, sd_find_pool_vmid(&g->state, ev.vmid), &l) == 0)
+				ev.total_after = l.data_total * chunk;
 		}
 		report(&ev, ctx);
 	}
 	if (sdg_close(g, err))
 		return -1;
-	return failed ? sd_fail(err, ENOSPC, "%d pool(s) could not be extended", failed) : 0;
+	return failed ? sd_fail(err, ENOSPC, "%d pool(s) could not be extended", failed) : grown;
 }
 
 /* Pools this node owns with a target waiting for them, as VM ids and the

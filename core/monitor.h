@@ -21,8 +21,9 @@ struct sdg_monitor_event {
 typedef void (*sdg_monitor_report)(const struct sdg_monitor_event *ev, void *ctx);
 
 /* One pass over GROUP's pools live on this node: extend those past the
- * threshold, reporting each attempt.  Fails (after trying them all) when a
- * pool could not be extended, e.g. the group is out of free extents. */
+ * threshold, reporting each attempt; returns how many grew.  Fails (after
+ * trying them all) when a pool could not be extended, e.g. the group is
+ * out of free extents. */
 int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 		     sdg_monitor_report report, void *ctx, struct sd_err *err);
 

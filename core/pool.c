@@ -76,10 +76,11 @@ static int pool_table(const struct sdg *g, const struct sd_pool *p, struct sdm_t
 	struct sdg_dm_id meta, data;
 	sdg_dm_pool(g, p, SDG_DM_TMETA, &meta);
 	sdg_dm_pool(g, p, SDG_DM_TDATA, &data);
-	/* low water mark: 10% of the data blocks, for the monitor's extend */
+	/* low water mark: 20% of the data blocks free, where the node monitor
+	 * grows a pool (at 80% used): its event wakes the monitor at once */
 	uint64_t blocks = data_sectors / p->chunk_sectors;
 	sdm_table_thin_pool(t, blocks * p->chunk_sectors, meta.path, data.path, p->chunk_sectors,
-			    blocks / 10);
+			    blocks / 5);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
 #include "core/pool.h"
@@ -47,4 +48,37 @@ int sdg_pool_wait(const struct sdg *g, const struct sd_pool *p, unsigned timeout
 		return sd_fail(err, EIO, "pool of VM %u: cannot read its status after the event",
 			       p->vmid);
 	return 0;
+}
+
+int sdg_events_open(void)
+{
+	struct sd_err err = {0};
+	int fd = sdg_dm->events_open(&err);
+	return fd < 0 ? -1 : fd;
+}
+
+void sdg_events_arm(int *fd)
+{
+	struct sd_err err = {0};
+	if (*fd >= 0 && sdg_dm->events_arm(*fd, &err)) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+int sdg_events_wait(int *fd, unsigned timeout_ms)
+{
+	if (*fd < 0) {
+		sd_sleep_ms(timeout_ms);
+		return 0;
+	}
+	struct sd_err err = {0};
+	int rc = sdg_dm->events_wait(*fd, timeout_ms, &err);
+	if (rc < 0) {
+		close(*fd);
+		*fd = -1;
+		sd_sleep_ms(timeout_ms);
+		return 0;
+	}
+	return rc;
 }

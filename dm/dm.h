@@ -58,6 +58,14 @@ int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err);
  * sdm_info), then return the new counter in *now.  A signal (an alarm for a
  * timeout) interrupts the wait: then -EINTR, and err says so. */
 int sdm_wait_event(const char *name, uint32_t event_nr, uint32_t *now, struct sd_err *err);
+/* Events of all dm devices, for a monitor that sleeps until one comes:
+ * open a handle (its file descriptor), arm it, then wait: 1 once any device
+ * raised an event after the arming, 0 when timeout_ms passed (or a signal
+ * came).  Arm again before looking at the devices, so that no event is
+ * missed between the look and the next wait. */
+int sdm_events_open(struct sd_err *err);
+int sdm_events_arm(int fd, struct sd_err *err);
+int sdm_events_wait(int fd, unsigned timeout_ms, struct sd_err *err);
 /* The device's completed read and write requests since it was created
  * (the kernel's block statistics, /sys/dev/block/M:m/stat). */
 struct sdm_io_count {
@@ -97,6 +105,9 @@ struct sdm_ops {
 	int (*remove_unused)(const char *name, struct sd_err *err);
 	int (*info)(const char *name, struct sdm_info *info, struct sd_err *err);
 	int (*wait_event)(const char *name, uint32_t event_nr, uint32_t *now, struct sd_err *err);
+	int (*events_open)(struct sd_err *err);
+	int (*events_arm)(int fd, struct sd_err *err);
+	int (*events_wait)(int fd, unsigned timeout_ms, struct sd_err *err);
 	int (*io_count)(const char *name, struct sdm_io_count *c, struct sd_err *err);
 	int (*target_type)(const char *name, char *out, size_t len, struct sd_err *err);
 	int (*size)(const char *name, uint64_t *sectors, struct sd_err *err);

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "core/monitor.h"
+#include "core/pool_wait.h"
 #include "core/volume.h"
 
 static volatile sig_atomic_t stop;
@@ -66,6 +67,23 @@ static void report_handover(void *ctx, uint32_t vmid, const char *vol, const cha
 	fflush(stdout);
 }
 
+/* Pool growth; 1 (reported) if it failed: the next pass tries again.  A
+ * pool that grew is looked at again at once: the kernel raises its low
+ * water mark event only when the mark is crossed, not again on the resume
+ * that grew it, and a writer may have filled the new space already. */
+static int grow(const char *dev, const struct sdg_monitor_cfg *cfg)
+{
+	for (int round = 0; round < 8; round++) {
+		struct sd_err err = {0};
+		int grown = sdg_monitor_pass(dev, cfg, report, NULL, &err);
+		if (grown < 0)
+			return cli_error(&err) != 0;
+		if (grown == 0)
+			break;
+	}
+	return 0;
+}
+
 /* Heartbeat and pool growth, each failure reported; 1 if any failed.  A
  * failed heartbeat is also counted in the lock file (lock >= 0), where
  * status shows it. */
@@ -84,10 +102,7 @@ static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg, int
 		if (lock >= 0)
 			cli_monitor_note_beat(lock, &health);
 	}
-	memset(&err, 0, sizeof(err));
-	if (sdg_monitor_pass(dev, cfg, report, NULL, &err))
-		failed = cli_error(&err); /* reported; the next pass tries again */
-	return failed != 0;
+	return grow(dev, cfg) || failed;
 }
 
 /* Releases at the commit point; the number still pending, -1 (reported)
@@ -136,15 +151,24 @@ int cmd_monitor(int argc, char **argv)
 	unsigned interval = o.interval ? o.interval : 2;
 	printf("stardm monitor: watching group %s on %s every %u s\n", o.pos[0], dev, interval);
 	fflush(stdout);
+	int events = sdg_events_open();
 	while (!stop) {
+		sdg_events_arm(&events); /* before the look: no event is missed */
 		beat_and_grow(dev, &cfg, lock);
 		int pending = handovers(dev, pve_dir);
 		for (unsigned i = 0; i < interval * 10 && !stop; i++) {
-			usleep(100000);
+			if (sdg_events_wait(&events, 100)) {
+				/* a pool crossed its low water mark (or any dm event):
+				 * grow now, then wait out the rest of the interval */
+				sdg_events_arm(&events);
+				grow(dev, &cfg);
+			}
 			if (pending > 0 && i % 2) /* a guest may be waiting: every 0.2 s */
 				pending = handovers(dev, pve_dir);
 		}
 	}
+	if (events >= 0)
+		close(events);
 	return EXIT_OK;
 }
 

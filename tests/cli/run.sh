@@ -136,6 +136,32 @@ run 11 "chunk size not a multiple of 64K" -- create "$names" vm-51-disk-0 --size
 run 11 "chunk size above 1G" -- create "$names" vm-51-disk-0 --size 8M --chunk-size 2G
 run 2 "chunk size not a size" -- create "$names" vm-51-disk-0 --size 8M --chunk-size big
 
+# provisioning: a thin pool takes a small start of the group's space, so a
+# disk far larger than the 1 GiB group fits; full still takes it all
+run 7 "a full 2 GiB disk does not fit a 1 GiB group" -- create "$names" vm-70-disk-0 --size 2G
+run 0 "a thin 2 GiB disk does" -- create "$names" vm-70-disk-0 --size 2G --provisioning thin
+run 0 "  and a second one in its pool (no provisioning given: the pool's own)" -- \
+	create "$names" vm-70-disk-1 --size 4G
+run 0 "  inspect --json" -- inspect "$names" --json
+[ "$(json "[(p['provisioning'], p['data_extents'] * d['group']['extent_size']) for p in d['pools'] if p['vmid'] == 70]")" = "[('thin', 268435456)]" ] \
+	&& ok "  ...the pool is thin and holds 256 MiB" || bad "  ...the pool is thin and holds 256 MiB"
+run 0 "  resize grows the disk, not the thin pool" -- resize "$names" vm-70-disk-0 --size 3G
+run 0 "  status --json" -- status "$names" --json
+[ "$(json "(d['thin_pools'], d['provisioned'] >= 7 << 30, d['overcommit'] > 7)")" = "(1, True, True)" ] \
+	&& ok "  ...status: one thin pool, 7 GiB provisioned, overcommitted over 7x" \
+	|| { bad "  ...status: one thin pool, 7 GiB provisioned, overcommitted over 7x"; cat "$W/out"; }
+run 0 "  inspect --json" -- inspect "$names" --json
+[ "$(json "[p['data_extents'] * d['group']['extent_size'] for p in d['pools'] if p['vmid'] == 70]")" = "[268435456]" ] \
+	&& ok "  ...still 256 MiB" || bad "  ...still 256 MiB"
+run 0 "a small thin disk's pool starts at its size" -- create "$names" vm-71-disk-0 --size 8M --provisioning thin
+run 0 "  inspect --json" -- inspect "$names" --json
+[ "$(json "[p['data_extents'] * d['group']['extent_size'] for p in d['pools'] if p['vmid'] == 71]")" = "[8388608]" ] \
+	&& ok "  ...8 MiB" || bad "  ...8 MiB"
+run 0 "remove them" -- remove "$names" vm-70-disk-0
+run 0 "  remove vm-70-disk-1" -- remove "$names" vm-70-disk-1
+run 0 "  remove vm-71-disk-0" -- remove "$names" vm-71-disk-0
+run 2 "--provisioning takes thin or full" -- create "$names" vm-72-disk-0 --size 8M --provisioning sparse
+
 # sizes at the edges of 64 bits: one clear line, nothing written
 run 0 "create at 512 bytes" -- create "$names" vm-60-disk-0 --size 512
 before=$(sum_md "$names")

@@ -273,6 +273,24 @@ static int f_wait_event(const char *name, uint32_t event_nr, uint32_t *now, stru
 	return rc;
 }
 
+/* no global event poll here: callers fall back to sleeping */
+static int f_events_open(struct sd_err *err)
+{
+	return sd_fail(err, ENOSYS, "the fake has no dm event poll");
+}
+
+static int f_events_arm(int fd, struct sd_err *err)
+{
+	(void)fd;
+	return sd_fail(err, ENOSYS, "the fake has no dm event poll");
+}
+
+static int f_events_wait(int fd, unsigned timeout_ms, struct sd_err *err)
+{
+	(void)fd, (void)timeout_ms;
+	return sd_fail(err, ENOSYS, "the fake has no dm event poll");
+}
+
 static int f_io_count(const char *name, struct sdm_io_count *c, struct sd_err *err)
 {
 	int rc;
@@ -374,6 +392,9 @@ const struct sdm_ops fake_dm = {
 	.remove_unused = f_remove_unused,
 	.info = f_info,
 	.wait_event = f_wait_event,
+	.events_open = f_events_open,
+	.events_arm = f_events_arm,
+	.events_wait = f_events_wait,
 	.io_count = f_io_count,
 	.target_type = f_target_type,
 	.size = f_size,
