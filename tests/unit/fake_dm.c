@@ -33,6 +33,7 @@ struct pool_md {
 	uint64_t tid;
 	uint32_t thins[MAX_THINS];
 	size_t n;
+	unsigned used_pct;       /* of its data blocks, as status reports it */
 };
 
 static struct dev devs[2][MAX_DEVS];
@@ -361,9 +362,13 @@ static int f_status(const char *name, char **out, struct sd_err *err)
 	if (!d)
 		return sd_fail(err, ENXIO, "no such device %s", name);
 	char line[128] = "0 -";
-	if (!strcmp(d->live.type, "thin-pool"))
-		snprintf(line, sizeof(line), "%" PRIu64 " 10/1000 0/%" PRIu64 " - rw discard_passdown "
-			 "queue_if_no_space - 1024", pool_md(name, true)->tid, d->live.sectors / 128);
+	if (!strcmp(d->live.type, "thin-pool")) {
+		const struct pool_md *m = pool_md(name, true);
+		uint64_t blocks = d->live.sectors / 128;
+		snprintf(line, sizeof(line), "%" PRIu64 " 10/1000 %" PRIu64 "/%" PRIu64 " - rw "
+			 "discard_passdown queue_if_no_space - 1024", m->tid,
+			 blocks * m->used_pct / 100, blocks);
+	}
 	*out = strdup(line);
 	return 0;
 }
@@ -449,4 +454,9 @@ uint64_t fake_dm_pool_tid(const char *pool)
 bool fake_dm_pool_has(const char *pool, uint32_t thin_id)
 {
 	return has_thin(pool_md(pool, false), thin_id);
+}
+
+void fake_dm_pool_fill(const char *pool, unsigned pct)
+{
+	pool_md(pool, true)->used_pct = pct;
 }

@@ -14,7 +14,9 @@
 #include "core/dm_ops.h"
 #include "core/handover.h"
 #include "core/handover_follow.h"
+#include "core/monitor.h"
 #include "core/pool.h"
+#include "core/report.h"
 #include "core/volume.h"
 #include "fake_dm.h"
 #include "helpers.h"
@@ -433,6 +435,69 @@ static void test_autoactivate(void)
 	CU_ASSERT_EQUAL(fake_dm_count(), 4);
 }
 
+/* The monitor's pass: a thin pool grows by at least the floor, a full one
+ * by its percentage; pools below the threshold stay as they are. */
+struct grew {
+	uint64_t step[3];
+	int n;
+};
+static void on_grow(const struct sdg_monitor_event *ev, void *ctx)
+{
+	struct grew *g = ctx;
+	if (ev->vmid >= 100 && ev->vmid <= 102 && !ev->failed)
+		g->step[ev->vmid - 100] = ev->step;
+	g->n++;
+}
+
+static uint64_t data_bytes(uint32_t vmid)
+{
+	struct sdg *g = open_w();
+	uint64_t b = sdg_pool_extent_count(g, sdg_vm_pool(g, vmid, NULL), false) * 4 * MIB;
+	close_g(g);
+	return b;
+}
+
+static void test_monitor_growth(void)
+{
+	lun = tmp_image(0, 2048 * MIB);
+	struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB, .metadata_size = MIB };
+	struct sd_err err = { .msg = "" };
+	CU_ASSERT_FATAL(sdg_init(lun, &o, NULL, &err) == 0);
+	fake_dm_reset();
+	as_node(0);
+	struct sdg_create_opts thin = { 0, SDG_PROV_THIN };
+	const char *vols[] = { "vm-100-disk-0", "vm-101-disk-0", "vm-102-disk-0" };
+	struct sdg *g = open_w();
+	CU_ASSERT(sdg_volume_create(g, vols[0], 8192 * MIB, &thin, &err) == 0);
+	CU_ASSERT(sdg_volume_create(g, vols[1], 64 * MIB, NULL, &err) == 0);
+	CU_ASSERT(sdg_volume_create(g, vols[2], 8192 * MIB, &thin, &err) == 0);
+	close_g(g);
+	CU_ASSERT_EQUAL(data_bytes(100), SDG_THIN_START);
+	CU_ASSERT_EQUAL(data_bytes(101), 64 * MIB);
+	for (int i = 0; i < 3; i++)
+		ok(ACTIVATE, vols[i], NULL);
+	struct sdg_dm_id pool;
+	for (uint32_t vm = 100; vm <= 102; vm++) {
+		g = open_w();
+		sdg_dm_pool(g, sdg_vm_pool(g, vm, NULL), SDG_DM_POOL, &pool);
+		close_g(g);
+		fake_dm_pool_fill(pool.name, vm == 102 ? 50 : 90); /* 102 below the threshold */
+	}
+	struct sdg_monitor_cfg cfg = { 80, 20, SDG_THIN_START };
+	struct grew r = { { 0, 0, 0 }, 0 };
+	int grown = sdg_monitor_pass(lun, &cfg, on_grow, &r, &err);
+	if (grown != 2)
+		fprintf(stderr, "\n    monitor pass: %d (%s)\n", grown, err.msg);
+	CU_ASSERT_EQUAL(grown, 2);
+	CU_ASSERT_EQUAL(r.n, 2);
+	CU_ASSERT_EQUAL(r.step[0], SDG_THIN_START);   /* 20% would be 51 MiB */
+	CU_ASSERT_EQUAL(r.step[1], 64 * MIB / 5);     /* a full pool: 20% */
+	CU_ASSERT_EQUAL(r.step[2], 0);
+	CU_ASSERT_EQUAL(data_bytes(100), 2 * SDG_THIN_START);
+	CU_ASSERT_EQUAL(data_bytes(101), 80 * MIB);   /* 12.8 MiB in whole extents */
+	CU_ASSERT_EQUAL(data_bytes(102), SDG_THIN_START);
+}
+
 void add_core_tests(void)
 {
 	CU_pSuite s = CU_add_suite("core", setup, teardown);
@@ -446,4 +511,6 @@ void add_core_tests(void)
 	CU_add_test(s, "placeholder undone when it cannot be made", test_handover_prepare_undo);
 	CU_add_test(s, "waiting for the source's release", test_handover_await);
 	CU_add_test(s, "auto-activation after an unclean reboot", test_autoactivate);
+	CU_add_test(s, "the monitor grows thin pools by the floor, full ones by 20%",
+		    test_monitor_growth);
 }
