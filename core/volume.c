@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/crash_point.h"
+#include "core/discard.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
 #include "core/group_impl.h"
@@ -246,15 +247,25 @@ int sdg_volume_remove(struct sdg *g, const char *name, struct sd_err *err)
 	bool last = true;
 	for (size_t i = 0; i < g->state.volumes.n; i++)
 		last &= g->state.volumes.v[i].pool_id != pool_id;
-	if (last) { /* the VM's last disk: the whole pool goes */
-		p = sd_find_pool(&g->state, pool_id);
-		if (sdg_pool_active(g, p) && (rc = sdg_pool_down(g, p, err)))
-			return rc;
-		if ((rc = sd_pool_remove(&g->state, pool_id, err)))
-			return rc;
+	if (!last) {
+		rc = sdg_commit(g, err);
+		return rc ? rc : catch_up(g, vmid, false, err);
 	}
-	rc = sdg_commit(g, err);
-	return rc || last ? rc : catch_up(g, vmid, false, err);
+	/* the VM's last disk: the whole pool goes, and the LUN gets its
+	 * extents back once the records no longer hold them */
+	p = sd_find_pool(&g->state, pool_id);
+	if (sdg_pool_active(g, p) && (rc = sdg_pool_down(g, p, err)))
+		return rc;
+	struct sdg_byte_runs freed;
+	if (sdg_pool_byte_runs(g, pool_id, &freed))
+		return sd_fail(err, ENOMEM, "out of memory");
+	rc = sd_pool_remove(&g->state, pool_id, err);
+	if (rc == 0)
+		rc = sdg_commit(g, err);
+	if (rc == 0)
+		sdg_discard_runs(g, &freed); /* best effort: the extents are free either way */
+	sdg_byte_runs_free(&freed);
+	return rc;
 }
 
 int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_err *err)

@@ -101,6 +101,7 @@ void sd_payload_encode(const struct sd_state *s, void *buf)
 	h->pending_count = cpu_to_le32((uint32_t)s->pending.n);
 	h->next_pool_id = cpu_to_le32(s->next_pool_id);
 	h->next_volume_id = cpu_to_le32(s->next_volume_id);
+	h->group_flags = cpu_to_le32(s->group_flags);
 	for (int i = 0; i < 6; i++)
 		h->record_sizes[i] = cpu_to_le32(rec_sizes[i]);
 
@@ -222,6 +223,7 @@ int sd_payload_decode(const void *buf, size_t len, const struct sd_geometry *g,
 		return sd_fail(err, SD_E_CORRUPT, "metadata payload: record counts disagree with its size");
 	s->next_pool_id = le32_to_cpu(h.next_pool_id);
 	s->next_volume_id = le32_to_cpu(h.next_volume_id);
+	s->group_flags = le32_to_cpu(h.group_flags);
 	int rc = decode_records((const char *)buf + sizeof(h), counts, s);
 	if (rc == -ENOMEM)
 		return sd_fail(err, ENOMEM, "metadata payload: out of memory");

@@ -71,7 +71,8 @@ struct sd_payload_header {
 	le32 next_pool_id;         /*  32 */
 	le32 next_volume_id;       /*  36 */
 	le32 record_sizes[6];      /*  40 sizes of the six record types */
-	uint8_t reserved[64];      /*  64 zero */
+	le32 group_flags;          /*  64 SD_GROUP_* */
+	uint8_t reserved[60];      /*  68 zero */
 };
 
 /* A pool: one VM's dm-thin pool. */
@@ -159,6 +160,9 @@ struct sd_host_slot {
 
 enum { SD_ROLE_META = 1, SD_ROLE_DATA = 2 };
 enum { SD_OP_CREATE = 1, SD_OP_SNAP = 2, SD_OP_DELETE = 3 };
+enum {
+	SD_GROUP_NO_DISCARD = 1u << 0, /* extents a pool frees are not discarded on the LUN */
+};
 enum {
 	SD_POOL_THIN = 1u << 0, /* thin provisioned: starts small, grows as it is written */
 };

@@ -70,6 +70,7 @@ struct sd_state {
 	SD_VEC(struct sd_host) hosts;
 	SD_VEC(struct sd_pending) pending;
 	uint32_t next_pool_id, next_volume_id;
+	uint32_t group_flags;    /* SD_GROUP_* */
 };
 
 void sd_state_init(struct sd_state *s);

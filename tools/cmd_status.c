@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/discard.h"
 #include "core/group.h"
 #include "core/pool.h"
 
@@ -21,8 +22,9 @@ static void print_space(const struct sdg *g, const struct sdg_space *sp)
 	       sdg_name(g), sdg_device(g), cli_human(sp->total, t, sizeof(t)),
 	       cli_human(sp->used, u, sizeof(u)), cli_human(sp->free, f, sizeof(f)),
 	       sdg_records(g)->pools.n, sp->thin_pools, sdg_records(g)->volumes.n);
-	printf("  provisioned %s: %.2fx the group's space\n", cli_human(sp->provisioned, p, sizeof(p)),
-	       overcommit(sp));
+	printf("  provisioned %s: %.2fx the group's space; freed extents %s\n",
+	       cli_human(sp->provisioned, p, sizeof(p)), overcommit(sp),
+	       sdg_discards(g) ? "discarded on the LUN" : "not discarded (set-discards off)");
 }
 
 static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
@@ -80,6 +82,7 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	json_object_object_add(j, "overcommit", json_object_new_double(overcommit(&sp)));
 	json_object_object_add(j, "pools", cli_json_u64(sdg_records(g)->pools.n));
 	json_object_object_add(j, "thin_pools", cli_json_u64(sp.thin_pools));
+	json_object_object_add(j, "discards", json_object_new_boolean(sdg_discards(g)));
 	json_object_object_add(j, "volumes", cli_json_u64(sdg_records(g)->volumes.n));
 	json_object_object_add(j, "active_pools", live);
 	json_object_object_add(j, "monitor_running", json_object_new_boolean(monitor));

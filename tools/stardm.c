@@ -35,6 +35,7 @@ static const struct cmd commands[] = {
 	  "[--grow-min SIZE]", cmd_monitor },
 	{ "autoactivate", "GROUP [--json]", cmd_autoactivate },
 	{ "set-autoactivate", "GROUP VOLUME on|off", cmd_set_autoactivate },
+	{ "set-discards", "GROUP on|off", cmd_set_discards },
 	{ "udev-probe", "DEVICE   (for udev rules)", cmd_udev_probe },
 	{ "udev-name", "DM_NAME DM_UUID   (for udev rules)", cmd_udev_name },
 };

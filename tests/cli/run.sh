@@ -162,6 +162,45 @@ run 0 "  remove vm-70-disk-1" -- remove "$names" vm-70-disk-1
 run 0 "  remove vm-71-disk-0" -- remove "$names" vm-71-disk-0
 run 2 "--provisioning takes thin or full" -- create "$names" vm-72-disk-0 --size 8M --provisioning sparse
 
+# discards: the extents of a removed pool are given back to the LUN (a hole
+# in this file), unless the group says not to
+# pool_data VMID: offset and length (bytes) of each of the pool's data extent runs
+pool_data() { "$STARDM" inspect "$names" --json | python3 -c "
+import json,sys; d=json.load(sys.stdin); g=d['group']
+for e in d['extents']:
+    if e['owner'] == 'pool-data' and e['vmid'] == $1:
+        print(g['data_offset'] + e['start'] * g['extent_size'], e['count'] * g['extent_size'])"; }
+# fill_pool VMID: write ones over the pool's data extents (as its guest would)
+fill_pool() { pool_data "$1" | while read -r off len; do
+	python3 -c "import os,sys; f=os.open('$names', os.O_WRONLY); os.pwrite(f, b'\\x01' * $len, $off)"; done; }
+# allocated OFFSET LEN: how many bytes of that range of the image are allocated
+allocated() { python3 -c "
+import os; f=os.open('$names', os.O_RDONLY); off, end, n = $1, $1 + $2, 0
+while off < end:
+    try: d = os.lseek(f, off, os.SEEK_DATA)
+    except OSError: break
+    if d >= end: break
+    h = min(os.lseek(f, d, os.SEEK_HOLE), end); n += h - d; off = h
+print(n)"; }
+run 0 "status --json says discards are on" -- status "$names" --json
+[ "$(json "d['discards']")" = True ] && ok "  ...on by default" || bad "  ...on by default"
+run 0 "create vm-80-disk-0 (8 MiB)" -- create "$names" vm-80-disk-0 --size 8M
+range=$(pool_data 80)
+fill_pool 80
+[ "$(allocated $range)" = 8388608 ] && ok "  ...its data extents written" || bad "  ...its data extents written"
+run 0 "remove it" -- remove "$names" vm-80-disk-0
+[ "$(allocated $range)" = 0 ] && ok "  ...its extents are a hole in the LUN file" || bad "  ...its extents are a hole in the LUN file ($(allocated $range) bytes left)"
+run 0 "set-discards off" -- set-discards "$names" off
+run 0 "  status --json" -- status "$names" --json
+[ "$(json "d['discards']")" = False ] && ok "  ...off" || bad "  ...off"
+run 0 "create vm-81-disk-0 (8 MiB)" -- create "$names" vm-81-disk-0 --size 8M
+range=$(pool_data 81)
+fill_pool 81
+run 0 "remove it" -- remove "$names" vm-81-disk-0
+[ "$(allocated $range)" = 8388608 ] && ok "  ...its extents stay as they were" || bad "  ...its extents stay as they were"
+run 0 "set-discards on" -- set-discards "$names" on
+run 11 "set-discards takes on or off" -- set-discards "$names" maybe
+
 # sizes at the edges of 64 bits: one clear line, nothing written
 run 0 "create at 512 bytes" -- create "$names" vm-60-disk-0 --size 512
 before=$(sum_md "$names")
