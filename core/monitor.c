@@ -19,7 +19,19 @@
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
 
-/* Live pools of g that have crossed the threshold, as VM ids. */
+/* What a live pool needs: its data grown (past the threshold, or out of
+ * space), its metadata grown (past the metadata threshold: a full
+ * metadata device needs an offline repair, so it grows well before). */
+static bool data_needs(const struct sdg_monitor_cfg *cfg, const struct sdg_pool_live *l)
+{
+	return l->out_of_data_space || l->data_used * 100 >= l->data_total * cfg->threshold_pct;
+}
+static bool meta_needs(const struct sdg_monitor_cfg *cfg, const struct sdg_pool_live *l)
+{
+	return l->meta_total && l->meta_used * 100 >= l->meta_total * cfg->meta_threshold_pct;
+}
+
+/* Live pools of g that have crossed a threshold, as VM ids. */
 static size_t pools_to_extend(const struct sdg *g, const struct sdg_monitor_cfg *cfg,
 			      uint32_t *vmids, size_t max)
 {
@@ -29,10 +41,38 @@ static size_t pools_to_extend(const struct sdg *g, const struct sdg_monitor_cfg 
 		struct sdg_pool_live l;
 		if (sdg_pool_live(g, p, &l) || !l.active || !l.data_total)
 			continue;
-		if (l.out_of_data_space || l.data_used * 100 >= l.data_total * cfg->threshold_pct)
+		if (data_needs(cfg, &l) || meta_needs(cfg, &l))
 			vmids[n++] = p->vmid;
 	}
 	return n;
+}
+
+/* Grow one live pool's data (meta false) or metadata; reported.  0 or -1. */
+static int grow_pool(struct sdg *g, struct sd_pool *p, const struct sdg_pool_live *l, bool meta,
+		     const struct sdg_monitor_cfg *cfg, sdg_monitor_report report, void *ctx)
+{
+	uint64_t unit = meta ? 4096 : (uint64_t)p->chunk_sectors * 512;
+	uint64_t total = (meta ? l->meta_total : l->data_total) * unit;
+	uint64_t step = total * cfg->extend_pct / 100;
+	if (!meta && p->flags & SD_POOL_THIN && step < cfg->grow_min)
+		step = cfg->grow_min; /* a small thin pool under a write flood */
+	if (!step)
+		step = 1; /* rounded up to an extent */
+	struct sdg_monitor_event ev = { .vmid = p->vmid, .metadata = meta,
+					.used = (meta ? l->meta_used : l->data_used) * unit,
+					.total = total, .step = step };
+	struct sd_err e = {0};
+	int rc = meta ? sdg_pool_extend_metadata(g, p->vmid, step, &e)
+		      : sdg_pool_extend(g, p->vmid, step, &e);
+	struct sdg_pool_live after;
+	if (rc) {
+		ev.failed = 1;
+		snprintf(ev.why, sizeof(ev.why), "%s", e.msg);
+	} else if (sdg_pool_live(g, sd_find_pool_vmid(&g->state, ev.vmid), &after) == 0) {
+		ev.total_after = (meta ? after.meta_total : after.data_total) * unit;
+	}
+	report(&ev, ctx);
+	return rc ? -1 : 0;
 }
 
 int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
@@ -51,27 +91,18 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 		return -1;
 	int failed = 0, grown = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct sd_pool *p = sd_find_pool_vmid(&g->state, vmids[i]);
-		struct sdg_pool_live l;
-		if (!p || sdg_pool_live(g, p, &l) || !l.active)
-			continue;
-		uint64_t chunk = (uint64_t)p->chunk_sectors * 512, total = l.data_total * chunk;
-		uint64_t step = total * cfg->extend_pct / 100;
-		if (p->flags & SD_POOL_THIN && step < cfg->grow_min)
-			step = cfg->grow_min; /* a small thin pool under a write flood */
-		struct sdg_monitor_event ev = { .vmid = p->vmid, .used = l.data_used * chunk,
-						.total = total, .step = step };
-		struct sd_err e = {0};
-		if (sdg_pool_extend(g, p->vmid, step, &e)) {
-			ev.failed = 1;
-			snprintf(ev.why, sizeof(ev.why), "%s", e.msg);
-			failed++;
-		} else {
-			grown++;
-			if (sdg_pool_live(g, sd_find_pool_vmid(&g->state, ev.vmid), &l) == 0)
-				ev.total_after = l.data_total * chunk;
+		for (int meta = 1; meta >= 0; meta--) { /* metadata first: it must never fill */
+			struct sd_pool *p = sd_find_pool_vmid(&g->state, vmids[i]);
+			struct sdg_pool_live l;
+			if (!p || sdg_pool_live(g, p, &l) || !l.active)
+				break;
+			if (!(meta ? meta_needs(cfg, &l) : data_needs(cfg, &l)))
+				continue;
+			if (grow_pool(g, p, &l, meta, cfg, report, ctx))
+				failed++;
+			else
+				grown++;
 		}
-		report(&ev, ctx);
 	}
 	if (sdg_close(g, err))
 		return -1;

@@ -2,18 +2,21 @@
 #ifndef STARDM_CORE_MONITOR_H
 #define STARDM_CORE_MONITOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/group.h"
 
 struct sdg_monitor_cfg {
 	unsigned threshold_pct; /* extend a live pool once this much of its data is used */
-	unsigned extend_pct;    /* by this much of its current data size */
+	unsigned extend_pct;    /* by this much of its current data (or metadata) size */
 	uint64_t grow_min;      /* a thin pool by at least this many bytes */
+	unsigned meta_threshold_pct; /* its metadata once this much of it is used */
 };
 
 struct sdg_monitor_event {
 	uint32_t vmid;
+	bool metadata;          /* the pool's metadata grew, not its data */
 	uint64_t used, total, step, total_after; /* bytes */
 	int failed;
 	char why[512];

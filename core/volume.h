@@ -40,6 +40,9 @@ int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, stru
 /* Grow the data space of VM vmid's pool by bytes (whole extents) from the
  * group's free space; a live pool takes it at once. */
 int sdg_pool_extend(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err *err);
+/* The same for its metadata device (the kernel takes the new size when the
+ * live pool resumes). */
+int sdg_pool_extend_metadata(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err *err);
 /* Rename an inactive volume; a name with another VM id moves its pool
  * (only a pool's last volume, to a VM without a pool).  base- sets the
  * template flag, vm- clears it. */

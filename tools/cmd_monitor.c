@@ -27,14 +27,16 @@ static void report(const struct sdg_monitor_event *ev, void *ctx)
 {
 	(void)ctx;
 	char u[32], t[32], s[32], a[32];
+	const char *what = ev->metadata ? "metadata " : "";
 	if (ev->failed)
-		fprintf(stderr, "stardm: monitor: pool of vm %u (%s of %s used) cannot grow: %s\n",
-			ev->vmid, cli_human(ev->used, u, sizeof(u)), cli_human(ev->total, t, sizeof(t)),
-			ev->why);
+		fprintf(stderr, "stardm: monitor: pool of vm %u (%s%s of %s used) cannot grow: %s\n",
+			ev->vmid, what, cli_human(ev->used, u, sizeof(u)),
+			cli_human(ev->total, t, sizeof(t)), ev->why);
 	else
-		printf("stardm monitor: pool of vm %u: %s of %s used; extended by %s to %s\n", ev->vmid,
-		       cli_human(ev->used, u, sizeof(u)), cli_human(ev->total, t, sizeof(t)),
-		       cli_human(ev->step, s, sizeof(s)), cli_human(ev->total_after, a, sizeof(a)));
+		printf("stardm monitor: pool of vm %u: %s%s of %s used; extended by %s to %s\n",
+		       ev->vmid, what, cli_human(ev->used, u, sizeof(u)),
+		       cli_human(ev->total, t, sizeof(t)), cli_human(ev->step, s, sizeof(s)),
+		       cli_human(ev->total_after, a, sizeof(a)));
 	fflush(stdout);
 }
 
@@ -127,7 +129,7 @@ int cmd_monitor(int argc, char **argv)
 	/* LVM's thin autoextend defaults: at 80% used, grow by 20%; thin pools
 	 * by at least 256 MiB */
 	struct sdg_monitor_cfg cfg = { 80, o.grow_pct ? o.grow_pct : 20,
-				       o.grow_min ? o.grow_min : SDG_THIN_START };
+				       o.grow_min ? o.grow_min : SDG_THIN_START, 60 };
 	struct sd_err err = {0};
 	struct sdg *g;
 	if (sdg_open(o.pos[0], 0, &g, &err))

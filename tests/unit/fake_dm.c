@@ -33,7 +33,7 @@ struct pool_md {
 	uint64_t tid;
 	uint32_t thins[MAX_THINS];
 	size_t n;
-	unsigned used_pct;       /* of its data blocks, as status reports it */
+	unsigned used_pct, meta_pct; /* of its data and metadata blocks, as status reports */
 };
 
 static struct dev devs[2][MAX_DEVS];
@@ -365,9 +365,9 @@ static int f_status(const char *name, char **out, struct sd_err *err)
 	if (!strcmp(d->live.type, "thin-pool")) {
 		const struct pool_md *m = pool_md(name, true);
 		uint64_t blocks = d->live.sectors / 128;
-		snprintf(line, sizeof(line), "%" PRIu64 " 10/1000 %" PRIu64 "/%" PRIu64 " - rw "
+		snprintf(line, sizeof(line), "%" PRIu64 " %u/1000 %" PRIu64 "/%" PRIu64 " - rw "
 			 "discard_passdown queue_if_no_space - 1024", m->tid,
-			 blocks * m->used_pct / 100, blocks);
+			 m->meta_pct ? m->meta_pct * 10 : 10, blocks * m->used_pct / 100, blocks);
 	}
 	*out = strdup(line);
 	return 0;
@@ -456,7 +456,8 @@ bool fake_dm_pool_has(const char *pool, uint32_t thin_id)
 	return has_thin(pool_md(pool, false), thin_id);
 }
 
-void fake_dm_pool_fill(const char *pool, unsigned pct)
+void fake_dm_pool_fill(const char *pool, unsigned pct, unsigned meta_pct)
 {
 	pool_md(pool, true)->used_pct = pct;
+	pool_md(pool, true)->meta_pct = meta_pct;
 }

@@ -44,8 +44,9 @@ void fake_dm_open(const char *name, int delta, uint64_t reads);
 /* The transaction id and whether thin id is in the pool's metadata (by
  * the pool's dm name). */
 uint64_t fake_dm_pool_tid(const char *pool);
-/* The pool (by dm name) reports pct percent of its data blocks used. */
-void fake_dm_pool_fill(const char *pool, unsigned pct);
+/* The pool (by dm name) reports pct percent of its data blocks used, and
+ * meta_pct percent of its metadata blocks. */
+void fake_dm_pool_fill(const char *pool, unsigned pct, unsigned meta_pct);
 bool fake_dm_pool_has(const char *pool, uint32_t thin_id);
 
 #endif

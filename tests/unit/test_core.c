@@ -481,9 +481,9 @@ static void test_monitor_growth(void)
 		g = open_w();
 		sdg_dm_pool(g, sdg_vm_pool(g, vm, NULL), SDG_DM_POOL, &pool);
 		close_g(g);
-		fake_dm_pool_fill(pool.name, vm == 102 ? 50 : 90); /* 102 below the threshold */
+		fake_dm_pool_fill(pool.name, vm == 102 ? 50 : 90, 0); /* 102 below the threshold */
 	}
-	struct sdg_monitor_cfg cfg = { 80, 20, SDG_THIN_START };
+	struct sdg_monitor_cfg cfg = { 80, 20, SDG_THIN_START, 60 };
 	struct grew r = { { 0, 0, 0 }, 0 };
 	int grown = sdg_monitor_pass(lun, &cfg, on_grow, &r, &err);
 	if (grown != 2)
@@ -496,6 +496,40 @@ static void test_monitor_growth(void)
 	CU_ASSERT_EQUAL(data_bytes(100), 2 * SDG_THIN_START);
 	CU_ASSERT_EQUAL(data_bytes(101), 80 * MIB);   /* 12.8 MiB in whole extents */
 	CU_ASSERT_EQUAL(data_bytes(102), SDG_THIN_START);
+}
+
+/* Metadata grows at 60% used, before data and without it: a full thin-pool
+ * metadata device would need an offline repair. */
+static uint64_t meta_bytes(uint32_t vmid)
+{
+	struct sdg *g = open_w();
+	uint64_t b = sdg_pool_extent_count(g, sdg_vm_pool(g, vmid, NULL), true) * 4 * MIB;
+	close_g(g);
+	return b;
+}
+
+static void test_monitor_metadata(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	struct names n;
+	names_of(VOL, &n);
+	uint64_t meta = meta_bytes(100), data = data_bytes(100);
+	struct sdg_monitor_cfg cfg = { 80, 20, SDG_THIN_START, 60 };
+	struct sd_err err = { .msg = "" };
+	struct grew r = { { 0, 0, 0 }, 0 };
+	fake_dm_pool_fill(n.pool.name, 10, 50); /* below both thresholds */
+	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, &cfg, on_grow, &r, &err), 0);
+	CU_ASSERT_EQUAL(meta_bytes(100), meta);
+	fake_dm_pool_fill(n.pool.name, 10, 65);
+	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, &cfg, on_grow, &r, &err), 1);
+	CU_ASSERT_EQUAL(r.n, 1);
+	CU_ASSERT_EQUAL(meta_bytes(100), meta + 4 * MIB); /* 20% in whole extents */
+	CU_ASSERT_EQUAL(data_bytes(100), data);
+	/* the live pool took it: its metadata layer was reloaded larger */
+	CU_ASSERT(in_order(line(0, "reload", n.tmeta.name, NULL), line(1, "resume", n.pool.name, NULL),
+			   NULL));
 }
 
 void add_core_tests(void)
@@ -513,4 +547,5 @@ void add_core_tests(void)
 	CU_add_test(s, "auto-activation after an unclean reboot", test_autoactivate);
 	CU_add_test(s, "the monitor grows thin pools by the floor, full ones by 20%",
 		    test_monitor_growth);
+	CU_add_test(s, "the monitor grows metadata at 60%, before it fills", test_monitor_metadata);
 }
