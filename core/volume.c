@@ -210,7 +210,22 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size,
 	return rc ? rc : catch_up(g, vmid, !created, err);
 }
 
-int sdg_pool_extend(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err *err)
+/* Extents for bytes more of pool p's metadata. */
+static int add_metadata(struct sdg *g, const struct sd_pool *p, uint64_t bytes,
+			struct sd_err *err)
+{
+	uint64_t n = sd_div_up(bytes, g->st->geo.extent_size);
+	uint64_t avail = sd_free_extents(&g->state, &g->st->geo);
+	if (n > avail)
+		return sd_fail(err, SD_E_NOSPACE, "not enough free space in group %s for the "
+			       "metadata of VM %u's pool: %" PRIu64 " extents needed, %" PRIu64
+			       " free", g->st->geo.name, p->vmid, n, avail);
+	return sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_META, n, err);
+}
+
+/* Grow VM vmid's pool by bytes of data (and the metadata that goes with
+ * it), or of metadata alone; a live pool takes it at once. */
+static int pool_grow(struct sdg *g, uint32_t vmid, uint64_t bytes, bool meta, struct sd_err *err)
 {
 	struct sd_pool *p = sdg_vm_pool(g, vmid, err);
 	if (!p)
@@ -221,32 +236,21 @@ int sdg_pool_extend(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err 
 	if (sdg_pool_owned_elsewhere(g, p, err))
 		return -1;
 	bool created;
-	rc = reserve(g, vmid, bytes, p->chunk_sectors, &p, &created, err);
+	rc = meta ? add_metadata(g, p, bytes, err)
+		  : reserve(g, vmid, bytes, p->chunk_sectors, &p, &created, err);
 	if (rc == 0)
 		rc = sdg_commit(g, err);
 	return rc ? rc : catch_up(g, vmid, true, err);
 }
 
+int sdg_pool_extend(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err *err)
+{
+	return pool_grow(g, vmid, bytes, false, err);
+}
+
 int sdg_pool_extend_metadata(struct sdg *g, uint32_t vmid, uint64_t bytes, struct sd_err *err)
 {
-	struct sd_pool *p = sdg_vm_pool(g, vmid, err);
-	if (!p)
-		return -SD_E_NOTFOUND;
-	int rc = volume_size(&bytes, err);
-	if (rc)
-		return rc;
-	if (sdg_pool_owned_elsewhere(g, p, err))
-		return -1;
-	uint64_t n = sd_div_up(bytes, g->st->geo.extent_size);
-	uint64_t avail = sd_free_extents(&g->state, &g->st->geo);
-	if (n > avail)
-		return sd_fail(err, SD_E_NOSPACE, "not enough free space in group %s for the "
-			       "metadata of VM %u's pool: %" PRIu64 " extents needed, %" PRIu64
-			       " free", g->st->geo.name, vmid, n, avail);
-	rc = sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_META, n, err);
-	if (rc == 0)
-		rc = sdg_commit(g, err);
-	return rc ? rc : catch_up(g, vmid, true, err);
+	return pool_grow(g, vmid, bytes, true, err);
 }
 
 int sdg_volume_remove(struct sdg *g, const char *name, struct sd_err *err)

@@ -130,13 +130,15 @@ static int size_opt(const char *cmd, const char *flag, const char *arg, uint64_t
 	return 0;
 }
 
-static int seconds_opt(const char *cmd, const char *flag, const char *arg, unsigned *out)
+/* A whole number from lo to hi (what: "a number of seconds", ...). */
+static int number_opt(const char *cmd, const char *flag, const char *arg, long lo, long hi,
+		      const char *what, unsigned *out)
 {
 	char *end;
-	long t = strtol(arg, &end, 10);
-	if (*end || end == arg || t < 0 || t > 86400)
-		return cli_usage(cmd, "%s '%s': not a number of seconds (0-86400)", flag, arg);
-	*out = (unsigned)t;
+	long v = strtol(arg, &end, 10);
+	if (*end || end == arg || v < lo || v > hi)
+		return cli_usage(cmd, "%s '%s': not %s (%ld-%ld)", flag, arg, what, lo, hi);
+	*out = (unsigned)v;
 	return 0;
 }
 
@@ -145,16 +147,6 @@ static int provisioning_opt(const char *cmd, const char *arg, int *out)
 	if (strcmp(arg, "thin") && strcmp(arg, "full"))
 		return cli_usage(cmd, "--provisioning '%s': thin or full", arg);
 	*out = strcmp(arg, "thin") ? SDG_PROV_FULL : SDG_PROV_THIN;
-	return 0;
-}
-
-static int percent_opt(const char *cmd, const char *flag, const char *arg, unsigned *out)
-{
-	char *end;
-	long v = strtol(arg, &end, 10);
-	if (*end || end == arg || v < 1 || v > 100)
-		return cli_usage(cmd, "%s '%s': not a percentage (1-100)", flag, arg);
-	*out = (unsigned)v;
 	return 0;
 }
 
@@ -218,15 +210,23 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 				rc = cli_usage(cmd, "--vmid '%s': not a VM id", optarg);
 			break;
 		}
-		case 't': rc = seconds_opt(cmd, "--timeout", optarg, &o->timeout); break;
-		case 'i': rc = seconds_opt(cmd, "--interval", optarg, &o->interval); break;
+		case 't':
+			rc = number_opt(cmd, "--timeout", optarg, 0, 86400, "a number of seconds",
+					&o->timeout);
+			break;
+		case 'i':
+			rc = number_opt(cmd, "--interval", optarg, 0, 86400, "a number of seconds",
+					&o->interval);
+			break;
 		case 'o': o->once = true; break;
 		case 'F': o->follow = true; break;
 		case 'I': o->incoming = true; break;
 		case 'P': o->pve_dir = optarg; break;
 		case 'p': rc = provisioning_opt(cmd, optarg, &o->provisioning); break;
 		case 'g': rc = size_opt(cmd, "--grow-min", optarg, &o->grow_min); break;
-		case 'G': rc = percent_opt(cmd, "--grow-pct", optarg, &o->grow_pct); break;
+		case 'G':
+			rc = number_opt(cmd, "--grow-pct", optarg, 1, 100, "a percentage", &o->grow_pct);
+			break;
 		}
 	}
 	if (rc)

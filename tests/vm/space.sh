@@ -67,10 +67,10 @@ check "no write failed: no I/O error, no pool failing writes, in the kernel log"
 check "vm 209's guest discards its whole disk" $N a "blkdiscard /dev/mapper/stardm-s1-vm-209-disk-0"
 $N a sync
 after=$(du -B1M "$LUN_FILE" | cut -f1)
-check "  the LUN file gave back $((alloc - after)) MiB (1000 or more)" [ $((alloc - after)) -ge 1000 ]
+check "  the LUN file gave back $((alloc - after)) MiB (1000 or more)" [ "$((alloc - after))" -ge 1000 ]
 check "vm 210's disk removed" $N a "stardm deactivate s1 vm-210-disk-0 && stardm remove s1 vm-210-disk-0"
 $N a sync
 gone=$(du -B1M "$LUN_FILE" | cut -f1)
-check "  the LUN file gave back $((after - gone)) MiB (1000 or more)" [ $((after - gone)) -ge 1000 ]
+check "  the LUN file gave back $((after - gone)) MiB (1000 or more)" [ "$((after - gone))" -ge 1000 ]
 $N a 'kill $(cat /tmp/mon.pid)'
 finish space
