@@ -161,6 +161,10 @@ run 0 "remove them" -- remove "$names" vm-70-disk-0
 run 0 "  remove vm-70-disk-1" -- remove "$names" vm-70-disk-1
 run 0 "  remove vm-71-disk-0" -- remove "$names" vm-71-disk-0
 run 2 "--provisioning takes thin or full" -- create "$names" vm-72-disk-0 --size 8M --provisioning sparse
+run 2 "monitor --grow-pct takes 1 to 100" -- monitor "$names" --once --grow-pct 0
+run 2 "  ...not 101" -- monitor "$names" --once --grow-pct 101
+run 2 "monitor --grow-min takes a size" -- monitor "$names" --once --grow-min big
+run 0 "monitor --once with both" -- monitor "$names" --once --grow-pct 50 --grow-min 1G
 
 # discards: the extents of a removed pool are given back to the LUN (a hole
 # in this file), unless the group says not to
