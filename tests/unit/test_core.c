@@ -449,13 +449,16 @@ static void on_grow(const struct sdg_monitor_event *ev, void *ctx)
 	g->n++;
 }
 
-static uint64_t data_bytes(uint32_t vmid)
+/* Bytes of VM vmid's pool metadata (meta) or data, as the records hold them. */
+static uint64_t pool_bytes(uint32_t vmid, bool meta)
 {
 	struct sdg *g = open_w();
-	uint64_t b = sdg_pool_extent_count(g, sdg_vm_pool(g, vmid, NULL), false) * 4 * MIB;
+	uint64_t b = sdg_pool_extent_count(g, sdg_vm_pool(g, vmid, NULL), meta) * 4 * MIB;
 	close_g(g);
 	return b;
 }
+static uint64_t data_bytes(uint32_t vmid) { return pool_bytes(vmid, false); }
+static uint64_t meta_bytes(uint32_t vmid) { return pool_bytes(vmid, true); }
 
 static void test_monitor_growth(void)
 {
@@ -500,13 +503,6 @@ static void test_monitor_growth(void)
 
 /* Metadata grows at 60% used, before data and without it: a full thin-pool
  * metadata device would need an offline repair. */
-static uint64_t meta_bytes(uint32_t vmid)
-{
-	struct sdg *g = open_w();
-	uint64_t b = sdg_pool_extent_count(g, sdg_vm_pool(g, vmid, NULL), true) * 4 * MIB;
-	close_g(g);
-	return b;
-}
 
 static void test_monitor_metadata(void)
 {
