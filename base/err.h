@@ -27,6 +27,7 @@ enum {
 	SD_E_EXISTS = 1004,
 	SD_E_INVAL = 1005,
 	SD_E_OWNED = 1006,     /* the pool is live on another node (err->node) */
+	SD_E_DEVSIZE = 1007,   /* the device is smaller than its group: not rescanned */
 };
 
 #endif

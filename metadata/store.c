@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/crc32c.h"
 #include "codec.h"
+#include "store_impl.h"
 
 
 /* Bytes of a slot read or written: header plus payload, in whole 4 KiB
@@ -19,40 +20,69 @@ static size_t slot_io_len(uint64_t payload_size)
 	return (size_t)((SD_BLOCK + payload_size + SD_BLOCK - 1) & ~(uint64_t)(SD_BLOCK - 1));
 }
 
-/* Labels: read both, keep the first valid one; two valid labels must agree. */
+/* Read and decode one label; false (with the reason in copy) when it is not
+ * a valid label for the place it was read from. */
+static bool read_label(struct sd_io *io, uint64_t at, void *buf, struct sd_geometry *g,
+		       struct sd_copy_status *copy)
+{
+	struct sd_iov v = { at, buf, SD_BLOCK };
+	struct sd_err e;
+	int rc = sd_io_read(io, &v, 1);
+	if (rc)
+		snprintf(copy->label_error, sizeof(copy->label_error), "cannot read: %s",
+			 strerror(-rc));
+	else if (sd_label_decode(buf, at, g, &e))
+		snprintf(copy->label_error, sizeof(copy->label_error), "%s", e.msg);
+	copy->label_valid = rc == 0 && copy->label_error[0] == 0;
+	return copy->label_valid;
+}
+
+/* Labels: the one at the start and the one at the device's end.  Two valid
+ * ones must name the same group and size, but for one case: a LUN grown
+ * under a group (docs/format.md, "Growing the LUN").  The start label then
+ * rules: an end label recording a larger size belongs to a grow that did
+ * not reach its switch, and the group's own end copy is read where the
+ * start label puts it. */
 int sd_store_probe(struct sd_io *io, struct sd_geometry *g, struct sd_copy_status copy[2],
 		   struct sd_err *err)
 {
 	memset(copy, 0, 2 * sizeof(*copy));
 	if (io->size < 2 * SD_BLOCK)
 		return sd_fail(err, SD_E_CORRUPT, "device is too small to hold a stardm group");
-	void *buf = sd_io_alloc(2 * SD_BLOCK);
+	void *buf = sd_io_alloc(SD_BLOCK);
 	if (!buf)
 		return sd_fail(err, ENOMEM, "out of memory");
-	uint64_t at[2] = { 0, (io->size & ~(uint64_t)(SD_BLOCK - 1)) - SD_BLOCK };
-	struct sd_iov v[2] = { { at[0], buf, SD_BLOCK }, { at[1], (char *)buf + SD_BLOCK, SD_BLOCK } };
-	int rc = sd_io_read(io, v, 2);
-	if (rc) {
-		free(buf);
-		return sd_fail(err, -rc, "cannot read labels: %s", strerror(-rc));
-	}
+	uint64_t end = (io->size & ~(uint64_t)(SD_BLOCK - 1)) - SD_BLOCK;
 	struct sd_geometry got[2];
-	for (int c = 0; c < 2; c++) {
-		struct sd_err e;
-		copy[c].label_valid = sd_label_decode(v[c].buf, at[c], &got[c], &e) == 0;
-		if (!copy[c].label_valid)
-			snprintf(copy[c].label_error, sizeof(copy[c].label_error), "%s", e.msg);
+	read_label(io, 0, buf, &got[0], &copy[0]);
+	read_label(io, end, buf, &got[1], &copy[1]);
+	int rc = 0;
+	if (copy[0].label_valid && got[0].lun_size > io->size) /* before the end label: it is stale */
+		rc = sd_fail(err, SD_E_DEVSIZE, "the group spans %" PRIu64 " bytes but the device "
+			     "has %" PRIu64 ": rescan it (the LUN was grown)", got[0].lun_size, io->size);
+	else if (copy[0].label_valid && copy[1].label_valid && memcmp(got[0].uuid, got[1].uuid, 16))
+		rc = sd_fail(err, SD_E_CORRUPT, "the two labels describe different groups");
+	else if (copy[0].label_valid && copy[1].label_valid && got[0].lun_size > got[1].lun_size)
+		rc = sd_fail(err, SD_E_CORRUPT, "the label at the end records a smaller LUN than "
+			     "the one at the start");
+	else if (!copy[0].label_valid && !copy[1].label_valid)
+		rc = sd_fail(err, SD_E_CORRUPT, "not a stardm device (no valid label at start or end)");
+	if (rc == 0) {
+		*g = got[copy[0].label_valid ? 0 : 1];
+	}
+	/* the device grew under the group: its end copy is where the group ends */
+	if (rc == 0 && copy[0].label_valid && sd_label_offset(g, 1) != end) {
+		struct sd_geometry at_end;
+		memset(&copy[1], 0, sizeof(copy[1]));
+		if (read_label(io, sd_label_offset(g, 1), buf, &at_end, &copy[1]) &&
+		    (memcmp(at_end.uuid, g->uuid, 16) || at_end.lun_size != g->lun_size)) {
+			copy[1].label_valid = false;
+			snprintf(copy[1].label_error, sizeof(copy[1].label_error),
+				 "label at the group's end describes another group or size");
+		}
 	}
 	free(buf);
-	if (copy[0].label_valid && copy[1].label_valid &&
-	    (memcmp(got[0].uuid, got[1].uuid, 16) || got[0].lun_size != got[1].lun_size))
-		return sd_fail(err, SD_E_CORRUPT, "the two labels describe different groups");
-	if (!copy[0].label_valid && !copy[1].label_valid)
-		return sd_fail(err, SD_E_CORRUPT, "not a stardm device (no valid label at start or end)");
-	*g = got[copy[0].label_valid ? 0 : 1];
-	if (g->lun_size > io->size)
-		return sd_fail(err, SD_E_CORRUPT, "device is smaller than the group it holds");
-	return 0;
+	return rc;
 }
 
 /* Read the four slot headers into hdr (4 blocks). */
@@ -279,7 +309,7 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 }
 
 /* Build the new slot image (header + payload) for copy c. */
-static void *build_slot(struct sd_store *st, const struct sd_state *state, uint64_t seq,
+void *sd_store_build_slot(struct sd_store *st, const struct sd_state *state, uint64_t seq,
 			int c, size_t *len)
 {
 	size_t psize = sd_payload_size(state);
@@ -305,7 +335,7 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 	int rc = 0;
 	for (int c = 0; c < 2; c++) {
 		size_t len;
-		void *buf = build_slot(st, state, seq, c, &len);
+		void *buf = sd_store_build_slot(st, state, seq, c, &len);
 		if (!buf) {
 			rc = sd_fail(err, ENOMEM, "out of memory");
 			break;
@@ -331,6 +361,46 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 	return rc;
 }
 
+/* Both locks a writer needs: this node's flock, then (when the store has
+ * one) the cluster lock.  Both nest. */
+int sd_store_enter(struct sd_store *st, struct sd_err *err)
+{
+	int rc = sd_store_lock(st, err);
+	if (rc)
+		return rc;
+	if (st->cluster && (rc = sd_hostlock_acquire(st->cluster, err))) {
+		sd_store_unlock(st);
+		return rc;
+	}
+	if (st->cluster)
+		st->writer_host = st->cluster->id;
+	return 0;
+}
+
+/* Leave both; a release that did not reach the disk fails a write that
+ * had succeeded (other nodes would wait on this one). */
+int sd_store_leave(struct sd_store *st, int rc, struct sd_err *err)
+{
+	struct sd_err rel;
+	if (st->cluster && sd_hostlock_release(st->cluster, &rel) && rc == 0)
+		rc = sd_fail(err, EIO, "metadata committed (sequence %" PRIu64 "), but %s", st->seqno,
+			     rel.msg);
+	sd_store_unlock(st);
+	return rc;
+}
+
+/* Fails with SD_E_CONFLICT when another writer committed since this store
+ * read or last committed. */
+int sd_store_check_current(struct sd_store *st, struct sd_err *err)
+{
+	uint64_t seq;
+	int rc = ondisk_seqno(st, &seq, err);
+	if (rc == 0 && seq != st->seqno)
+		rc = sd_fail(err, SD_E_CONFLICT, "concurrent metadata update detected "
+			     "(read sequence %" PRIu64 ", disk now has %" PRIu64 ")", st->seqno, seq);
+	return rc;
+}
+
 int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd_err *err)
 {
 	if (!st->io->writable)
@@ -341,20 +411,9 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 	if (SD_BLOCK + sd_payload_size(state) > st->geo.slot_size)
 		return sd_fail(err, SD_E_NOSPACE, "metadata area full: %zu bytes needed, slot holds %"
 			       PRIu64, SD_BLOCK + sd_payload_size(state), st->geo.slot_size);
-	if ((rc = sd_store_lock(st, err)))
+	if ((rc = sd_store_enter(st, err)))
 		return rc;
-	/* other nodes: the bakery lock over the host slots */
-	if (st->cluster && (rc = sd_hostlock_acquire(st->cluster, err))) {
-		sd_store_unlock(st);
-		return rc;
-	}
-	if (st->cluster)
-		st->writer_host = st->cluster->id;
-	uint64_t seq;
-	rc = ondisk_seqno(st, &seq, err);
-	if (rc == 0 && seq != st->seqno)
-		rc = sd_fail(err, SD_E_CONFLICT, "concurrent metadata update detected "
-			     "(read sequence %" PRIu64 ", disk now has %" PRIu64 ")", st->seqno, seq);
+	rc = sd_store_check_current(st, err);
 	if (rc == 0)
 		rc = write_commit(st, state, st->seqno + 1, err);
 	if (rc == 0) {
@@ -362,12 +421,7 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 		for (int c = 0; c < 2; c++)
 			st->copy[c].label_valid = true;
 	}
-	struct sd_err rel;
-	if (st->cluster && sd_hostlock_release(st->cluster, &rel) && rc == 0)
-		rc = sd_fail(err, EIO, "metadata committed (sequence %" PRIu64 "), but %s", st->seqno,
-			     rel.msg);
-	sd_store_unlock(st);
-	return rc;
+	return sd_store_leave(st, rc, err);
 }
 
 int sd_store_format(struct sd_io *io, struct sd_geometry *g, struct sd_err *err)
@@ -384,7 +438,8 @@ int sd_store_format(struct sd_io *io, struct sd_geometry *g, struct sd_err *err)
 	void *zero_hosts = sd_io_alloc((size_t)g->host_slots * SD_BLOCK);
 	void *zero_slot = sd_io_alloc(SD_BLOCK);
 	void *labels = sd_io_alloc(2 * SD_BLOCK);
-	void *slot[2] = { build_slot(&st, &empty, 1, 0, &slen), build_slot(&st, &empty, 1, 1, &slen) };
+	void *slot[2] = { sd_store_build_slot(&st, &empty, 1, 0, &slen),
+			  sd_store_build_slot(&st, &empty, 1, 1, &slen) };
 	if (!zero_hosts || !zero_slot || !labels || !slot[0] || !slot[1]) {
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;

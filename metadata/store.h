@@ -45,6 +45,13 @@ void sd_store_close(struct sd_store *st);
  * this store read or last committed. */
 int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd_err *err);
 
+/* Take in a device that grew since the group was made or last grown: the
+ * end copy moves to the new end and the extents between join the group
+ * (crash-safe; store_grow.c).  *grown is false when the device has the
+ * size the group records. */
+int sd_store_grow(struct sd_store *st, const struct sd_state *state, bool *grown,
+		  struct sd_err *err);
+
 /* Write a new, empty group described by g (uuid, name, sizes) onto io. */
 int sd_store_format(struct sd_io *io, struct sd_geometry *g, struct sd_err *err);
 

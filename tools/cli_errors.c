@@ -39,7 +39,7 @@ static int exit_of(int code)
 		return EXIT_CONFLICT;
 	case SD_E_CORRUPT:
 		return EXIT_CORRUPT;
-	case EIO: case EROFS:
+	case EIO: case EROFS: case SD_E_DEVSIZE:
 		return EXIT_IO;
 	case SD_E_INVAL: case EINVAL: case ENOTBLK: case E2BIG: case ENAMETOOLONG:
 		return EXIT_INVALID;

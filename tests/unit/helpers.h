@@ -75,6 +75,7 @@ void add_alloc_tests(void);
 void add_ops_tests(void);
 void add_store_tests(void);
 void add_crash_tests(void);
+void add_grow_tests(void);
 void add_damage_tests(void);
 void add_concurrency_tests(void);
 void add_cluster_lock_tests(void);

@@ -17,6 +17,7 @@ int main(void)
 	add_ops_tests();
 	add_store_tests();
 	add_crash_tests();
+	add_grow_tests();
 	add_damage_tests();
 	add_concurrency_tests();
 	add_cluster_lock_tests();

@@ -1,0 +1,87 @@
+/* Growing a group onto a LUN the SAN made larger (docs/format.md, "Growing
+ * the LUN").  The end copy moves to the new end in two flushed writes:
+ * first the new end copy (the current state, an empty other slot and a
+ * label recording the new size), then the start label, which is the
+ * switch.  Until the switch lands the start label locates the old end
+ * copy, which the first write may overwrite where old and new overlap; the
+ * start copy holds the current state throughout, so a reader always finds
+ * it, under the old geometry or the new one. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "store_impl.h"
+
+/* The new end copy: the current state in its slot, the other slot without
+ * a header (no stale state from the LUN's new space), the new end label. */
+static int write_new_end(struct sd_store *st, const struct sd_geometry *g2,
+			 const struct sd_state *state, struct sd_err *err)
+{
+	size_t len;
+	int cur = (int)(st->seqno % 2);
+	void *slot = sd_store_build_slot(st, state, st->seqno, 1, &len);
+	void *other = sd_io_alloc(SD_BLOCK), *label = sd_io_alloc(SD_BLOCK);
+	int rc = 0;
+	if (!slot || !other || !label) {
+		rc = sd_fail(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	sd_label_encode(g2, 1, label);
+	struct sd_iov v[3] = {
+		{ sd_slot_offset(g2, 1, cur), slot, len },
+		{ sd_slot_offset(g2, 1, 1 - cur), other, SD_BLOCK },
+		{ sd_label_offset(g2, 1), label, SD_BLOCK },
+	};
+	if ((rc = sd_io_write(st->io, v, 3, true)))
+		rc = sd_fail(err, -rc, "cannot write the metadata copy at the new end: %s",
+			     strerror(-rc));
+out:
+	free(slot);
+	free(other);
+	free(label);
+	return rc;
+}
+
+static int write_start_label(struct sd_store *st, const struct sd_geometry *g2,
+			     struct sd_err *err)
+{
+	void *label = sd_io_alloc(SD_BLOCK);
+	if (!label)
+		return sd_fail(err, ENOMEM, "out of memory");
+	sd_label_encode(g2, 0, label);
+	struct sd_iov v = { sd_label_offset(g2, 0), label, SD_BLOCK };
+	int rc = sd_io_write(st->io, &v, 1, true);
+	free(label);
+	if (rc)
+		return sd_fail(err, -rc, "cannot write the label at the start: %s", strerror(-rc));
+	return 0;
+}
+
+int sd_store_grow(struct sd_store *st, const struct sd_state *state, bool *grown,
+		  struct sd_err *err)
+{
+	*grown = false;
+	if (!st->io->writable)
+		return sd_fail(err, EROFS, "device is open read-only");
+	if (st->io->size == st->geo.lun_size)
+		return 0;
+	struct sd_geometry g2 = st->geo;
+	g2.lun_size = st->io->size;
+	int rc = sd_layout_compute(&g2, err);
+	if (rc == 0)
+		rc = sd_state_validate(state, &g2, err);
+	if (rc || (rc = sd_store_enter(st, err)))
+		return rc;
+	rc = sd_store_check_current(st, err);
+	if (rc == 0)
+		rc = write_new_end(st, &g2, state, err);
+	if (rc == 0)
+		rc = write_start_label(st, &g2, err);
+	if (rc == 0) {
+		st->geo = g2;
+		st->copy[0].label_valid = st->copy[1].label_valid = true;
+		*grown = true;
+	}
+	return sd_store_leave(st, rc, err);
+}
