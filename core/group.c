@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "core/group_impl.h"
+#include "core/rescan.h"
 #include "core/scan.h"
 #include "core/signature.h"
 #include "core/udev_props.h"
@@ -106,13 +107,16 @@ static int take_cluster_lock(struct sdg *g, struct sd_err *err)
 	return rc;
 }
 
-int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
+static int open_once(const char *group, int flags, bool rescan, struct sdg **out,
+		     struct sd_err *err)
 {
 	struct sdg *g = calloc(1, sizeof(*g));
 	if (!g)
 		return sd_fail(err, ENOMEM, "out of memory");
 	sd_state_init(&g->state);
 	int rc = resolve(group, g->path, sizeof(g->path), err);
+	if (rc == 0 && rescan)
+		sdg_device_rescan(g->path);
 	if (rc == 0)
 		rc = sd_io_open(g->path, flags & SDG_WRITE, SD_IO_AUTO, &g->io, err);
 	if (rc == 0 && (flags & SDG_WRITE))
@@ -133,6 +137,14 @@ int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
 		g->st->cluster = &g->cluster; /* commits nest inside it */
 	*out = g;
 	return 0;
+}
+
+int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
+{
+	int rc = open_once(group, flags, false, out, err);
+	if (rc == -SD_E_DEVSIZE) /* the LUN grew and this node's kernel has not seen it */
+		rc = open_once(group, flags, true, out, err);
+	return rc;
 }
 
 int sdg_close(struct sdg *g, struct sd_err *err)
@@ -162,6 +174,8 @@ void sdg_space(const struct sdg *g, struct sdg_space *sp)
 	sp->total = geo->extent_count * geo->extent_size;
 	sp->free = sp->extents_free * geo->extent_size;
 	sp->used = sp->total - sp->free;
+	sp->group_size = geo->lun_size;
+	sp->device_size = g->io->size;
 	sp->provisioned = 0;
 	for (size_t i = 0; i < g->state.volumes.n; i++)
 		sp->provisioned += g->state.volumes.v[i].size;

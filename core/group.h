@@ -40,6 +40,8 @@ struct sdg_space {
 	uint64_t total, used, free; /* the LUN's extents: pools hold `used` */
 	uint64_t extent_size, extents_total, extents_free;
 	uint64_t provisioned;       /* the volumes' sizes, snapshots not counted */
+	uint64_t group_size;        /* bytes of the LUN the group spans */
+	uint64_t device_size;       /* bytes the device has: more when the LUN grew */
 	unsigned thin_pools;        /* pools provisioned thin */
 };
 void sdg_space(const struct sdg *g, struct sdg_space *sp);

@@ -15,6 +15,7 @@
 #include "core/handover.h"
 #include "core/owner.h"
 #include "core/pool.h"
+#include "core/rescan.h"
 #include "core/volume.h"
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
@@ -221,7 +222,7 @@ int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
 	return (int)(n - due + waiting);
 }
 
-int sdg_heartbeat(const char *dev, struct sd_err *err)
+static int heartbeat_once(const char *dev, struct sd_err *err)
 {
 	struct sd_io *io;
 	if (sd_io_open(dev, true, SD_IO_AUTO, &io, err))
@@ -240,5 +241,15 @@ int sdg_heartbeat(const char *dev, struct sd_err *err)
 	if (rc == 0 && (rc = sd_host_beat(&h)))
 		rc = sd_fail(err, -rc, "cannot write the heartbeat: %s", strerror(-rc));
 	sd_io_close(io);
+	return rc;
+}
+
+int sdg_heartbeat(const char *dev, struct sd_err *err)
+{
+	int rc = heartbeat_once(dev, err);
+	if (rc == -SD_E_DEVSIZE) { /* the LUN grew and this node's kernel has not seen it */
+		sdg_device_rescan(dev);
+		rc = heartbeat_once(dev, err);
+	}
 	return rc;
 }

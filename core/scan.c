@@ -70,7 +70,8 @@ int sdg_probe(const char *devnode, struct sdg_found *f)
 		return -1;
 	struct sd_copy_status cs[2];
 	memset(f, 0, sizeof(*f));
-	int rc = sd_store_probe(io, &f->geo, cs, NULL) == 0 ? 1 : 0;
+	int pr = sd_store_probe(io, &f->geo, cs, NULL);
+	int rc = pr == 0 || pr == -SD_E_DEVSIZE; /* found; opening it rescans */
 	if (rc) {
 		snprintf(f->devnode, sizeof(f->devnode), "%s", devnode);
 		f->label_valid[0] = cs[0].label_valid;

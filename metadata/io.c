@@ -44,6 +44,11 @@ static int open_device(const char *path, bool writable, bool *direct)
 	return fd < 0 ? -errno : fd;
 }
 
+int sd_io_refresh_size(struct sd_io *io)
+{
+	return device_size(io->fd, &io->size);
+}
+
 static enum sd_io_backend backend_from_env(void)
 {
 	const char *e = getenv("STARDM_IO");

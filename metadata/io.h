@@ -44,6 +44,9 @@ int sd_io_open(const char *path, bool writable, enum sd_io_backend b, struct sd_
 	       struct sd_err *err);
 void sd_io_close(struct sd_io *io);
 
+/* Read the device's size again (after the kernel saw it change). */
+int sd_io_refresh_size(struct sd_io *io);
+
 int sd_io_read(struct sd_io *io, struct sd_iov *v, unsigned n);
 int sd_io_write(struct sd_io *io, struct sd_iov *v, unsigned n, bool flush);
 

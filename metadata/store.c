@@ -57,10 +57,11 @@ int sd_store_probe(struct sd_io *io, struct sd_geometry *g, struct sd_copy_statu
 	read_label(io, 0, buf, &got[0], &copy[0]);
 	read_label(io, end, buf, &got[1], &copy[1]);
 	int rc = 0;
-	if (copy[0].label_valid && got[0].lun_size > io->size) /* before the end label: it is stale */
+	if (copy[0].label_valid && got[0].lun_size > io->size) { /* the end label is stale */
+		*g = got[0];
 		rc = sd_fail(err, SD_E_DEVSIZE, "the group spans %" PRIu64 " bytes but the device "
 			     "has %" PRIu64 ": rescan it (the LUN was grown)", got[0].lun_size, io->size);
-	else if (copy[0].label_valid && copy[1].label_valid && memcmp(got[0].uuid, got[1].uuid, 16))
+	} else if (copy[0].label_valid && copy[1].label_valid && memcmp(got[0].uuid, got[1].uuid, 16))
 		rc = sd_fail(err, SD_E_CORRUPT, "the two labels describe different groups");
 	else if (copy[0].label_valid && copy[1].label_valid && got[0].lun_size > got[1].lun_size)
 		rc = sd_fail(err, SD_E_CORRUPT, "the label at the end records a smaller LUN than "

@@ -59,7 +59,9 @@ int sd_store_format(struct sd_io *io, struct sd_geometry *g, struct sd_err *err)
 int sd_store_lock(struct sd_store *st, struct sd_err *err);
 void sd_store_unlock(struct sd_store *st);
 
-/* Read the labels only (for scan): 0 and *g filled when either is valid. */
+/* Read the labels only (for scan): 0 and *g filled when either is valid;
+ * -SD_E_DEVSIZE, with *g filled, when the device is smaller than the group
+ * (this node has not seen the LUN grow). */
 int sd_store_probe(struct sd_io *io, struct sd_geometry *g, struct sd_copy_status copy[2],
 		   struct sd_err *err);
 

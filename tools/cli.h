@@ -126,6 +126,7 @@ int cmd_udev_probe(int argc, char **argv);
 int cmd_autoactivate(int argc, char **argv);
 int cmd_set_autoactivate(int argc, char **argv);
 int cmd_set_discards(int argc, char **argv);
+int cmd_grow(int argc, char **argv);
 int cmd_udev_name(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_remove(int argc, char **argv);

@@ -25,6 +25,9 @@ static void print_space(const struct sdg *g, const struct sdg_space *sp)
 	printf("  provisioned %s: %.2fx the group's space; freed extents %s\n",
 	       cli_human(sp->provisioned, p, sizeof(p)), overcommit(sp),
 	       sdg_discards(g) ? "discarded on the LUN" : "not discarded (set-discards off)");
+	if (sp->device_size > sp->group_size)
+		printf("  the device has %s more than the group: 'stardm grow %s' takes it in\n",
+		       cli_human(sp->device_size - sp->group_size, p, sizeof(p)), sdg_name(g));
 }
 
 static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
@@ -75,6 +78,8 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	json_object_object_add(j, "total", cli_json_u64(sp.total));
 	json_object_object_add(j, "used", cli_json_u64(sp.used));
 	json_object_object_add(j, "free", cli_json_u64(sp.free));
+	json_object_object_add(j, "group_size", cli_json_u64(sp.group_size));
+	json_object_object_add(j, "device_size", cli_json_u64(sp.device_size));
 	json_object_object_add(j, "extent_size", cli_json_u64(sp.extent_size));
 	json_object_object_add(j, "extents_total", cli_json_u64(sp.extents_total));
 	json_object_object_add(j, "extents_free", cli_json_u64(sp.extents_free));

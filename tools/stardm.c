@@ -30,6 +30,7 @@ static const struct cmd commands[] = {
 	{ "migrate-release", "GROUP VOLUME", cmd_migrate_release },
 	{ "migrate-finish", "GROUP VOLUME [--timeout SECONDS] [--force]", cmd_migrate_finish },
 	{ "migrate-abort", "GROUP VOLUME", cmd_migrate_abort },
+	{ "grow", "GROUP [--json]", cmd_grow },
 	{ "extend-pool", "GROUP --vmid N --size SIZE", cmd_extend_pool },
 	{ "monitor", "GROUP [--interval SECONDS] [--once] [--pve-dir DIR] [--grow-pct N] "
 	  "[--grow-min SIZE]", cmd_monitor },

@@ -332,6 +332,36 @@ run 4 "create of an existing volume" -- create "$names" vm-60-disk-0 --size 1M
 run 3 "remove of a missing volume" -- remove "$names" vm-60-disk-9
 run 7 "create beyond the free space" -- create "$names" vm-62-disk-0 --size 900G
 
+# a LUN the SAN made larger: the group keeps its size until grow takes the
+# new space in; then both copies are whole at the new end
+g=$W/grow.img
+truncate -s 256M "$g"
+run 0 "grow: init a 256 MiB group" -- init "$g" --name grown --extent-size 4M
+run 0 "  create a volume" -- create "$g" vm-70-disk-0 --size 16M
+run 0 "  status --json" -- status "$g" --json
+before_total=$(json "d['total']")
+truncate -s 384M "$g"
+run 0 "  status of the grown LUN" -- status "$g"
+expect_in "$W/out" "the device has 128.0 MiB more than the group: 'stardm grow grown'" "  ...says grow takes 128 MiB in"
+run 0 "  grow" -- grow "$g"
+expect_in "$W/out" "grown: grown from 256.0 MiB to 384.0 MiB: 32 more extents" "  ...says 32 more extents"
+run 0 "  status --json" -- status "$g" --json
+[ "$(json "d['total'] - $before_total, d['group_size'], d['device_size']")" = "134217728 402653184 402653184" ] \
+	&& ok "  ...128 MiB more space, the group spans the device" || bad "  ...128 MiB more space, the group spans the device"
+run 0 "  inspect --json" -- inspect "$g" --json
+[ "$(json "[c['label_valid'] for c in d['copies']], [s['valid'] for c in d['copies'] for s in c['slots'] if s['seqno'] == max(s2['seqno'] for c2 in d['copies'] for s2 in c2['slots'])], d['copies'][1]['label_offset']")" = "[True, True] [True, True] 402649088" ] \
+	&& ok "  ...both labels valid, the end one at the new end, the state in both copies" \
+	|| bad "  ...both labels valid, the end one at the new end, the state in both copies"
+run 0 "  create a volume only the new space holds" -- create "$g" vm-71-disk-0 --size 300M --provisioning full
+run 0 "  grow again" -- grow "$g" --json
+[ "$(json "d['grown'], d['old_size'] == d['new_size']")" = "False True" ] && ok "  ...nothing to take in" || bad "  ...nothing to take in"
+run 0 "  list" -- list "$g" --json
+[ "$(json "sorted(v['name'] for v in d['volumes'])")" = "['vm-70-disk-0', 'vm-71-disk-0']" ] && ok "  ...both volumes there" || bad "  ...both volumes there"
+truncate -s 256M "$g"
+run 10 "  a device smaller than its group" -- status "$g" --json
+[ "$(json "d['error']['code']")" = io ] && ok "  ...error io" || bad "  ...error io"
+expect_in "$W/err" "the group spans 402653184 bytes but the device has 268435456: rescan it" "  ...saying to rescan it"
+
 # crash injection is for test builds (make hooks) only
 [ -s "$STARDM" ] && [ "$(grep -c STARDM_CRASH_AFTER_STEPS "$STARDM")" = 0 ] &&
 	ok "the binary has no crash-injection hook" || bad "the binary has no crash-injection hook"
