@@ -14,6 +14,7 @@
 #include "core/group_impl.h"
 #include "core/rescan.h"
 #include "core/scan.h"
+#include "core/space.h"
 #include "core/signature.h"
 #include "core/udev_props.h"
 #include "metadata/alloc.h"
@@ -165,25 +166,6 @@ int sdg_commit(struct sdg *g, struct sd_err *err)
 	return sd_store_commit(g->st, &g->state, err);
 }
 
-void sdg_space(const struct sdg *g, struct sdg_space *sp)
-{
-	const struct sd_geometry *geo = &g->st->geo;
-	sp->extent_size = geo->extent_size;
-	sp->extents_total = geo->extent_count;
-	sp->extents_free = sd_free_extents(&g->state, geo);
-	sp->total = geo->extent_count * geo->extent_size;
-	sp->free = sp->extents_free * geo->extent_size;
-	sp->used = sp->total - sp->free;
-	sp->group_size = geo->lun_size;
-	sp->device_size = g->io->size;
-	sp->provisioned = 0;
-	for (size_t i = 0; i < g->state.volumes.n; i++)
-		sp->provisioned += g->state.volumes.v[i].size;
-	sp->thin_pools = 0;
-	for (size_t i = 0; i < g->state.pools.n; i++)
-		sp->thin_pools += (g->state.pools.v[i].flags & SD_POOL_THIN) != 0;
-}
-
 static int check_clean(const char *device, struct sd_io *io, bool force, struct sd_err *err)
 {
 	struct sd_geometry old;
@@ -227,16 +209,19 @@ int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geomet
 	g.uuid[6] = (uint8_t)((g.uuid[6] & 0x0f) | 0x40); /* RFC 4122 version 4 */
 	g.uuid[8] = (uint8_t)((g.uuid[8] & 0x3f) | 0x80);
 	struct sd_io *io;
-	int rc = sd_io_open(device, true, SD_IO_AUTO, &io, err);
-	if (rc)
+	int rc = sdg_reserve_check(o->reserve_pct, err);
+	if (rc || (rc = sd_io_open(device, true, SD_IO_AUTO, &io, err)))
 		return rc;
 	g.lun_size = io->size;
 	g.slot_size = o->metadata_size ? o->metadata_size : default_slot_size(io->size);
 	rc = sd_layout_compute(&g, err);
 	if (rc == 0)
 		rc = check_clean(device, io, o->force, err);
+	struct sd_state first;
+	sd_state_init(&first);
+	first.reserve_pct = o->reserve_pct;
 	if (rc == 0)
-		rc = sd_store_format(io, &g, err);
+		rc = sd_store_format(io, &g, &first, err);
 	sd_io_close(io);
 	if (rc == 0) /* this node's udev reads the new label (other nodes: at their next event) */
 		sdg_udev_changed(device);

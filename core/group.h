@@ -31,20 +31,10 @@ struct sdg_init_opts {
 	uint64_t extent_size;   /* 0 = default */
 	uint64_t metadata_size; /* 0 = default (per slot) */
 	bool force;             /* overwrite an existing signature */
+	unsigned reserve_pct;   /* share of extents kept for pool growth (core/space.h) */
 };
 int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geometry *out,
 	     struct sd_err *err);
-
-/* Space of a group, in bytes. */
-struct sdg_space {
-	uint64_t total, used, free; /* the LUN's extents: pools hold `used` */
-	uint64_t extent_size, extents_total, extents_free;
-	uint64_t provisioned;       /* the volumes' sizes, snapshots not counted */
-	uint64_t group_size;        /* bytes of the LUN the group spans */
-	uint64_t device_size;       /* bytes the device has: more when the LUN grew */
-	unsigned thin_pools;        /* pools provisioned thin */
-};
-void sdg_space(const struct sdg *g, struct sdg_space *sp);
 
 void sdg_uuid_format(const uint8_t uuid[16], char out[37]);
 

@@ -16,6 +16,7 @@
 #include "core/owner.h"
 #include "core/pool.h"
 #include "core/rescan.h"
+#include "core/space.h"
 #include "core/volume.h"
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
@@ -77,13 +78,16 @@ static int grow_pool(struct sdg *g, struct sd_pool *p, const struct sdg_pool_liv
 }
 
 int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
-		     sdg_monitor_report report, void *ctx, struct sd_err *err)
+		     sdg_monitor_report report, void *ctx, struct sdg_space *space,
+		     struct sd_err *err)
 {
 	struct sdg *g;
 	if (sdg_open(group, 0, &g, err))
 		return -1;
 	uint32_t vmids[256];
 	size_t n = pools_to_extend(g, cfg, vmids, 256);
+	if (space)
+		sdg_space(g, space);
 	sdg_close(g, NULL);
 	if (!n)
 		return 0;
@@ -105,6 +109,8 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
 				grown++;
 		}
 	}
+	if (space)
+		sdg_space(g, space);
 	if (sdg_close(g, err))
 		return -1;
 	return failed ? sd_fail(err, ENOSPC, "%d pool(s) could not be extended", failed) : grown;

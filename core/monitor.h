@@ -26,9 +26,12 @@ typedef void (*sdg_monitor_report)(const struct sdg_monitor_event *ev, void *ctx
 /* One pass over GROUP's pools live on this node: extend those past the
  * threshold, reporting each attempt; returns how many grew.  Fails (after
  * trying them all) when a pool could not be extended, e.g. the group is
- * out of free extents. */
+ * out of free extents.  space (may be NULL): the group's space after the
+ * pass (core/space.h). */
+struct sdg_space;
 int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
-		     sdg_monitor_report report, void *ctx, struct sd_err *err);
+		     sdg_monitor_report report, void *ctx, struct sdg_space *space,
+		     struct sd_err *err);
 
 /* Live migrations, both sides.  Source: for each pool this node owns with
  * a target waiting, ask passed(vmid, target node) whether the migration's

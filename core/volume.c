@@ -17,6 +17,7 @@
 #include "core/handover.h"
 #include "core/owner.h"
 #include "core/pool.h"
+#include "core/space.h"
 #include "core/udev_props.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
@@ -98,37 +99,54 @@ static int zero_pool_superblock(struct sdg *g, uint32_t pool_id, struct sd_err *
 	return sd_fail(err, SD_E_CORRUPT, "pool has no metadata segment");
 }
 
-/* Grow (or create) the pool of vmid by `bytes` of data space. */
-static int reserve(struct sdg *g, uint32_t vmid, uint64_t bytes, uint32_t chunk,
-		   struct sd_pool **out, bool *created, struct sd_err *err)
+/* Refused when need extents are more than an allocation may take: new
+ * space for disks leaves the reserve alone, a pool's growth may use it. */
+static int check_space(struct sdg *g, uint64_t need, bool growth, struct sd_err *err)
+{
+	uint64_t avail = sdg_extents_available(g, growth);
+	if (need <= avail)
+		return 0;
+	uint64_t kept = growth ? 0 : sdg_reserve_extents(g);
+	if (kept)
+		return sd_fail(err, SD_E_NOSPACE, "not enough free space in group %s: %" PRIu64
+			       " extents needed, %" PRIu64 " free besides the %" PRIu64 " the "
+			       "reserve keeps for pool growth (stardm set-reserve)",
+			       g->st->geo.name, need, avail, kept);
+	return sd_fail(err, SD_E_NOSPACE, "not enough free space in group %s: %" PRIu64
+		       " extents needed, %" PRIu64 " free", g->st->geo.name, need, avail);
+}
+
+/* Grow (or create) the pool of vmid by `bytes` of data space (growth: a
+ * pool growing as it is written, which may use the reserve). */
+static int take_data_space(struct sdg *g, uint32_t vmid, uint64_t bytes, uint32_t chunk,
+			   bool growth, struct sd_pool **out, bool *created, struct sd_err *err)
 {
 	uint64_t data = sd_div_up(bytes, g->st->geo.extent_size);
-	uint64_t avail = sd_free_extents(&g->state, &g->st->geo);
 	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
 	*created = !p;
 	*out = p;
 	if (p && !data) /* a thin pool's new volume: the pool grows as it is written */
 		return 0;
-	/* checked first, so the metadata sizing below works on counts the LUN holds */
-	if (data > avail)
-		return sd_fail(err, SD_E_NOSPACE, "not enough free space in group %s: %" PRIu64
-			       " extents needed, %" PRIu64 " free", g->st->geo.name, data, avail);
+	/* data checked first, so the metadata sizing works on counts the LUN holds */
+	int rc = check_space(g, data, growth, err);
+	uint64_t have_data = p ? sd_pool_extents(&g->state, p->id, SD_ROLE_DATA) : 0;
+	uint64_t have_meta = p ? sd_pool_extents(&g->state, p->id, SD_ROLE_META) : 0;
+	uint64_t want_meta = meta_extents_for(g, have_data + data, p ? p->chunk_sectors : chunk);
+	uint64_t more_meta = want_meta > have_meta ? want_meta - have_meta : 0;
+	if (rc || (rc = check_space(g, data + more_meta, growth, err)))
+		return rc;
 	if (!p) {
-		uint64_t meta = meta_extents_for(g, data, chunk);
+		uint64_t meta = want_meta;
 		uint32_t id;
-		int rc = sd_pool_add(&g->state, &g->st->geo, vmid, meta, data, chunk, &id, err);
+		rc = sd_pool_add(&g->state, &g->st->geo, vmid, meta, data, chunk, &id, err);
 		if (rc == 0)
 			rc = zero_pool_superblock(g, id, err);
 		*out = sd_find_pool(&g->state, id);
 		return rc;
 	}
-	uint64_t have_data = sd_pool_extents(&g->state, p->id, SD_ROLE_DATA);
-	uint64_t want_meta = meta_extents_for(g, have_data + data, p->chunk_sectors);
-	uint64_t have_meta = sd_pool_extents(&g->state, p->id, SD_ROLE_META);
-	int rc = sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_DATA, data, err);
-	if (rc == 0 && want_meta > have_meta)
-		rc = sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_META,
-				      want_meta - have_meta, err);
+	rc = sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_DATA, data, err);
+	if (rc == 0 && more_meta)
+		rc = sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_META, more_meta, err);
 	*out = sd_find_pool_vmid(&g->state, vmid);
 	return rc;
 }
@@ -198,7 +216,8 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size,
 			       "is chosen by a VM's first volume", vmid, p->chunk_sectors / 2);
 	/* an existing pool keeps its own mode (a storage's setting applies to new pools) */
 	bool created, thin = p ? (p->flags & SD_POOL_THIN) != 0 : opts && opts->prov == SDG_PROV_THIN;
-	rc = reserve(g, vmid, create_reservation(p, thin, size), chunk, &p, &created, err);
+	rc = take_data_space(g, vmid, create_reservation(p, thin, size), chunk, false, &p, &created,
+			     err);
 	if (rc == 0 && created && thin)
 		p->flags |= SD_POOL_THIN;
 	if (rc == 0)
@@ -215,12 +234,8 @@ static int add_metadata(struct sdg *g, const struct sd_pool *p, uint64_t bytes,
 			struct sd_err *err)
 {
 	uint64_t n = sd_div_up(bytes, g->st->geo.extent_size);
-	uint64_t avail = sd_free_extents(&g->state, &g->st->geo);
-	if (n > avail)
-		return sd_fail(err, SD_E_NOSPACE, "not enough free space in group %s for the "
-			       "metadata of VM %u's pool: %" PRIu64 " extents needed, %" PRIu64
-			       " free", g->st->geo.name, p->vmid, n, avail);
-	return sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_META, n, err);
+	int rc = check_space(g, n, true, err);
+	return rc ? rc : sd_alloc_extents(&g->state, &g->st->geo, p->id, SD_ROLE_META, n, err);
 }
 
 /* Grow VM vmid's pool by bytes of data (and the metadata that goes with
@@ -237,7 +252,7 @@ static int pool_grow(struct sdg *g, uint32_t vmid, uint64_t bytes, bool meta, st
 		return -1;
 	bool created;
 	rc = meta ? add_metadata(g, p, bytes, err)
-		  : reserve(g, vmid, bytes, p->chunk_sectors, &p, &created, err);
+		  : take_data_space(g, vmid, bytes, p->chunk_sectors, true, &p, &created, err);
 	if (rc == 0)
 		rc = sdg_commit(g, err);
 	return rc ? rc : catch_up(g, vmid, true, err);
@@ -312,7 +327,7 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 		bool created;
 		/* a thin pool grows as the volume is written, not when it is resized */
 		uint64_t grow = p->flags & SD_POOL_THIN ? 0 : size - v->size;
-		if ((rc = reserve(g, vmid, grow, p->chunk_sectors, &p, &created, err)))
+		if ((rc = take_data_space(g, vmid, grow, p->chunk_sectors, false, &p, &created, err)))
 			return rc;
 		sd_find_volume(&g->state, name)->size = size;
 		if ((rc = sdg_commit(g, err)))

@@ -102,6 +102,7 @@ void sd_payload_encode(const struct sd_state *s, void *buf)
 	h->next_pool_id = cpu_to_le32(s->next_pool_id);
 	h->next_volume_id = cpu_to_le32(s->next_volume_id);
 	h->group_flags = cpu_to_le32(s->group_flags);
+	h->reserve_pct = cpu_to_le32(s->reserve_pct);
 	for (int i = 0; i < 6; i++)
 		h->record_sizes[i] = cpu_to_le32(rec_sizes[i]);
 
@@ -224,6 +225,7 @@ int sd_payload_decode(const void *buf, size_t len, const struct sd_geometry *g,
 	s->next_pool_id = le32_to_cpu(h.next_pool_id);
 	s->next_volume_id = le32_to_cpu(h.next_volume_id);
 	s->group_flags = le32_to_cpu(h.group_flags);
+	s->reserve_pct = le32_to_cpu(h.reserve_pct);
 	int rc = decode_records((const char *)buf + sizeof(h), counts, s);
 	if (rc == -ENOMEM)
 		return sd_fail(err, ENOMEM, "metadata payload: out of memory");

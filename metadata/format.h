@@ -72,7 +72,8 @@ struct sd_payload_header {
 	le32 next_volume_id;       /*  36 */
 	le32 record_sizes[6];      /*  40 sizes of the six record types */
 	le32 group_flags;          /*  64 SD_GROUP_* */
-	uint8_t reserved[60];      /*  68 zero */
+	le32 reserve_pct;          /*  68 share of the extents kept for pool growth, 0..50 */
+	uint8_t reserved[56];      /*  72 zero */
 };
 
 /* A pool: one VM's dm-thin pool. */
@@ -163,6 +164,7 @@ enum { SD_OP_CREATE = 1, SD_OP_SNAP = 2, SD_OP_DELETE = 3 };
 enum {
 	SD_GROUP_NO_DISCARD = 1u << 0, /* extents a pool frees are not discarded on the LUN */
 };
+enum { SD_RESERVE_PCT_MAX = 50 }; /* a larger reserve leaves too little to use */
 enum {
 	SD_POOL_THIN = 1u << 0, /* thin provisioned: starts small, grows as it is written */
 };

@@ -50,6 +50,7 @@ int sd_state_copy(struct sd_state *dst, const struct sd_state *src)
 	dst->next_pool_id = src->next_pool_id;
 	dst->next_volume_id = src->next_volume_id;
 	dst->group_flags = src->group_flags;
+	dst->reserve_pct = src->reserve_pct;
 	return 0;
 }
 
@@ -117,7 +118,7 @@ static bool arrays_equal(const void *va, const void *vb, size_t elsz,
 bool sd_state_equal(const struct sd_state *a, const struct sd_state *b)
 {
 	return a->next_pool_id == b->next_pool_id && a->next_volume_id == b->next_volume_id &&
-	       a->group_flags == b->group_flags &&
+	       a->group_flags == b->group_flags && a->reserve_pct == b->reserve_pct &&
 	       ARRAYS_EQUAL(a->pools, b->pools, pool_eq) &&
 	       ARRAYS_EQUAL(a->segments, b->segments, segment_eq) &&
 	       ARRAYS_EQUAL(a->volumes, b->volumes, volume_eq) &&

@@ -71,6 +71,7 @@ struct sd_state {
 	SD_VEC(struct sd_pending) pending;
 	uint32_t next_pool_id, next_volume_id;
 	uint32_t group_flags;    /* SD_GROUP_* */
+	uint32_t reserve_pct;    /* extents kept back for pool growth: SD_RESERVE_PCT_MAX at most */
 };
 
 void sd_state_init(struct sd_state *s);

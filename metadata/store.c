@@ -425,7 +425,8 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 	return sd_store_leave(st, rc, err);
 }
 
-int sd_store_format(struct sd_io *io, struct sd_geometry *g, struct sd_err *err)
+int sd_store_format(struct sd_io *io, struct sd_geometry *g, const struct sd_state *first,
+		    struct sd_err *err)
 {
 	g->lun_size = io->size;
 	int rc = sd_layout_compute(g, err);
@@ -434,13 +435,17 @@ int sd_store_format(struct sd_io *io, struct sd_geometry *g, struct sd_err *err)
 	/* labels, zeroed host area, and both copies: slot 0 empty, slot 1 = seq 1 */
 	struct sd_state empty;
 	sd_state_init(&empty);
+	if (!first)
+		first = &empty;
+	if ((rc = sd_state_validate(first, g, err)))
+		return rc;
 	struct sd_store st = { .io = io, .geo = *g };
 	size_t slen;
 	void *zero_hosts = sd_io_alloc((size_t)g->host_slots * SD_BLOCK);
 	void *zero_slot = sd_io_alloc(SD_BLOCK);
 	void *labels = sd_io_alloc(2 * SD_BLOCK);
-	void *slot[2] = { sd_store_build_slot(&st, &empty, 1, 0, &slen),
-			  sd_store_build_slot(&st, &empty, 1, 1, &slen) };
+	void *slot[2] = { sd_store_build_slot(&st, first, 1, 0, &slen),
+			  sd_store_build_slot(&st, first, 1, 1, &slen) };
 	if (!zero_hosts || !zero_slot || !labels || !slot[0] || !slot[1]) {
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;

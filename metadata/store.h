@@ -52,8 +52,10 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 int sd_store_grow(struct sd_store *st, const struct sd_state *state, bool *grown,
 		  struct sd_err *err);
 
-/* Write a new, empty group described by g (uuid, name, sizes) onto io. */
-int sd_store_format(struct sd_io *io, struct sd_geometry *g, struct sd_err *err);
+/* Write a new group described by g (uuid, name, sizes) onto io, holding
+ * first (NULL: empty) as its first state. */
+int sd_store_format(struct sd_io *io, struct sd_geometry *g, const struct sd_state *first,
+		    struct sd_err *err);
 
 /* Host-local exclusive lock (flock on the device); nests. */
 int sd_store_lock(struct sd_store *st, struct sd_err *err);

@@ -231,6 +231,9 @@ int sd_state_validate(const struct sd_state *s, const struct sd_geometry *g, str
 		rc = sd_fail(err, ENOMEM, "out of memory");
 	else if (!s->next_pool_id || !s->next_volume_id)
 		rc = sd_fail(err, SD_E_CORRUPT, "metadata: id counters are zero");
+	else if (s->reserve_pct > SD_RESERVE_PCT_MAX)
+		rc = sd_fail(err, SD_E_CORRUPT, "metadata: reserve of %u%% is above %d%%",
+			     s->reserve_pct, SD_RESERVE_PCT_MAX);
 	else if ((rc = check_pools(s, &ix, err)) == 0 && (rc = check_segments(s, g, &ix, err)) == 0 &&
 		 (rc = check_volumes(s, &ix, err)) == 0)
 		rc = check_hosts_pending(s, g, &ix, err);

@@ -57,6 +57,7 @@ struct cli_opts {
 	uint64_t extent_size, metadata_size, size, chunk_size, grow_min;
 	int provisioning;   /* enum sdg_provisioning: SDG_PROV_ANY when not given */
 	unsigned grow_pct;  /* percent, 0 = not given */
+	int reserve_pct;    /* percent, -1 = not given */
 	bool has_size;
 	long vmid;
 	unsigned timeout;   /* seconds, 0 = none */
@@ -69,8 +70,12 @@ enum {
 	OPT_MDSIZE = 1 << 4, OPT_SIZE = 1 << 5, OPT_VMID = 1 << 6, OPT_SNAPSHOT = 1 << 7,
 	OPT_READONLY = 1 << 8, OPT_CHECK_POOL = 1 << 9, OPT_TIMEOUT = 1 << 10, OPT_CHUNK = 1 << 11,
 	OPT_INTERVAL = 1 << 12, OPT_ONCE = 1 << 13, OPT_FOLLOW = 1 << 14, OPT_INCOMING = 1 << 15,
-	OPT_PVE_DIR = 1 << 16, OPT_PROVISIONING = 1 << 17, OPT_GROW = 1 << 18,
+	OPT_PVE_DIR = 1 << 16, OPT_PROVISIONING = 1 << 17, OPT_GROW = 1 << 18, OPT_RESERVE = 1 << 19,
 };
+/* A whole number from lo to hi for FLAG (what it is, for the message);
+ * 0, or EXIT_USAGE after printing the problem. */
+int cli_number_arg(const char *cmd, const char *flag, const char *arg, long lo, long hi,
+		   const char *what, unsigned *out);
 /* Returns 0, or EXIT_USAGE after printing the problem. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int min_pos,
 		   int max_pos, struct cli_opts *o);
@@ -127,6 +132,7 @@ int cmd_autoactivate(int argc, char **argv);
 int cmd_set_autoactivate(int argc, char **argv);
 int cmd_set_discards(int argc, char **argv);
 int cmd_grow(int argc, char **argv);
+int cmd_set_reserve(int argc, char **argv);
 int cmd_udev_name(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_remove(int argc, char **argv);

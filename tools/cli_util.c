@@ -131,8 +131,8 @@ static int size_opt(const char *cmd, const char *flag, const char *arg, uint64_t
 }
 
 /* A whole number from lo to hi (what: "a number of seconds", ...). */
-static int number_opt(const char *cmd, const char *flag, const char *arg, long lo, long hi,
-		      const char *what, unsigned *out)
+int cli_number_arg(const char *cmd, const char *flag, const char *arg, long lo, long hi,
+		   const char *what, unsigned *out)
 {
 	char *end;
 	long v = strtol(arg, &end, 10);
@@ -170,15 +170,18 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		{ "provisioning", required_argument, NULL, 'p' },
 		{ "grow-min", required_argument, NULL, 'g' },
 		{ "grow-pct", required_argument, NULL, 'G' },
+		{ "reserve", required_argument, NULL, 'R' },
 		{ 0, 0, 0, 0 },
 	};
 	static const unsigned bit[] = { OPT_JSON, OPT_FORCE, OPT_NAME, OPT_EXTENT, OPT_MDSIZE,
 					OPT_SIZE, OPT_VMID, OPT_SNAPSHOT, OPT_READONLY,
 					OPT_CHECK_POOL, OPT_TIMEOUT, OPT_CHUNK,
 					OPT_INTERVAL, OPT_ONCE, OPT_FOLLOW, OPT_INCOMING,
-					OPT_PVE_DIR, OPT_PROVISIONING, OPT_GROW, OPT_GROW };
+					OPT_PVE_DIR, OPT_PROVISIONING, OPT_GROW, OPT_GROW,
+					OPT_RESERVE };
 	memset(o, 0, sizeof(*o));
 	o->vmid = -1;
+	o->reserve_pct = -1;
 	for (int i = 1; i < argc; i++) /* before anything can fail: its error too */
 		if (!strcmp(argv[i], "--json"))
 			cli_json_errors(true);
@@ -211,11 +214,11 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 			break;
 		}
 		case 't':
-			rc = number_opt(cmd, "--timeout", optarg, 0, 86400, "a number of seconds",
+			rc = cli_number_arg(cmd, "--timeout", optarg, 0, 86400, "a number of seconds",
 					&o->timeout);
 			break;
 		case 'i':
-			rc = number_opt(cmd, "--interval", optarg, 0, 86400, "a number of seconds",
+			rc = cli_number_arg(cmd, "--interval", optarg, 0, 86400, "a number of seconds",
 					&o->interval);
 			break;
 		case 'o': o->once = true; break;
@@ -225,8 +228,15 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		case 'p': rc = provisioning_opt(cmd, optarg, &o->provisioning); break;
 		case 'g': rc = size_opt(cmd, "--grow-min", optarg, &o->grow_min); break;
 		case 'G':
-			rc = number_opt(cmd, "--grow-pct", optarg, 1, 100, "a percentage", &o->grow_pct);
+			rc = cli_number_arg(cmd, "--grow-pct", optarg, 1, 100, "a percentage", &o->grow_pct);
 			break;
+		case 'R': {
+			unsigned pct;
+			rc = cli_number_arg(cmd, "--reserve", optarg, 0, 100, "a percentage",
+					    &pct);
+			o->reserve_pct = (int)pct;
+			break;
+		}
 		}
 	}
 	if (rc)

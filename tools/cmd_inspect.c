@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "core/group.h"
+#include "core/space.h"
 #include "core/pool.h"
 #include "core/report.h"
 
@@ -225,6 +226,8 @@ static json_object *build_report(struct sdg *g, bool check)
 	ADD(space, "total", U64(sp.total));
 	ADD(space, "used", U64(sp.used));
 	ADD(space, "free", U64(sp.free));
+	ADD(space, "reserve", U64(sp.reserve));
+	ADD(space, "reserve_pct", json_object_new_int((int)sp.reserve_pct));
 	ADD(doc, "space", space);
 	ADD(doc, "extents", extents_json(g));
 	ADD(doc, "host_slots", host_slots_json(g));

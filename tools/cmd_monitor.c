@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "core/monitor.h"
 #include "core/pool_wait.h"
+#include "core/space.h"
 #include "core/volume.h"
 
 static volatile sig_atomic_t stop;
@@ -69,6 +70,32 @@ static void report_handover(void *ctx, uint32_t vmid, const char *vol, const cha
 	fflush(stdout);
 }
 
+/* One line each time the group's space changes level (core/space.h): the
+ * warning comes when free space nears the reserve, not once it is gone. */
+static void note_space(const struct sdg_space *sp)
+{
+	static enum sdg_space_level last = SDG_SPACE_OK;
+	if (sp->level == last)
+		return;
+	char f[32], r[32];
+	cli_human(sp->free, f, sizeof(f));
+	cli_human(sp->reserve, r, sizeof(r));
+	if (sp->level == SDG_SPACE_OK)
+		printf("stardm monitor: free space %s, clear of the reserve (%s) again\n", f, r);
+	else if (sp->level == SDG_SPACE_LOW)
+		fprintf(stderr, "stardm: monitor: warning: free space low: %s free, then the "
+			"reserve of %s\n", f, r);
+	else if (sp->level == SDG_SPACE_RESERVE)
+		fprintf(stderr, "stardm: monitor: warning: pools grew into the reserve: %s free "
+			"of its %s; new disks are refused; add space (stardm grow) or free some\n",
+			f, r);
+	else
+		fprintf(stderr, "stardm: monitor: warning: no free space left: pools that must "
+			"grow will starve; add space (stardm grow) or free some\n");
+	fflush(stdout);
+	last = sp->level;
+}
+
 /* Pool growth; 1 (reported) if it failed: the next pass tries again.  A
  * pool that grew is looked at again at once: the kernel raises its low
  * water mark event only when the mark is crossed, not again on the resume
@@ -77,7 +104,10 @@ static int grow(const char *dev, const struct sdg_monitor_cfg *cfg)
 {
 	for (int round = 0; round < 8; round++) {
 		struct sd_err err = {0};
-		int grown = sdg_monitor_pass(dev, cfg, report, NULL, &err);
+		struct sdg_space sp = {0};
+		int grown = sdg_monitor_pass(dev, cfg, report, NULL, &sp, &err);
+		if (sp.extents_total) /* the pass read the group */
+			note_space(&sp);
 		if (grown < 0)
 			return cli_error(&err) != 0;
 		if (grown == 0)

@@ -7,6 +7,7 @@
 #include "core/discard.h"
 #include "core/group.h"
 #include "core/pool.h"
+#include "core/space.h"
 
 /* Provisioned against the LUN's data space: above 1, the volumes could
  * hold more than the LUN if all were written (thin pools). */
@@ -25,6 +26,18 @@ static void print_space(const struct sdg *g, const struct sdg_space *sp)
 	printf("  provisioned %s: %.2fx the group's space; freed extents %s\n",
 	       cli_human(sp->provisioned, p, sizeof(p)), overcommit(sp),
 	       sdg_discards(g) ? "discarded on the LUN" : "not discarded (set-discards off)");
+	char r[32], a[32];
+	printf("  reserve %s (%u%%) kept for pool growth; %s available for new disks\n",
+	       cli_human(sp->reserve, r, sizeof(r)), sp->reserve_pct,
+	       cli_human(sp->available, a, sizeof(a)));
+	if (sp->level == SDG_SPACE_LOW)
+		printf("  WARNING: free space low: %s free, then the reserve of %s\n", f, r);
+	else if (sp->level == SDG_SPACE_RESERVE)
+		printf("  WARNING: pools grew into the reserve: %s free of its %s; new disks are "
+		       "refused; add space (stardm grow) or free some\n", f, r);
+	else if (sp->level == SDG_SPACE_FULL)
+		printf("  WARNING: no free space: pools that must grow are starving; add space "
+		       "(stardm grow) or free some\n");
 	if (sp->device_size > sp->group_size)
 		printf("  the device has %s more than the group: 'stardm grow %s' takes it in\n",
 		       cli_human(sp->device_size - sp->group_size, p, sizeof(p)), sdg_name(g));
@@ -78,6 +91,10 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	json_object_object_add(j, "total", cli_json_u64(sp.total));
 	json_object_object_add(j, "used", cli_json_u64(sp.used));
 	json_object_object_add(j, "free", cli_json_u64(sp.free));
+	json_object_object_add(j, "reserve_pct", json_object_new_int((int)sp.reserve_pct));
+	json_object_object_add(j, "reserve", cli_json_u64(sp.reserve));
+	json_object_object_add(j, "available", cli_json_u64(sp.available));
+	json_object_object_add(j, "space", json_object_new_string(sdg_space_level_name(sp.level)));
 	json_object_object_add(j, "group_size", cli_json_u64(sp.group_size));
 	json_object_object_add(j, "device_size", cli_json_u64(sp.device_size));
 	json_object_object_add(j, "extent_size", cli_json_u64(sp.extent_size));

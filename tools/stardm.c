@@ -8,7 +8,8 @@
 #include "version.h" /* generated: $(B)/version.h */
 
 static const struct cmd commands[] = {
-	{ "init", "DEVICE --name GROUP [--extent-size SIZE] [--metadata-size SIZE] [--force]", cmd_init },
+	{ "init", "DEVICE --name GROUP [--extent-size SIZE] [--metadata-size SIZE] [--reserve PERCENT] "
+	  "[--force]", cmd_init },
 	{ "scan", "[--json]", cmd_scan },
 	{ "inspect", "DEVICE|GROUP [--json] [--check-pool]", cmd_inspect },
 	{ "status", "GROUP [--json]", cmd_status },
@@ -37,6 +38,7 @@ static const struct cmd commands[] = {
 	{ "autoactivate", "GROUP [--json]", cmd_autoactivate },
 	{ "set-autoactivate", "GROUP VOLUME on|off", cmd_set_autoactivate },
 	{ "set-discards", "GROUP on|off", cmd_set_discards },
+	{ "set-reserve", "GROUP PERCENT", cmd_set_reserve },
 	{ "udev-probe", "DEVICE   (for udev rules)", cmd_udev_probe },
 	{ "udev-name", "DM_NAME DM_UUID   (for udev rules)", cmd_udev_name },
 };

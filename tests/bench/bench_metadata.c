@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 		return die("open", &err);
 	struct sd_geometry g = { .extent_size = 4 << 20, .slot_size = 32ull << 20 };
 	memcpy(g.name, "bench", 6);
-	if (sd_store_format(io, &g, &err))
+	if (sd_store_format(io, &g, NULL, &err))
 		return die("format", &err);
 	struct sd_store *st;
 	struct sd_state s;

@@ -362,6 +362,32 @@ run 10 "  a device smaller than its group" -- status "$g" --json
 [ "$(json "d['error']['code']")" = io ] && ok "  ...error io" || bad "  ...error io"
 expect_in "$W/err" "the group spans 402653184 bytes but the device has 268435456: rescan it" "  ...saying to rescan it"
 
+# the reserve: 3% by default, kept from new disks (the core unit tests
+# show growth taking it), set per group
+r=$W/reserve.img
+truncate -s 256M "$r"
+run 11 "init --reserve above 50% is refused" -- init "$r" --name res --reserve 60
+expect_in "$W/err" "more than the 50% a group may keep back" "  ...saying 50% is the most"
+run 2 "init --reserve takes a percentage" -- init "$r" --name res --reserve 3x
+run 0 "init with the default reserve" -- init "$r" --name res
+run 0 "  status --json" -- status "$r" --json
+[ "$(json "d['reserve_pct'], d['reserve'] == -(-d['extents_total'] * 3 // 100) * d['extent_size'], d['available'] == d['free'] - d['reserve'], d['space']")" = "3 True True ok" ] \
+	&& ok "  ...3% kept back, the rest available, space ok" || bad "  ...3% kept back, the rest available, space ok"
+avail=$(json "d['available'] >> 20")
+run 7 "  a full disk of all the free space is refused" -- create "$r" vm-90-disk-0 --size "$(json "d['free'] >> 20")M" --provisioning full
+expect_in "$W/err" "the reserve keeps for pool growth (stardm set-reserve)" "  ...naming the reserve"
+run 0 "  one of all but 8 MiB of the available space fits" -- create "$r" vm-90-disk-0 --size "$((avail - 8))M" --provisioning full
+run 0 "  status" -- status "$r"
+expect_in "$W/out" "WARNING: free space low" "  ...warns that free space is low"
+run 0 "set-reserve 0" -- set-reserve "$r" 0
+run 0 "  status --json" -- status "$r" --json
+[ "$(json "d['reserve_pct'], d['reserve'], d['available'] == d['free']")" = "0 0 True" ] \
+	&& ok "  ...nothing kept back" || bad "  ...nothing kept back"
+before=$(sum_md "$r")
+run 11 "set-reserve 51 is refused" -- set-reserve "$r" 51
+run 11 "set-reserve takes a number" -- set-reserve "$r" lots
+[ "$(sum_md "$r")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
+
 # crash injection is for test builds (make hooks) only
 [ -s "$STARDM" ] && [ "$(grep -c STARDM_CRASH_AFTER_STEPS "$STARDM")" = 0 ] &&
 	ok "the binary has no crash-injection hook" || bad "the binary has no crash-injection hook"

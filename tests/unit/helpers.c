@@ -61,7 +61,7 @@ void format_image(const char *path, uint64_t slot_size, uint64_t extent_size,
 	g->extent_size = extent_size;
 	struct sd_io *io = open_io(path);
 	struct sd_err err;
-	int rc = sd_store_format(io, g, &err);
+	int rc = sd_store_format(io, g, NULL, &err);
 	if (rc)
 		fprintf(stderr, "format: %s\n", err.msg);
 	CU_ASSERT_FATAL(rc == 0);

@@ -17,6 +17,7 @@
 #include "core/monitor.h"
 #include "core/pool.h"
 #include "core/report.h"
+#include "core/space.h"
 #include "core/volume.h"
 #include "fake_dm.h"
 #include "helpers.h"
@@ -488,7 +489,7 @@ static void test_monitor_growth(void)
 	}
 	struct sdg_monitor_cfg cfg = { 80, 20, SDG_THIN_START, 60 };
 	struct grew r = { { 0, 0, 0 }, 0 };
-	int grown = sdg_monitor_pass(lun, &cfg, on_grow, &r, &err);
+	int grown = sdg_monitor_pass(lun, &cfg, on_grow, &r, NULL, &err);
 	if (grown != 2)
 		fprintf(stderr, "\n    monitor pass: %d (%s)\n", grown, err.msg);
 	CU_ASSERT_EQUAL(grown, 2);
@@ -516,10 +517,10 @@ static void test_monitor_metadata(void)
 	struct sd_err err = { .msg = "" };
 	struct grew r = { { 0, 0, 0 }, 0 };
 	fake_dm_pool_fill(n.pool.name, 10, 50); /* below both thresholds */
-	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, &cfg, on_grow, &r, &err), 0);
+	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, &cfg, on_grow, &r, NULL, &err), 0);
 	CU_ASSERT_EQUAL(meta_bytes(100), meta);
 	fake_dm_pool_fill(n.pool.name, 10, 65);
-	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, &cfg, on_grow, &r, &err), 1);
+	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, &cfg, on_grow, &r, NULL, &err), 1);
 	CU_ASSERT_EQUAL(r.n, 1);
 	CU_ASSERT_EQUAL(meta_bytes(100), meta + 4 * MIB); /* 20% in whole extents */
 	CU_ASSERT_EQUAL(data_bytes(100), data);
@@ -528,10 +529,58 @@ static void test_monitor_metadata(void)
 			   NULL));
 }
 
+/* The reserve: new disks and resizes leave it alone, a pool's growth may
+ * use it; the space level warns before it is touched. */
+static void test_reserve(void)
+{
+	lun = tmp_image(0, 512 * MIB);
+	struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB, .metadata_size = MIB,
+				   .reserve_pct = 10 };
+	struct sd_err err = { .msg = "" };
+	CU_ASSERT_FATAL(sdg_init(lun, &o, NULL, &err) == 0);
+	fake_dm_reset();
+	as_node(0);
+	struct sdg *g = open_w();
+	struct sdg_space sp;
+	sdg_space(g, &sp);
+	uint64_t keep = (sp.extents_total * 10 + 99) / 100;
+	CU_ASSERT_EQUAL(sp.reserve, keep * 4 * MIB);
+	CU_ASSERT_EQUAL(sp.available, sp.free - sp.reserve);
+	CU_ASSERT_EQUAL(sp.level, SDG_SPACE_OK);
+	/* a full disk that leaves 2 extents besides the reserve (1 for its metadata) */
+	CU_ASSERT_FATAL(sdg_volume_create(g, "vm-100-disk-0", sp.available - 3 * 4 * MIB, NULL,
+					  &err) == 0);
+	sdg_space(g, &sp);
+	CU_ASSERT_EQUAL(sp.available, 2 * 4 * MIB);
+	CU_ASSERT_EQUAL(sp.level, SDG_SPACE_LOW);
+	CU_ASSERT_EQUAL(sdg_volume_create(g, "vm-101-disk-0", 16 * MIB, NULL, &err), -SD_E_NOSPACE);
+	CU_ASSERT(strstr(err.msg, "the reserve keeps for pool growth") != NULL);
+	CU_ASSERT_EQUAL(sdg_volume_resize(g, "vm-100-disk-0", sp.provisioned + 12 * MIB, &err),
+			-SD_E_NOSPACE);
+	CU_ASSERT_EQUAL(sdg_records(g)->volumes.n, 1); /* nothing half made */
+	/* growth takes the reserve */
+	CU_ASSERT_EQUAL(sdg_pool_extend(g, 100, 6 * 4 * MIB, &err), 0);
+	sdg_space(g, &sp);
+	CU_ASSERT_EQUAL(sp.level, SDG_SPACE_RESERVE);
+	CU_ASSERT_EQUAL(sp.available, 0);
+	CU_ASSERT_EQUAL(sdg_pool_extend(g, 100, sp.free, &err), 0);
+	sdg_space(g, &sp);
+	CU_ASSERT_EQUAL(sp.level, SDG_SPACE_FULL);
+	CU_ASSERT_EQUAL(sdg_set_reserve(g, 51, &err), -SD_E_INVAL);
+	CU_ASSERT_EQUAL(sdg_set_reserve(g, 0, &err), 0);
+	close_g(g);
+	g = open_w();
+	sdg_space(g, &sp);
+	CU_ASSERT_EQUAL(sp.reserve_pct, 0);
+	CU_ASSERT_EQUAL(sp.reserve, 0);
+	close_g(g);
+}
+
 void add_core_tests(void)
 {
 	CU_pSuite s = CU_add_suite("core", setup, teardown);
 	CU_add_test(s, "first activation: order of kernel steps", test_activation_order);
+	CU_add_test(s, "the reserve: kept from new disks, there for growth", test_reserve);
 	CU_add_test(s, "pending changes replayed in transaction order", test_replay_order);
 	CU_add_test(s, "snapshot of an active origin suspends it", test_snapshot_suspends_origin);
 	CU_add_test(s, "activation undone at every failing step", test_activation_undo);
