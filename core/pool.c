@@ -325,6 +325,13 @@ int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 	return rc;
 }
 
+int sdg_no_space_timeout(int set, unsigned *now, struct sd_err *err)
+{
+	/* setting loads dm_thin_pool, whose parameter it is; reading does not */
+	int rc = set >= 0 ? sdg_dm->check(err) : 0;
+	return rc ? rc : sdg_dm->no_space_timeout(set, now, err);
+}
+
 int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_live *l)
 {
 	memset(l, 0, sizeof(*l));

@@ -36,6 +36,12 @@ struct sdg_pool_live {
 	bool mismatch; /* kernel transaction id differs from the metadata's */
 };
 int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_live *l);
+/* Seconds a pool of this node that ran out of data space queues writes
+ * before failing them (0: forever; the kernel's no_space_timeout, one for
+ * the whole node): set it when set >= 0, then read it into *now (which
+ * fails while dm_thin_pool is not loaded). */
+int sdg_no_space_timeout(int set, unsigned *now, struct sd_err *err);
+
 /* VM vmid's pool, or NULL with SD_E_NOTFOUND in err. */
 struct sd_pool *sdg_vm_pool(struct sdg *g, uint32_t vmid, struct sd_err *err);
 /* The pool with id pool_id (a volume's or a segment's), or NULL. */

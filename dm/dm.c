@@ -438,4 +438,5 @@ const struct sdm_ops sdm_kernel = {
 	.message = sdm_message,
 	.status = sdm_status,
 	.list_uuid_prefix = sdm_list_uuid_prefix,
+	.no_space_timeout = sdm_no_space_timeout,
 };

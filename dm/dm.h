@@ -85,6 +85,11 @@ int sdm_status(const char *name, char **out, struct sd_err *err);
 int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd_err *err);
 void sdm_free_names(char **names, size_t n);
 
+/* dm_thin_pool's no_space_timeout, seconds a pool out of data space queues
+ * writes before failing them (0: forever), for every pool of the node:
+ * set (when set >= 0), then read into *now. */
+int sdm_no_space_timeout(int set, unsigned *now, struct sd_err *err);
+
 /* The major:minor of the block device at path, as tables name devices
  * (a table needs a block device; a regular file is refused). */
 int sdm_block_dev(const char *path, char out[32], struct sd_err *err);
@@ -114,6 +119,7 @@ struct sdm_ops {
 	int (*message)(const char *name, const char *msg, struct sd_err *err);
 	int (*status)(const char *name, char **out, struct sd_err *err);
 	int (*list_uuid_prefix)(const char *prefix, char ***names, size_t *n, struct sd_err *err);
+	int (*no_space_timeout)(int set, unsigned *now, struct sd_err *err);
 };
 /* The kernel's, through libdevmapper. */
 extern const struct sdm_ops sdm_kernel;

@@ -171,6 +171,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		{ "grow-min", required_argument, NULL, 'g' },
 		{ "grow-pct", required_argument, NULL, 'G' },
 		{ "reserve", required_argument, NULL, 'R' },
+		{ "no-space-timeout", required_argument, NULL, 'N' },
 		{ 0, 0, 0, 0 },
 	};
 	static const unsigned bit[] = { OPT_JSON, OPT_FORCE, OPT_NAME, OPT_EXTENT, OPT_MDSIZE,
@@ -178,10 +179,11 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 					OPT_CHECK_POOL, OPT_TIMEOUT, OPT_CHUNK,
 					OPT_INTERVAL, OPT_ONCE, OPT_FOLLOW, OPT_INCOMING,
 					OPT_PVE_DIR, OPT_PROVISIONING, OPT_GROW, OPT_GROW,
-					OPT_RESERVE };
+					OPT_RESERVE, OPT_NO_SPACE_TIMEOUT };
 	memset(o, 0, sizeof(*o));
 	o->vmid = -1;
 	o->reserve_pct = -1;
+	o->no_space_timeout = -1;
 	for (int i = 1; i < argc; i++) /* before anything can fail: its error too */
 		if (!strcmp(argv[i], "--json"))
 			cli_json_errors(true);
@@ -230,6 +232,13 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		case 'G':
 			rc = cli_number_arg(cmd, "--grow-pct", optarg, 1, 100, "a percentage", &o->grow_pct);
 			break;
+		case 'N': {
+			unsigned s;
+			rc = cli_number_arg(cmd, "--no-space-timeout", optarg, 0, 86400,
+					    "a number of seconds", &s);
+			o->no_space_timeout = (int)s;
+			break;
+		}
 		case 'R': {
 			unsigned pct;
 			rc = cli_number_arg(cmd, "--reserve", optarg, 0, 100, "a percentage",

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "core/monitor.h"
+#include "core/pool.h"
 #include "core/pool_wait.h"
 #include "core/space.h"
 #include "core/volume.h"
@@ -153,7 +154,8 @@ int cmd_monitor(int argc, char **argv)
 {
 	struct cli_opts o;
 	int rc = cli_parse_opts("monitor", argc, argv,
-				OPT_INTERVAL | OPT_ONCE | OPT_PVE_DIR | OPT_GROW, 1, 1, &o);
+				OPT_INTERVAL | OPT_ONCE | OPT_PVE_DIR | OPT_GROW | OPT_NO_SPACE_TIMEOUT,
+				1, 1, &o);
 	if (rc)
 		return rc;
 	/* LVM's thin autoextend defaults: at 80% used, grow by 20%; thin pools
@@ -170,6 +172,14 @@ int cmd_monitor(int argc, char **argv)
 	sdg_close(g, NULL);
 	if (!o.once && lock < 0)
 		return cli_error(&err);
+	unsigned queue_s;
+	if (o.no_space_timeout >= 0 && sdg_no_space_timeout(o.no_space_timeout, &queue_s, &err))
+		return cli_error(&err);
+	if (o.no_space_timeout >= 0 && !o.once) {
+		printf("stardm monitor: pools out of space on this node queue writes for %u s, "
+		       "then fail them (no_space_timeout)\n", queue_s);
+		fflush(stdout);
+	}
 	const char *pve_dir = o.pve_dir ? o.pve_dir : "/etc/pve";
 	if (o.once) {
 		int failed = beat_and_grow(dev, &cfg, -1);

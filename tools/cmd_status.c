@@ -67,6 +67,11 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 			       l.out_of_data_space ? ", OUT OF DATA SPACE" : "");
 		}
 	}
+	unsigned queue_s;
+	bool known = sdg_no_space_timeout(-1, &queue_s, NULL) == 0;
+	if (!o->json && known)
+		printf("  pools out of space on this node queue writes for %u s, then fail them "
+		       "(no_space_timeout)\n", queue_s);
 	bool monitor = cli_monitor_running(sdg_name(g));
 	struct cli_beat_health beat;
 	if (!monitor || !cli_monitor_health(sdg_name(g), &beat))
@@ -105,6 +110,7 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	json_object_object_add(j, "pools", cli_json_u64(sdg_records(g)->pools.n));
 	json_object_object_add(j, "thin_pools", cli_json_u64(sp.thin_pools));
 	json_object_object_add(j, "discards", json_object_new_boolean(sdg_discards(g)));
+	json_object_object_add(j, "no_space_timeout", known ? json_object_new_int((int)queue_s) : NULL);
 	json_object_object_add(j, "volumes", cli_json_u64(sdg_records(g)->volumes.n));
 	json_object_object_add(j, "active_pools", live);
 	json_object_object_add(j, "monitor_running", json_object_new_boolean(monitor));

@@ -34,7 +34,7 @@ static const struct cmd commands[] = {
 	{ "grow", "GROUP [--json]", cmd_grow },
 	{ "extend-pool", "GROUP --vmid N --size SIZE", cmd_extend_pool },
 	{ "monitor", "GROUP [--interval SECONDS] [--once] [--pve-dir DIR] [--grow-pct N] "
-	  "[--grow-min SIZE]", cmd_monitor },
+	  "[--grow-min SIZE] [--no-space-timeout SECONDS]", cmd_monitor },
 	{ "autoactivate", "GROUP [--json]", cmd_autoactivate },
 	{ "set-autoactivate", "GROUP VOLUME on|off", cmd_set_autoactivate },
 	{ "set-discards", "GROUP on|off", cmd_set_discards },

@@ -165,6 +165,8 @@ run 2 "monitor --grow-pct takes 1 to 100" -- monitor "$names" --once --grow-pct 
 run 2 "  ...not 101" -- monitor "$names" --once --grow-pct 101
 run 2 "monitor --grow-min takes a size" -- monitor "$names" --once --grow-min big
 run 0 "monitor --once with both" -- monitor "$names" --once --grow-pct 50 --grow-min 1G
+run 2 "monitor --no-space-timeout takes 0 to 86400 seconds" -- monitor "$names" --once --no-space-timeout 86401
+run 2 "  ...a number" -- monitor "$names" --once --no-space-timeout soon
 
 # discards: the extents of a removed pool are given back to the LUN (a hole
 # in this file), unless the group says not to

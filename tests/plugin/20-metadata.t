@@ -21,7 +21,9 @@ sub all_locked { my @c = Helper::calls($t); return @c && !grep { !$_->[0] } @c; 
 
 ok(eval { $P->activate_storage($sid, $scfg, {}); 1 }, 'activate_storage sees the group') or diag($@);
 my ($total, $free, $used, $active) = $P->status($sid, $scfg, {});
-ok($total > 1.9e9 && $free == $total && $used == 0 && $active, "status: $total total, $free free");
+my $reserve = JSON::PP::decode_json(scalar `'$t->{stardm}' status '$t->{lun}' --json`)->{reserve};
+ok($total > 1.9e9 && $reserve > 0 && $free == $total - $reserve && $used == 0 && $active,
+    "status: $total total, $free free for new disks besides the reserve of $reserve");
 
 is(pve_locked(sub { $P->alloc_image($sid, $scfg, 100, 'raw', undef, 64 * 1024) }), 'vm-100-disk-0',
     'alloc_image picks vm-100-disk-0');
@@ -144,6 +146,22 @@ for my $v (map { $_->{volid} =~ s/^san1://r } @{ $P->list_images($sid, $scfg, un
 is_deeply($P->list_images($sid, $scfg, undef, undef, {}), [], 'free_image removed every volume');
 my (undef, $free2) = $P->status($sid, $scfg, {});
 is($free2, $free, 'status: all space free again');
+
+# pvestatd's log names a starving pool and a group short of space (from
+# stardm status --json's fields; a pool out of space needs the kernel, so
+# the VM suites make the real one)
+my @warned;
+{
+    local $SIG{__WARN__} = sub { push @warned, $_[0] };
+    PVE::Storage::Custom::StarDMPlugin::space_warnings($sid, { group => 'g1', space => 'reserve',
+        active_pools => [{ vmid => 301, out_of_data_space => JSON::PP::true },
+                         { vmid => 302, out_of_data_space => JSON::PP::false }] });
+    PVE::Storage::Custom::StarDMPlugin::space_warnings($sid, { group => 'g1', space => 'low',
+        active_pools => [] });
+}
+is(scalar(@warned), 2, 'status warnings: one per starving pool, one for the reserve');
+like($warned[0] // '', qr/pool of VM 301 is out of data space/, '  ...naming the starving pool');
+like($warned[1] // '', qr/group g1: pools grew into the reserve/, '  ...and the reserve in use');
 
 # stardm runs from an argument list: shell syntax in an argument reaches
 # it as it is and runs nothing

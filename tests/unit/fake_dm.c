@@ -39,6 +39,7 @@ struct pool_md {
 static struct dev devs[2][MAX_DEVS];
 static int cur;
 static struct pool_md pools[MAX_POOLS];
+static unsigned no_space_timeout; /* the module parameter */
 static char log_buf[LOG_MAX];
 static struct {
 	char op[32], what[64];
@@ -52,6 +53,7 @@ void fake_dm_reset(void)
 	memset(&failing, 0, sizeof(failing));
 	cur = 0;
 	log_buf[0] = '\0';
+	no_space_timeout = 60; /* the kernel's default */
 }
 
 void fake_dm_node(int node) { cur = node; }
@@ -386,6 +388,15 @@ static int f_list_uuid_prefix(const char *prefix, char ***names, size_t *n, stru
 	return 0;
 }
 
+static int f_no_space_timeout(int set, unsigned *now, struct sd_err *err)
+{
+	(void)err;
+	if (set >= 0)
+		no_space_timeout = (unsigned)set;
+	*now = no_space_timeout;
+	return 0;
+}
+
 const struct sdm_ops fake_dm = {
 	.check = f_check,
 	.block_dev = f_block_dev,
@@ -406,6 +417,7 @@ const struct sdm_ops fake_dm = {
 	.message = f_message,
 	.status = f_status,
 	.list_uuid_prefix = f_list_uuid_prefix,
+	.no_space_timeout = f_no_space_timeout,
 };
 
 int fake_dm_count(void)

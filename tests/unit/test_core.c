@@ -576,11 +576,27 @@ static void test_reserve(void)
 	close_g(g);
 }
 
+/* The node's no_space_timeout: set through the kernel's table (which
+ * loads dm_thin_pool first), read back as it is. */
+static void test_no_space_timeout(void)
+{
+	fake_dm_reset();
+	unsigned now = 0;
+	struct sd_err err;
+	CU_ASSERT_EQUAL(sdg_no_space_timeout(-1, &now, &err), 0);
+	CU_ASSERT_EQUAL(now, 60);
+	CU_ASSERT_EQUAL(sdg_no_space_timeout(15, &now, &err), 0);
+	CU_ASSERT_EQUAL(now, 15);
+	CU_ASSERT_EQUAL(sdg_no_space_timeout(-1, &now, &err), 0);
+	CU_ASSERT_EQUAL(now, 15);
+}
+
 void add_core_tests(void)
 {
 	CU_pSuite s = CU_add_suite("core", setup, teardown);
 	CU_add_test(s, "first activation: order of kernel steps", test_activation_order);
 	CU_add_test(s, "the reserve: kept from new disks, there for growth", test_reserve);
+	CU_add_test(s, "no_space_timeout set and read", test_no_space_timeout);
 	CU_add_test(s, "pending changes replayed in transaction order", test_replay_order);
 	CU_add_test(s, "snapshot of an active origin suspends it", test_snapshot_suspends_origin);
 	CU_add_test(s, "activation undone at every failing step", test_activation_undo);

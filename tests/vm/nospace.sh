@@ -22,10 +22,12 @@ holds() { $N a "yes '$1' | head -c $MIB >/tmp/want && dd if=$2 bs=$MIB skip=$3 c
 fails() { ! "$@"; }
 starving() { $N a "stardm status s1 --json" | json "[p['vmid'] for p in d['active_pools'] if p['out_of_data_space']]"; }
 
-check "writes to a full pool queue for 10 s, then fail" \
-	$N a "echo 10 >/sys/module/dm_thin_pool/parameters/no_space_timeout"
 check "init a group on the 16 GiB LUN" $N a "stardm init /dev/vda --name s1"
-check "start the node monitor" $N a "stardm monitor s1 --interval 1 >/tmp/mon.log 2>&1 & echo \$! >/tmp/mon.pid"
+check "start the node monitor: writes to a full pool queue for 10 s, then fail" \
+	$N a "stardm monitor s1 --interval 1 --no-space-timeout 10 >/tmp/mon.log 2>&1 & echo \$! >/tmp/mon.pid; sleep 1"
+check "  the kernel's no_space_timeout is 10 s" \
+	[ "$($N a "cat /sys/module/dm_thin_pool/parameters/no_space_timeout" | tr -d ' \n')" = 10 ]
+check "  status says so" [ "$($N a "stardm status s1 --json" | json "d['no_space_timeout']")" = 10 ]
 free=$($N a "stardm status s1 --json" | json "d['free'] >> 20")
 check "a full disk takes all but 1280 MiB of the group's $free MiB" \
 	$N a "stardm create s1 vm-300-disk-0 --size $((free - 1280))M"
@@ -36,6 +38,9 @@ check "overwrite them with B: the copy-on-write needs 256 MiB more" write B 0 25
 check "writing 1 GiB more of C fails: the LUN is full" fails write C 256 1024
 check "  with an error the guest sees (no space, or I/O error)" $N a "grep -E 'No space left|Input/output error' /tmp/dd.err"
 check "  the monitor said why the pool could not grow" $N a "grep -q 'vm 301.*cannot grow' /tmp/mon.log"
+check "  and warned as free space ran low, then as the pool grew into the reserve" $N a \
+	"grep -n 'warning: free space low' /tmp/mon.log | cut -d: -f1 >/tmp/l1 && grep -n 'warning: pools grew into the reserve' /tmp/mon.log | cut -d: -f1 >/tmp/l2 && [ \$(head -1 /tmp/l1) -lt \$(head -1 /tmp/l2) ]"
+check "  status warns that new disks are refused" $N a "stardm status s1 | grep -q 'WARNING: .*new disks are refused'"
 check "  status names the starving pool" [ "$(starving)" = "[301]" ]
 check "  inspect shows it out of data space" \
 	[ "$($N a "stardm inspect s1 --json" | json "[p['live']['out_of_data_space'] for p in d['pools'] if p['vmid'] == 301]")" = "[True]" ]

@@ -256,6 +256,8 @@ sub list_images {
     return $res;
 }
 
+# Free space as new disks see it: the group's reserve is kept for pools
+# that grow.  pvestatd logs what the warnings say, every pass while it holds.
 sub status {
     my ($class, $storeid, $scfg, $cache) = @_;
     my $s = eval { stardm_json('status', group_arg($scfg)) };
@@ -263,7 +265,22 @@ sub status {
         warn $@ if $@;
         return undef;
     }
-    return ($s->{total}, $s->{free}, $s->{used}, 1);
+    space_warnings($storeid, $s);
+    return ($s->{total}, $s->{available} // $s->{free}, $s->{used}, 1);
+}
+
+sub space_warnings {
+    my ($storeid, $s) = @_;
+    for my $p (@{ $s->{active_pools} // [] }) {
+        warn "stardm storage '$storeid': the pool of VM $p->{vmid} is out of data space: its "
+            . "writes wait, then fail\n" if $p->{out_of_data_space};
+    }
+    my %say = (
+        reserve => 'pools grew into the reserve; new disks are refused',
+        full => 'no free space left; pools that must grow will starve',
+    );
+    warn "stardm storage '$storeid': group $s->{group}: $say{$s->{space}}: add space "
+        . "(stardm grow) or free some\n" if $say{ $s->{space} // '' };
 }
 
 # The LUN carries no per-node state to set up: a group is usable once its
