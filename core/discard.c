@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/dm_names.h"
+#include "core/dm_ops.h"
 #include "core/group_impl.h"
 
 int sdg_pool_byte_runs(const struct sdg *g, uint32_t pool_id, struct sdg_byte_runs *out)
@@ -84,6 +86,29 @@ int sdg_set_discards(struct sdg *g, bool on, struct sd_err *err)
 	else
 		g->state.group_flags |= SD_GROUP_NO_DISCARD;
 	return sdg_commit(g, err);
+}
+
+void sdg_discard_thin(struct sdg *g, const struct sd_pool *p, const struct sd_pending *del)
+{
+	if (!del->discard_sectors || !sdg_discards(g))
+		return;
+	struct sdg_dm_id pool, dev;
+	struct sdm_info info;
+	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
+	sdg_dm_discard(g, p, del->thin_id, &dev);
+	if (sdg_dm->info(dev.name, &info, NULL) == 0 && info.exists) /* a killed run's */
+		sdg_dm->remove(dev.name, NULL);
+	struct sdm_target t;
+	sdm_table_thin(&t, del->discard_sectors, pool.path, del->thin_id);
+	if (sdg_dm->create(dev.name, dev.uuid, &t, 1, dev.dm_flags, NULL))
+		return; /* already deleted (a repeated apply): nothing to give back */
+	int fd = open(dev.path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		uint64_t range[2] = { 0, del->discard_sectors * 512 };
+		(void)!ioctl(fd, BLKDISCARD, range);
+		close(fd);
+	}
+	sdg_dm->remove(dev.name, NULL);
 }
 
 bool sdg_discards(const struct sdg *g)

@@ -29,6 +29,15 @@ int sdg_pool_byte_runs(const struct sdg *g, uint32_t pool_id, struct sdg_byte_ru
 int64_t sdg_discard_runs(const struct sdg *g, const struct sdg_byte_runs *runs);
 void sdg_byte_runs_free(struct sdg_byte_runs *r);
 
+/* Before pool p deletes a thin device (a removed volume, snapshot, or a
+ * rolled-back volume's old device): discard every block it maps, through
+ * a short-lived thin device of its id, so the pool passes the discards of
+ * blocks no other device shares down to the LUN.  Only once the delete is
+ * committed (the device is no one's any more); best effort, and nothing
+ * when the group says not to or the size is not known. */
+struct sd_pending;
+void sdg_discard_thin(struct sdg *g, const struct sd_pool *p, const struct sd_pending *del);
+
 /* The group's setting (on by default), committed. */
 int sdg_set_discards(struct sdg *g, bool on, struct sd_err *err);
 bool sdg_discards(const struct sdg *g);

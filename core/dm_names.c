@@ -77,6 +77,23 @@ void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *
 	out->dm_flags = SDM_PRIVATE;
 }
 
+void sdg_dm_discard(const struct sdg *g, const struct sd_pool *p, uint32_t thin_id,
+		    struct sdg_dm_id *out)
+{
+	char prefix[THIN_PREFIX_LEN];
+	thin_prefix(g, p->id, prefix);
+	snprintf(out->name, sizeof(out->name), "stardm-%s-vm%u--@discard%u", g->st->geo.name,
+		 p->vmid, thin_id);
+	snprintf(out->uuid, sizeof(out->uuid), "%sdiscard-%u", prefix, thin_id);
+	set_path(out);
+	out->dm_flags = SDM_PRIVATE;
+}
+
+bool sdg_dm_is_discard(const char *dm_name)
+{
+	return strstr(dm_name, "--@discard") != NULL; /* '@' is in no group or volume name */
+}
+
 bool sdg_dm_uuid_ours(const char *uuid)
 {
 	return uuid && !strncmp(uuid, SDG_DM_UUID_PREFIX, strlen(SDG_DM_UUID_PREFIX));

@@ -35,6 +35,7 @@ enum sdg_dm_role {
 	SDG_DM_VOLUME,      /* a volume's thin device (public) */
 	SDG_DM_SNAPSHOT,    /* an active snapshot's thin device (public) */
 	SDG_DM_PLACEHOLDER, /* the zero device under a migration target's volume (private) */
+	SDG_DM_DISCARD,     /* a deleted thin device, live a moment for its discard (private) */
 };
 
 struct sdg_dm_id {
@@ -55,6 +56,12 @@ void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struc
 void sdg_dm_volume_link(const struct sdg *g, const char *vol, const char *snap, char out[PATH_MAX]);
 /* The zero device under the placeholder of vol (a handover's target). */
 void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *out);
+/* Thin device thin_id of pool p, live only while its blocks are discarded
+ * before its delete; its uuid has the pool's thin prefix, so what fences
+ * or takes down the pool finds one a killed command left. */
+void sdg_dm_discard(const struct sdg *g, const struct sd_pool *p, uint32_t thin_id,
+		    struct sdg_dm_id *out);
+bool sdg_dm_is_discard(const char *dm_name);
 /* The uuid prefix every thin device (volume or snapshot) of pool p has. */
 void sdg_dm_thin_prefix(const struct sdg *g, const struct sd_pool *p, char out[SDG_DM_NAME]);
 /* The volume and snapshot of a volume's or snapshot's dm name in group

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/crash_point.h"
+#include "core/discard.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
 #include "core/dm_stack.h"
@@ -146,10 +147,13 @@ static int pool_tid(const char *name, uint64_t *tid, struct sd_err *err)
 }
 
 /* One pending op, made idempotent: a crash may have applied it already. */
-static int apply(const char *pool, const struct sd_pending *op, struct sd_err *err)
+static int apply(struct sdg *g, const struct sd_pool *p, const char *pool,
+		 const struct sd_pending *op, struct sd_err *err)
 {
 	char msg[96];
 	sdg_crash_point();
+	if (op->op == SD_OP_DELETE)
+		sdg_discard_thin(g, p, op);
 	if (op->op != SD_OP_DELETE) {
 		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
 		sdg_dm->message(pool, msg, NULL); /* may not exist: fine */
@@ -203,7 +207,7 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 		for (size_t i = 0; i < g->state.pending.n; i++) {
 			const struct sd_pending *op = &g->state.pending.v[i];
 			if (op->pool_id == p->id && op->transaction_id == t &&
-			    (rc = apply(name, op, err)))
+			    (rc = apply(g, p, name, op, err)))
 				return rc;
 		}
 		char msg[96];
@@ -268,8 +272,12 @@ int sdg_pool_down(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
 	int rc = pool_thins(g, p, &names, &n, err);
 	if (rc)
 		return rc;
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++) /* a discard a killed command left is no user */
+		if (!sdg_dm_is_discard(names[i]) || sdg_dm->remove(names[i], NULL))
+			used++;
 	sdm_free_names(names, n);
-	if (n)
+	if (used)
 		return 0; /* still in use by another volume of the VM */
 	return pool_layers_down(g, p, err);
 }

@@ -86,6 +86,7 @@ static void encode_pending(const struct sd_pending *p, struct sd_pending_rec *r)
 	r->thin_id = cpu_to_le32(p->thin_id);
 	r->origin_id = cpu_to_le32(p->origin_id);
 	r->transaction_id = cpu_to_le64(p->transaction_id);
+	r->discard_sectors = cpu_to_le64(p->discard_sectors);
 }
 
 void sd_payload_encode(const struct sd_state *s, void *buf)
@@ -196,7 +197,8 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 		if (!o)
 			return -ENOMEM;
 		*o = (struct sd_pending){ le32_to_cpu(r.pool_id), le32_to_cpu(r.op),
-			le32_to_cpu(r.thin_id), le32_to_cpu(r.origin_id), le64_to_cpu(r.transaction_id) };
+			le32_to_cpu(r.thin_id), le32_to_cpu(r.origin_id), le64_to_cpu(r.transaction_id),
+			le64_to_cpu(r.discard_sectors) };
 	}
 	return 0;
 }

@@ -140,7 +140,7 @@ struct sd_pending_rec {
 	le32 thin_id;              /*   8 */
 	le32 origin_id;            /*  12 snapshot origin, else 0 */
 	le64 transaction_id;       /*  16 the transaction this op belongs to */
-	le64 reserved;             /*  24 zero */
+	le64 discard_sectors;      /*  24 a delete: the device's size (to discard), else 0 */
 };
 
 /* One per host id: the cluster lock's ticket and the node's heartbeat. */

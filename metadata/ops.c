@@ -131,8 +131,19 @@ static int add_pending(struct sd_state *s, struct sd_pool *p, uint64_t tid, uint
 	struct sd_pending *q = SD_VEC_PUSH(&s->pending);
 	if (!q)
 		return -ENOMEM;
-	*q = (struct sd_pending){ p->id, op, thin, origin, tid };
+	*q = (struct sd_pending){ p->id, op, thin, origin, tid, 0 };
 	p->transaction_id = tid;
+	return 0;
+}
+
+/* A delete of a device of size bytes, whose blocks are to be discarded
+ * before it goes. */
+static int add_delete(struct sd_state *s, struct sd_pool *p, uint64_t tid, uint32_t thin,
+		      uint64_t size)
+{
+	if (add_pending(s, p, tid, SD_OP_DELETE, thin, 0))
+		return -ENOMEM;
+	s->pending.v[s->pending.n - 1].discard_sectors = size / 512;
 	return 0;
 }
 
@@ -193,11 +204,11 @@ int sd_volume_remove(struct sd_state *s, const char *name, struct sd_err *err)
 	for (size_t i = s->snapshots.n; i-- > 0;) {
 		if (s->snapshots.v[i].volume_id != v->id)
 			continue;
-		if (add_pending(s, p, tid, SD_OP_DELETE, s->snapshots.v[i].thin_id, 0))
+		if (add_delete(s, p, tid, s->snapshots.v[i].thin_id, s->snapshots.v[i].size))
 			return sd_fail(err, ENOMEM, "out of memory");
 		SD_VEC_REMOVE(&s->snapshots, i);
 	}
-	if (add_pending(s, p, tid, SD_OP_DELETE, v->thin_id, 0))
+	if (add_delete(s, p, tid, v->thin_id, v->size))
 		return sd_fail(err, ENOMEM, "out of memory");
 	SD_VEC_REMOVE(&s->volumes, (size_t)(v - s->volumes.v));
 	return 0;
@@ -240,7 +251,7 @@ int sd_snapshot_remove(struct sd_state *s, const char *volume, const char *snap,
 	int rc = lookup(s, volume, snap, &v, &n, &p, err);
 	if (rc)
 		return rc;
-	if (add_pending(s, p, p->transaction_id + 1, SD_OP_DELETE, n->thin_id, 0))
+	if (add_delete(s, p, p->transaction_id + 1, n->thin_id, n->size))
 		return sd_fail(err, ENOMEM, "out of memory");
 	SD_VEC_REMOVE(&s->snapshots, (size_t)(n - s->snapshots.v));
 	return 0;
@@ -259,7 +270,7 @@ int sd_volume_rollback(struct sd_state *s, const char *volume, const char *snap,
 	if ((rc = alloc_thin_id(s, p, &thin, err)))
 		return rc;
 	uint64_t tid = p->transaction_id + 1;
-	if (add_pending(s, p, tid, SD_OP_DELETE, v->thin_id, 0) ||
+	if (add_delete(s, p, tid, v->thin_id, v->size) ||
 	    add_pending(s, p, tid, SD_OP_SNAP, thin, n->thin_id))
 		return sd_fail(err, ENOMEM, "out of memory");
 	v->thin_id = thin;

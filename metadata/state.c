@@ -98,7 +98,8 @@ static bool pending_eq(const void *pa, const void *pb)
 {
 	const struct sd_pending *a = pa, *b = pb;
 	return a->pool_id == b->pool_id && a->op == b->op && a->thin_id == b->thin_id &&
-	       a->origin_id == b->origin_id && a->transaction_id == b->transaction_id;
+	       a->origin_id == b->origin_id && a->transaction_id == b->transaction_id &&
+	       a->discard_sectors == b->discard_sectors;
 }
 
 static bool arrays_equal(const void *va, const void *vb, size_t elsz,

@@ -60,6 +60,7 @@ struct sd_host {
 struct sd_pending {
 	uint32_t pool_id, op, thin_id, origin_id;
 	uint64_t transaction_id;
+	uint64_t discard_sectors; /* a delete: the device's size, to discard its blocks first */
 };
 
 struct sd_state {

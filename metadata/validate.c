@@ -216,7 +216,9 @@ static int check_hosts_pending(const struct sd_state *s, const struct sd_geometr
 		const struct sd_pending *p = &s->pending.v[i];
 		if (!key_find(ix->pools, s->pools.n, p->pool_id) || p->op < SD_OP_CREATE ||
 		    p->op > SD_OP_DELETE || p->thin_id >= THIN_ID_LIMIT ||
-		    p->origin_id >= THIN_ID_LIMIT)
+		    p->origin_id >= THIN_ID_LIMIT ||
+		    (p->op != SD_OP_DELETE && p->discard_sectors) ||
+		    p->discard_sectors > SD_VOLUME_SIZE_MAX / 512)
 			return sd_fail(err, SD_E_CORRUPT, "metadata: pending record %zu is invalid", i);
 	}
 	return 0;

@@ -44,6 +44,9 @@ json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_l
 			       json_object_new_string(p->flags & SD_POOL_THIN ? "thin" : "full"));
 	json_object_object_add(j, "data_used", cli_json_u64(l->data_used * chunk));
 	json_object_object_add(j, "data_total", cli_json_u64(l->data_total * chunk));
+	/* the kernel counts metadata in 4 KiB blocks */
+	json_object_object_add(j, "meta_used", cli_json_u64(l->meta_used * 4096));
+	json_object_object_add(j, "meta_total", cli_json_u64(l->meta_total * 4096));
 	json_object_object_add(j, "transaction_id", cli_json_u64(l->transaction_id));
 	json_object_object_add(j, "mismatch", json_object_new_boolean(l->mismatch));
 	json_object_object_add(j, "needs_check", json_object_new_boolean(l->needs_check));

@@ -10,6 +10,7 @@
 
 #include "core/activate.h"
 #include "core/autoactivate.h"
+#include "core/discard.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
 #include "core/handover.h"
@@ -576,6 +577,39 @@ static void test_reserve(void)
 	close_g(g);
 }
 
+/* A deleted snapshot's blocks are discarded through a short-lived device
+ * of its thin id, after the commit and before the pool's delete; not when
+ * the group's discards are off. */
+static void test_discard_before_delete(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	ok(SNAP, VOL, "s1");
+	ok(SNAP, VOL, "s2");
+	struct names n;
+	names_of(VOL, &n);
+	struct sdg *g = open_w();
+	struct sdg_dm_id d1, d2;
+	sdg_dm_discard(g, sdg_vm_pool(g, 100, NULL), 1, &d1);
+	sdg_dm_discard(g, sdg_vm_pool(g, 100, NULL), 2, &d2);
+	close_g(g);
+	fake_dm_clear_log();
+	ok(DELSNAP, VOL, "s1");
+	CU_ASSERT(in_order(line(0, "create", d1.name, "private"), line(1, "remove", d1.name, NULL),
+			   line(2, "message", n.pool.name, "delete 1"), NULL));
+	CU_ASSERT_EQUAL(fake_dm_count(), 4); /* the discard device is gone */
+	CU_ASSERT_STRING_EQUAL(fake_dm_type(d1.name), "");
+	g = open_w();
+	struct sd_err err;
+	CU_ASSERT_EQUAL(sdg_set_discards(g, false, &err), 0);
+	close_g(g);
+	fake_dm_clear_log();
+	ok(DELSNAP, VOL, "s2");
+	CU_ASSERT(in_order(line(0, "message", n.pool.name, "delete 2"), NULL));
+	CU_ASSERT(strstr(fake_dm_log(), d2.name) == NULL);
+}
+
 /* The node's no_space_timeout: set through the kernel's table (which
  * loads dm_thin_pool first), read back as it is. */
 static void test_no_space_timeout(void)
@@ -597,6 +631,7 @@ void add_core_tests(void)
 	CU_add_test(s, "first activation: order of kernel steps", test_activation_order);
 	CU_add_test(s, "the reserve: kept from new disks, there for growth", test_reserve);
 	CU_add_test(s, "no_space_timeout set and read", test_no_space_timeout);
+	CU_add_test(s, "a deleted snapshot's blocks discarded first", test_discard_before_delete);
 	CU_add_test(s, "pending changes replayed in transaction order", test_replay_order);
 	CU_add_test(s, "snapshot of an active origin suspends it", test_snapshot_suspends_origin);
 	CU_add_test(s, "activation undone at every failing step", test_activation_undo);
