@@ -2,8 +2,10 @@
 # A LUN grown under a running node pair (run by tests/vm/run-cluster): the
 # SAN's growth is qemu's block_resize (the file grows, each node's disk
 # reports its new size when its qemu is told).  A full group refuses a new
-# disk; node b alone sees the LUN grow and takes the space in with `stardm
-# grow` while node a writes to a volume it has live; node a, whose disk
+# disk, and a thin pool written past it starves, its writes waiting; node
+# b alone sees the LUN grow and takes the space in with `stardm grow`
+# while node a writes to a volume it has live, and the starving pool grows
+# and its writes go through; node a, whose disk
 # still shows the old size, refuses commands with one clear line (exit 10,
 # "rescan it") and no harm done; once it sees the new size it uses the new
 # space; a verifying writer finds every block it wrote.  Ends with "grow: N
@@ -17,17 +19,28 @@ status() { $N "$1" "stardm status g1 --json"; }
 disk_bytes() { $N "$1" "echo \$((\$(cat /sys/block/vda/size) * 512))" | tr -d ' \n'; }
 
 check "init a group on the 16 GiB LUN" $N a "stardm init /dev/vda --name g1"
-for n in a b; do
-	check "node $n: monitor running" $N $n "stardm monitor g1 --interval 1 >/tmp/mon.log 2>&1 & echo \$! >/tmp/mon.pid"
+for n in a b; do # a pool out of space waits 120 s for space before failing writes
+	check "node $n: monitor running" $N $n \
+		"stardm monitor g1 --interval 1 --no-space-timeout 120 >/tmp/mon.log 2>&1 & echo \$! >/tmp/mon.pid"
 done
 check "node a: a 1 GiB disk, live, written by the verifying writer" \
 	$N a "stardm create g1 vm-401-disk-0 --size 1G --provisioning full && stardm activate g1 vm-401-disk-0"
 seq=0
 check "  64 blocks written" writer a 0 64
 seq=64
-free=$(status b | json "d['free'] >> 20")
-check "node b: a full disk takes all but 128 MiB of the other $free MiB" \
-	$N b "stardm create g1 vm-402-disk-0 --size $((free - 128))M --provisioning full"
+avail=$(status b | json "d['available'] >> 20")
+check "node b: a full disk takes all but 320 MiB of the $avail MiB new disks may take" \
+	$N b "stardm create g1 vm-402-disk-0 --size $((avail - 320))M --provisioning full"
+# a thin disk written past what the group holds: its pool grows into the
+# reserve, then starves, its writes waiting; the LUN's growth feeds it
+starving() { status b | json "[p['vmid'] for p in d['active_pools'] if p['out_of_data_space']]"; }
+check "node b: a thin 8 GiB disk, 1 GiB written to it in the background" $N b \
+	"stardm create g1 vm-405-disk-0 --size 8G --provisioning thin && dev=\$(stardm activate g1 vm-405-disk-0) &&
+	{ yes 'vm-405 wrote this' | head -c 1073741824 | dd of=\$dev bs=1M iflag=fullblock oflag=direct 2>/tmp/thin.err; echo \$? >/tmp/thin.rc; } >/dev/null 2>&1 &"
+i=0
+while [ "$(starving)" != "[405]" ] && [ $i -lt 90 ]; do sleep 1; i=$((i + 1)); done
+check "  its pool starves within 90 s ($i s): the group is full" [ "$(starving)" = "[405]" ]
+check "  the writer waits, no error yet" $N b "[ ! -e /tmp/thin.rc ]"
 check "node b: no room for a 4 GiB disk" fails_with b "not enough free space" \
 	"stardm create g1 vm-403-disk-0 --size 4G --provisioning full"
 old_total=$(status b | json "d['total']")
@@ -42,6 +55,13 @@ check "node b: stardm grow, while node a writes" $N b "stardm grow g1"
 wait $wpid; wrc=$?
 seq=264
 check "  node a's writer saw no error" [ "$wrc" = 0 ]
+i=0
+while ! $N b "[ -e /tmp/thin.rc ]" && [ $i -lt 90 ]; do sleep 1; i=$((i + 1)); done
+check "  node b's starving pool grew into the new space: its writer finished, no error" \
+	$N b "[ \"\$(cat /tmp/thin.rc)\" = 0 ] && ! grep -q . /tmp/thin.err"
+check "  its last MiB is there" $N b "yes 'vm-405 wrote this' | head -c 1073741824 | tail -c 1048576 >/tmp/want &&
+	dd if=/dev/mapper/stardm-g1-vm-405-disk-0 bs=1M skip=1023 count=1 iflag=direct 2>/dev/null | cmp - /tmp/want"
+check "  no I/O error in node b's kernel log" [ "$($N b "dmesg | grep -c -i -E 'I/O error|error IO'")" = 0 ]
 check "  node b: 8 GiB more space, a 4 GiB disk fits" \
 	$N b "stardm create g1 vm-403-disk-0 --size 4G --provisioning full"
 got=$(status b | json "(d['total'] - $old_total) >> 30, d['group_size'] == d['device_size']")
