@@ -89,6 +89,18 @@ void sdg_dm_discard(const struct sdg *g, const struct sd_pool *p, uint32_t thin_
 	out->dm_flags = SDM_PRIVATE;
 }
 
+void sdg_dm_origin(const struct sdg *g, const struct sd_pool *p, const struct sd_volume *base,
+		   struct sdg_dm_id *out)
+{
+	char prefix[THIN_PREFIX_LEN];
+	thin_prefix(g, p->id, prefix);
+	snprintf(out->name, sizeof(out->name), "stardm-%s-%s--@origin", g->st->geo.name,
+		 base->name);
+	snprintf(out->uuid, sizeof(out->uuid), "%sorigin-%u", prefix, base->id);
+	set_path(out);
+	out->dm_flags = SDM_PRIVATE | SDM_READONLY;
+}
+
 bool sdg_dm_is_discard(const char *dm_name)
 {
 	return strstr(dm_name, "--@discard") != NULL; /* '@' is in no group or volume name */

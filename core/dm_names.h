@@ -36,6 +36,7 @@ enum sdg_dm_role {
 	SDG_DM_SNAPSHOT,    /* an active snapshot's thin device (public) */
 	SDG_DM_PLACEHOLDER, /* the zero device under a migration target's volume (private) */
 	SDG_DM_DISCARD,     /* a deleted thin device, live a moment for its discard (private) */
+	SDG_DM_ORIGIN,      /* a base volume read by its linked clones (private, read-only) */
 };
 
 struct sdg_dm_id {
@@ -62,6 +63,10 @@ void sdg_dm_placeholder(const struct sdg *g, const char *vol, struct sdg_dm_id *
 void sdg_dm_discard(const struct sdg *g, const struct sd_pool *p, uint32_t thin_id,
 		    struct sdg_dm_id *out);
 bool sdg_dm_is_discard(const char *dm_name);
+/* Base volume base of template pool p as its clones' origin; its uuid has
+ * the template pool's thin prefix (the pool stays up while it lives). */
+void sdg_dm_origin(const struct sdg *g, const struct sd_pool *p, const struct sd_volume *base,
+		   struct sdg_dm_id *out);
 /* The uuid prefix every thin device (volume or snapshot) of pool p has. */
 void sdg_dm_thin_prefix(const struct sdg *g, const struct sd_pool *p, char out[SDG_DM_NAME]);
 /* The volume and snapshot of a volume's or snapshot's dm name in group

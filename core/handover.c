@@ -158,11 +158,12 @@ int sdg_handover_finish(struct sdg *g, const char *vol, bool force, unsigned wai
 	p = sd_find_pool(&g->state, v->pool_id);
 	if ((rc = sdg_pool_up(g, p, err)))
 		return rc;
-	struct sdg_dm_id dev, pool, z;
+	struct sdg_dm_id dev, z;
 	struct sdm_target t;
 	sdg_dm_volume(g, vol, NULL, &dev);
-	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
-	sdm_table_thin(&t, v->size / 512, pool.path, v->thin_id);
+	v = sd_find_volume(&g->state, vol);
+	if ((rc = sdg_volume_table(g, v, v->thin_id, v->size, &t, err)))
+		return rc;
 	/* the swap: queued guest I/O goes to the real volume on resume */
 	if ((rc = sdg_dm->reload(dev.name, &t, 1, err)) || (rc = sdg_dm->resume(dev.name, dev.dm_flags, err)))
 		return rc;

@@ -41,6 +41,8 @@ static size_t pools_to_extend(const struct sdg *g, const struct sdg_monitor_cfg 
 	for (size_t i = 0; i < g->state.pools.n && n < max; i++) {
 		const struct sd_pool *p = &g->state.pools.v[i];
 		struct sdg_pool_live l;
+		if (p->flags & SD_POOL_TEMPLATE) /* read-only: nothing writes it */
+			continue;
 		if (sdg_pool_live(g, p, &l) || !l.active || !l.data_total)
 			continue;
 		if (data_needs(cfg, &l) || meta_needs(cfg, &l))

@@ -18,6 +18,7 @@
 #include "core/pool.h"
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
+#include "metadata/template.h"
 
 /* The group's host slots in a buffer of this call's (free it); *n is their
  * number, or -errno. */
@@ -85,6 +86,21 @@ int sdg_pool_owned_elsewhere(const struct sdg *g, const struct sd_pool *p, struc
 	return owned_by(err, name, sd_fail(err, SD_E_OWNED, "the pool of VM %u is active on node "
 					   "%s; run this there (or deactivate it there first)",
 					   p->vmid, name));
+}
+
+int sdg_pool_read_elsewhere(const struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	uint32_t me = sdg_my_host_id(g);
+	for (uint32_t h = 1; p && h < 256; h++) {
+		if (h == me || !sd_pool_reader(p, h))
+			continue;
+		char name[SD_NAME_LEN];
+		sdg_owner_name(g, h, name);
+		return owned_by(err, name, sd_fail(err, SD_E_OWNED, "the template of VM %u is loaded "
+						   "on node %s; deactivate its volumes and clones "
+						   "there first", p->vmid, name));
+	}
+	return 0;
 }
 
 uint32_t sdg_volume_owner_elsewhere(const struct sdg *g, const char *vol)

@@ -13,6 +13,9 @@ int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, st
 int sdg_pool_release(struct sdg *g, uint32_t vmid, struct sd_err *err);
 int sdg_pool_owned_elsewhere(const struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 void sdg_owner_name(const struct sdg *g, uint32_t id, char out[SD_NAME_LEN]);
+/* A template's pool loaded read-only on another node (SD_E_OWNED, naming
+ * it): a change to the pool would pull its blocks from under that node. */
+int sdg_pool_read_elsewhere(const struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 /* The host id of the node that owns vol's pool when that is not this node
  * (0: released, ours, or no such volume). */
 uint32_t sdg_volume_owner_elsewhere(const struct sdg *g, const char *vol);

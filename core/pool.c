@@ -81,7 +81,7 @@ static int pool_table(const struct sdg *g, const struct sd_pool *p, struct sdm_t
 	 * grows a pool (at 80% used): its event wakes the monitor at once */
 	uint64_t blocks = data_sectors / p->chunk_sectors;
 	sdm_table_thin_pool(t, blocks * p->chunk_sectors, meta.path, data.path, p->chunk_sectors,
-			    blocks / 5);
+			    blocks / 5, (p->flags & SD_POOL_TEMPLATE) != 0);
 	return 0;
 }
 
@@ -128,7 +128,9 @@ static int create_layers(struct sdg *g, const struct sd_pool *p, struct sd_err *
 	return rc;
 }
 
-static int pool_tid(const char *name, uint64_t *tid, struct sd_err *err)
+/* The live pool's transaction id; refused when the kernel failed it or
+ * turned it read-only (a template's pool is loaded read-only: expect_ro). */
+static int pool_tid(const char *name, bool expect_ro, uint64_t *tid, struct sd_err *err)
 {
 	char *line;
 	int rc = sdg_dm->status(name, &line, err);
@@ -137,7 +139,7 @@ static int pool_tid(const char *name, uint64_t *tid, struct sd_err *err)
 	struct sdm_pool_status s;
 	if (sdm_parse_pool_status(line, &s) || s.fail) {
 		rc = sd_fail(err, EIO, "pool %s has failed (status '%s'); run thin_check", name, line);
-	} else if (s.needs_check || s.read_only) {
+	} else if (s.needs_check || (s.read_only && !expect_ro)) {
 		rc = sd_fail(err, EIO, "pool %s is %s; run 'stardm inspect --check-pool'", name,
 			     s.needs_check ? "marked needs_check" : "read-only");
 	}
@@ -197,7 +199,7 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
 	const char *name = id.name;
 	uint64_t tid;
-	int rc = pool_tid(name, &tid, err);
+	int rc = pool_tid(name, (p->flags & SD_POOL_TEMPLATE) != 0, &tid, err);
 	if (rc)
 		return rc;
 	if (tid > p->transaction_id)

@@ -18,6 +18,7 @@
 #include "core/owner.h"
 #include "core/pool.h"
 #include "core/space.h"
+#include "core/template.h"
 #include "core/udev_props.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
@@ -178,7 +179,9 @@ static int volume_pool_here(struct sdg *g, const char *name, struct sd_volume **
 			    struct sd_pool **p, struct sd_err *err)
 {
 	int rc = sdg_volume_lookup(g, name, v, p, err);
-	return rc ? rc : sdg_pool_owned_elsewhere(g, *p, err);
+	if (rc || (rc = sdg_pool_owned_elsewhere(g, *p, err)))
+		return rc;
+	return sdg_template_writable(g, *p, err);
 }
 
 /* The data space a new volume of size bytes takes from the group now: all
@@ -209,7 +212,7 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size,
 	if (sd_find_volume(&g->state, name))
 		return sd_fail(err, SD_E_EXISTS, "volume %s already exists", name);
 	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
-	if (sdg_pool_owned_elsewhere(g, p, err))
+	if (sdg_pool_owned_elsewhere(g, p, err) || sdg_template_writable(g, p, err))
 		return -1;
 	if (p && chunk_bytes && p->chunk_sectors != chunk)
 		return sd_fail(err, SD_E_INVAL, "the pool of VM %u has %u KiB chunks; a chunk size "
@@ -224,6 +227,8 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size,
 		rc = sd_volume_add(&g->state, p->id, name, size, NULL, err);
 	if (rc == 0 && !strncmp(name, "base-", 5))
 		sd_find_volume(&g->state, name)->flags |= SD_VOL_BASE;
+	if (rc == 0 && opts)
+		sd_find_volume(&g->state, name)->origin_id = opts->origin_id;
 	if (rc == 0)
 		rc = sdg_commit(g, err);
 	return rc ? rc : catch_up(g, vmid, !created, err);
@@ -248,7 +253,7 @@ static int pool_grow(struct sdg *g, uint32_t vmid, uint64_t bytes, bool meta, st
 	int rc = volume_size(&bytes, err);
 	if (rc)
 		return rc;
-	if (sdg_pool_owned_elsewhere(g, p, err))
+	if (sdg_pool_owned_elsewhere(g, p, err) || sdg_template_writable(g, p, err))
 		return -1;
 	bool created;
 	rc = meta ? add_metadata(g, p, bytes, err)
@@ -338,13 +343,12 @@ int sdg_volume_resize(struct sdg *g, const char *name, uint64_t size, struct sd_
 	if (!sdg_volume_active(g, name, NULL))
 		return 0;
 	v = sd_find_volume(&g->state, name);
-	p = sd_find_pool(&g->state, v->pool_id);
-	struct sdg_dm_id dev, pool;
+	struct sdg_dm_id dev;
 	struct sdm_target t;
 	sdg_dm_volume(g, name, NULL, &dev);
-	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
 	sdg_crash_point();
-	sdm_table_thin(&t, size / 512, pool.path, v->thin_id);
+	if ((rc = sdg_volume_table(g, v, v->thin_id, size, &t, err)))
+		return rc;
 	rc = sdg_dm->reload(dev.name, &t, 1, err);
 	return rc ? rc : sdg_dm->resume(dev.name, dev.dm_flags, err);
 }
@@ -396,6 +400,56 @@ int sdg_snapshot_rollback(struct sdg *g, const char *vol, const char *snap, stru
 	return catch_up(g, vmid, false, err);
 }
 
+static struct sd_volume *volume_by_id(struct sdg *g, uint32_t id)
+{
+	for (size_t i = 0; i < g->state.volumes.n; i++)
+		if (g->state.volumes.v[i].id == id)
+			return &g->state.volumes.v[i];
+	return NULL;
+}
+
+int sdg_volume_table(struct sdg *g, const struct sd_volume *v, uint32_t thin, uint64_t size,
+		     struct sdm_target *t, struct sd_err *err)
+{
+	struct sdg_dm_id pool;
+	uint32_t vid = v->id, origin = v->origin_id;
+	char origin_path[PATH_MAX];
+	int rc = origin ? sdg_origin_up(g, origin, origin_path, err) : 0;
+	if (rc)
+		return rc;
+	v = volume_by_id(g, vid); /* the origin's commit may have moved the records */
+	sdg_dm_pool(g, sd_find_pool(&g->state, v->pool_id), SDG_DM_POOL, &pool);
+	if (origin)
+		sdm_table_thin_origin(t, size / 512, pool.path, thin, origin_path);
+	else
+		sdm_table_thin(t, size / 512, pool.path, thin);
+	return 0;
+}
+
+/* A volume of a template: read-only, its pool loaded read-only here. */
+static int template_activate(struct sdg *g, uint32_t vid, uint32_t thin, uint64_t size,
+			     const char *snap, char path[PATH_MAX], struct sd_err *err)
+{
+	struct sd_volume *v = volume_by_id(g, vid);
+	uint32_t pool_id = v->pool_id;
+	int rc = sdg_template_up(g, sd_find_pool(&g->state, pool_id), err);
+	if (rc)
+		return rc;
+	v = volume_by_id(g, vid);
+	struct sdg_dm_id dev, pool;
+	struct sdm_target t;
+	sdg_dm_volume(g, v->name, snap, &dev);
+	sdg_dm_pool(g, sd_find_pool(&g->state, pool_id), SDG_DM_POOL, &pool);
+	sdm_table_thin(&t, size / 512, pool.path, thin);
+	rc = sdg_dm->create(dev.name, dev.uuid, &t, 1, dev.dm_flags | SDM_READONLY, err);
+	if (rc) {
+		sdg_template_down(g, pool_id, NULL);
+		return rc;
+	}
+	sdg_volume_path(g, v->name, snap, path);
+	return 0;
+}
+
 int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool readonly,
 			bool force, unsigned wait_s, char path[PATH_MAX], struct sd_err *err)
 {
@@ -412,23 +466,30 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 			       snap ? snap : "");
 	uint32_t thin = n ? n->thin_id : v->thin_id;
 	uint64_t size = n ? n->size : v->size;
+	uint32_t vid = v->id, pool_id = p->id;
+	if (p->flags & SD_POOL_TEMPLATE) /* loaded read-only, wherever it is needed */
+		return template_activate(g, vid, thin, size, snap, path, err);
 	bool was_active = sdg_pool_active(g, p);
 	if (!was_active && (rc = sdg_pool_claim(g, p->vmid, force, wait_s, err)))
 		return rc;
-	p = sd_find_pool(&g->state, v->pool_id);
+	p = sd_find_pool(&g->state, pool_id);
 	if ((rc = sdg_pool_up(g, p, err)))
 		goto undo;
-	struct sdg_dm_id dev, pool;
+	struct sdg_dm_id dev;
 	struct sdm_target t;
 	sdg_dm_volume(g, vol, snap, &dev);
-	sdg_dm_pool(g, p, SDG_DM_POOL, &pool);
-	sdm_table_thin(&t, size / 512, pool.path, thin);
+	if ((rc = sdg_volume_table(g, volume_by_id(g, vid), thin, size, &t, err)))
+		goto undo;
 	if ((rc = sdg_dm->create(dev.name, dev.uuid, &t, 1,
 			     dev.dm_flags | (readonly || snap ? SDM_READONLY : 0), err)))
 		goto undo;
 	sdg_volume_path(g, vol, snap, path);
 	return 0;
 undo:
+	v = volume_by_id(g, vid);
+	if (v->origin_id)
+		sdg_origin_down(g, v->origin_id, NULL);
+	p = sd_find_pool(&g->state, pool_id);
 	if (!was_active && sdg_pool_down(g, p, NULL) == 0)
 		sdg_pool_release(g, p->vmid, NULL);
 	return rc;
@@ -460,11 +521,17 @@ int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, stru
 		sdg_dm_volume(g, vol, NULL, &dev);
 		rc = sdg_dm->remove(dev.name, err);
 	}
+	uint32_t origin = v->origin_id, pool_id = p->id;
+	if (!rc && (p->flags & SD_POOL_TEMPLATE))
+		return sdg_template_down(g, pool_id, err);
 	if (!rc && sdg_pool_active(g, p))
 		rc = sdg_pool_down(g, p, err);
 	/* the pool's last device gone: other nodes may have it now */
 	if (!rc)
-		rc = sdg_pool_release(g, p->vmid, err);
+		rc = sdg_pool_release(g, sd_find_pool(&g->state, pool_id)->vmid, err);
+	/* and a clone's base, once no clone here reads from it */
+	if (!rc && origin)
+		rc = sdg_origin_down(g, origin, err);
 	return rc;
 }
 

@@ -23,6 +23,7 @@ enum sdg_provisioning { SDG_PROV_ANY, SDG_PROV_FULL, SDG_PROV_THIN };
 struct sdg_create_opts {
 	uint64_t chunk_bytes;       /* new pool's chunk size; 0: the default, 64 KiB */
 	enum sdg_provisioning prov; /* new pool's mode (ANY: full); a pool keeps its own */
+	uint32_t origin_id;         /* a linked clone's base volume (core/template.h) */
 };
 int sdg_volume_create(struct sdg *g, const char *name, uint64_t size,
 		      const struct sdg_create_opts *opts, struct sd_err *err);
@@ -49,6 +50,12 @@ int sdg_pool_extend_metadata(struct sdg *g, uint32_t vmid, uint64_t bytes, struc
 int sdg_volume_rename(struct sdg *g, const char *from, const char *to, struct sd_err *err);
 void sdg_volume_path(const struct sdg *g, const char *vol, const char *snap, char path[PATH_MAX]);
 bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap);
+/* The table of volume v's device (thin device thin, size bytes: the
+ * volume's or a snapshot's); a linked clone's names its base's device as
+ * its origin, which this makes live here first. */
+struct sdm_target;
+int sdg_volume_table(struct sdg *g, const struct sd_volume *v, uint32_t thin, uint64_t size,
+		     struct sdm_target *t, struct sd_err *err);
 /* VM id from a Proxmox volume name, 0 when the name does not follow it. */
 uint32_t sdg_vmid_of(const char *name);
 

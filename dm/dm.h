@@ -132,9 +132,16 @@ struct sdm_extent_run {
 };
 /* A linear concatenation of runs; returns the number of targets (<= max). */
 size_t sdm_table_linear(const struct sdm_extent_run *r, size_t n, struct sdm_target *t, size_t max);
+/* read_only: the kernel changes nothing in the pool's metadata, so several
+ * nodes may load it at once (a template's pool). */
 void sdm_table_thin_pool(struct sdm_target *t, uint64_t data_sectors, const char *meta_dev,
-			 const char *data_dev, uint32_t chunk_sectors, uint64_t low_water_blocks);
+			 const char *data_dev, uint32_t chunk_sectors, uint64_t low_water_blocks,
+			 bool read_only);
 void sdm_table_thin(struct sdm_target *t, uint64_t sectors, const char *pool_dev, uint32_t thin_id);
+/* A thin device whose unprovisioned blocks read from origin_dev, a
+ * read-only device (an external origin: a linked clone's base). */
+void sdm_table_thin_origin(struct sdm_target *t, uint64_t sectors, const char *pool_dev,
+			   uint32_t thin_id, const char *origin_dev);
 void sdm_table_error(struct sdm_target *t, uint64_t sectors);
 void sdm_table_zero(struct sdm_target *t, uint64_t sectors);
 /* Reads pass to dev, writes fail with EIO (a migration placeholder). */

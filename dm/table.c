@@ -21,15 +21,16 @@ size_t sdm_table_linear(const struct sdm_extent_run *r, size_t n, struct sdm_tar
 }
 
 void sdm_table_thin_pool(struct sdm_target *t, uint64_t data_sectors, const char *meta_dev,
-			 const char *data_dev, uint32_t chunk_sectors, uint64_t low_water_blocks)
+			 const char *data_dev, uint32_t chunk_sectors, uint64_t low_water_blocks,
+			 bool read_only)
 {
 	t->start = 0;
 	t->len = data_sectors;
 	t->type = "thin-pool";
-	/* no feature args: block zeroing stays on (no stale data on partial
-	 * writes), and a full pool queues I/O rather than erroring it at once */
-	snprintf(t->params, sizeof(t->params), "%s %s %u %" PRIu64 " 0", meta_dev, data_dev,
-		 chunk_sectors, low_water_blocks);
+	/* block zeroing stays on (no stale data on partial writes), and a full
+	 * pool queues I/O rather than erroring it at once */
+	snprintf(t->params, sizeof(t->params), "%s %s %u %" PRIu64 " %s", meta_dev, data_dev,
+		 chunk_sectors, low_water_blocks, read_only ? "1 read_only" : "0");
 }
 
 void sdm_table_thin(struct sdm_target *t, uint64_t sectors, const char *pool_dev, uint32_t thin_id)
@@ -38,6 +39,14 @@ void sdm_table_thin(struct sdm_target *t, uint64_t sectors, const char *pool_dev
 	t->len = sectors;
 	t->type = "thin";
 	snprintf(t->params, sizeof(t->params), "%s %u", pool_dev, thin_id);
+}
+
+void sdm_table_thin_origin(struct sdm_target *t, uint64_t sectors, const char *pool_dev,
+			   uint32_t thin_id, const char *origin_dev)
+{
+	sdm_table_thin(t, sectors, pool_dev, thin_id);
+	size_t len = strlen(t->params);
+	snprintf(t->params + len, sizeof(t->params) - len, " %s", origin_dev);
 }
 
 void sdm_table_zero(struct sdm_target *t, uint64_t sectors)

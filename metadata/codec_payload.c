@@ -40,6 +40,8 @@ static void encode_pool(const struct sd_pool *p, struct sd_pool_rec *r)
 	r->owner_generation = cpu_to_le64(p->owner_generation);
 	r->handover_to = cpu_to_le32(p->handover_to);
 	r->created_ns = cpu_to_le64(p->created_ns);
+	for (int i = 0; i < 8; i++)
+		r->readers[i] = cpu_to_le32(p->readers[i]);
 }
 
 static void encode_segment(const struct sd_segment *g, struct sd_segment_rec *r)
@@ -59,6 +61,7 @@ static void encode_volume(const struct sd_volume *v, struct sd_volume_rec *r)
 	r->size_bytes = cpu_to_le64(v->size);
 	r->created_ns = cpu_to_le64(v->created_ns);
 	put_name(r->name, v->name);
+	r->origin_id = cpu_to_le32(v->origin_id);
 }
 
 static void encode_snapshot(const struct sd_snapshot *n, struct sd_snapshot_rec *r)
@@ -145,7 +148,9 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 			le64_to_cpu(r.transaction_id), le32_to_cpu(r.next_thin_id),
 			le32_to_cpu(r.chunk_sectors), le32_to_cpu(r.owner_host), le32_to_cpu(r.flags),
 			le64_to_cpu(r.owner_generation), le64_to_cpu(r.created_ns),
-			le32_to_cpu(r.handover_to) };
+			le32_to_cpu(r.handover_to), { 0 } };
+		for (int k = 0; k < 8; k++)
+			o->readers[k] = le32_to_cpu(r.readers[k]);
 	}
 	for (uint32_t i = 0; i < counts[1]; i++, p += rec_sizes[1]) {
 		struct sd_segment_rec r;
@@ -164,7 +169,7 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 			return -ENOMEM;
 		*o = (struct sd_volume){ le32_to_cpu(r.volume_id), le32_to_cpu(r.pool_id),
 			le32_to_cpu(r.thin_id), le32_to_cpu(r.flags), le64_to_cpu(r.size_bytes),
-			le64_to_cpu(r.created_ns), "" };
+			le64_to_cpu(r.created_ns), "", le32_to_cpu(r.origin_id) };
 		if (get_name(o->name, r.name))
 			return -EINVAL;
 	}

@@ -88,7 +88,8 @@ struct sd_pool_rec {
 	le64 owner_generation;     /*  32 bumped on every change of owner */
 	le64 created_ns;           /*  40 */
 	le32 handover_to;          /*  48 host id a live migration hands the pool to, 0 = none */
-	uint8_t reserved[76];      /*  52 zero */
+	le32 readers[8];           /*  52 a template's pool: bit h = host h has it loaded */
+	uint8_t reserved[44];      /*  84 zero */
 };
 
 /* A run of extents of one pool; a pool's segments of one role, in record
@@ -110,7 +111,8 @@ struct sd_volume_rec {
 	le64 size_bytes;           /*  16 */
 	le64 created_ns;           /*  24 */
 	char name[SD_NAME_LEN];    /*  32 */
-	uint8_t reserved[32];      /*  96 zero */
+	le32 origin_id;            /*  96 a linked clone: its base volume's id, else 0 */
+	uint8_t reserved[28];      /* 100 zero */
 };
 
 struct sd_snapshot_rec {
@@ -167,6 +169,7 @@ enum {
 enum { SD_RESERVE_PCT_MAX = 50 }; /* a larger reserve leaves too little to use */
 enum {
 	SD_POOL_THIN = 1u << 0, /* thin provisioned: starts small, grows as it is written */
+	SD_POOL_TEMPLATE = 1u << 1, /* a template's: read-only, loaded on any number of nodes */
 };
 enum {
 	SD_VOL_BASE = 1u << 0,         /* template volume (base-<vmid>-disk-<n>) */

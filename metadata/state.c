@@ -62,7 +62,7 @@ static bool pool_eq(const void *pa, const void *pb)
 	       a->next_thin_id == b->next_thin_id && a->chunk_sectors == b->chunk_sectors &&
 	       a->owner_host == b->owner_host && a->flags == b->flags &&
 	       a->owner_generation == b->owner_generation && a->created_ns == b->created_ns &&
-	       a->handover_to == b->handover_to;
+	       a->handover_to == b->handover_to && !memcmp(a->readers, b->readers, sizeof(a->readers));
 }
 
 static bool segment_eq(const void *pa, const void *pb)
@@ -77,7 +77,7 @@ static bool volume_eq(const void *pa, const void *pb)
 	const struct sd_volume *a = pa, *b = pb;
 	return a->id == b->id && a->pool_id == b->pool_id && a->thin_id == b->thin_id &&
 	       a->flags == b->flags && a->size == b->size && a->created_ns == b->created_ns &&
-	       !strcmp(a->name, b->name);
+	       !strcmp(a->name, b->name) && a->origin_id == b->origin_id;
 }
 
 static bool snapshot_eq(const void *pa, const void *pb)

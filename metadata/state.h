@@ -31,6 +31,7 @@ struct sd_pool {
 	uint32_t next_thin_id, chunk_sectors, owner_host, flags;
 	uint64_t owner_generation, created_ns;
 	uint32_t handover_to;
+	uint32_t readers[8];      /* a template's pool: bit h set while host h has it loaded */
 };
 
 struct sd_segment {
@@ -43,6 +44,7 @@ struct sd_volume {
 	uint32_t id, pool_id, thin_id, flags;
 	uint64_t size, created_ns;
 	char name[SD_NAME_LEN];
+	uint32_t origin_id;       /* a linked clone: the base volume it reads through to */
 };
 
 struct sd_snapshot {

@@ -6,6 +6,7 @@
 #include "size.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,60 @@ static int check_hosts_pending(const struct sd_state *s, const struct sd_geometr
 	return 0;
 }
 
+/* An index from id to record position: a = id, c = position. */
+static struct key *positions(size_t n, const void *recs, size_t size, size_t id_off)
+{
+	struct key *k = calloc(n + 1, sizeof(*k));
+	for (size_t i = 0; k && i < n; i++) {
+		uint32_t id;
+		memcpy(&id, (const char *)recs + i * size + id_off, sizeof(id));
+		k[i] = (struct key){ id, 0, i };
+	}
+	if (k)
+		qsort(k, n, sizeof(*k), key_cmp);
+	return k;
+}
+
+/* Templates and linked clones: a template's pool is nobody's (it is loaded
+ * read-only wherever it is needed, readers saying where), and a clone's
+ * origin is a base volume in a template's pool other than its own. */
+static int check_templates(const struct sd_state *s, const struct sd_geometry *g,
+			   struct sd_err *err)
+{
+	for (size_t i = 0; i < s->pools.n; i++) {
+		const struct sd_pool *p = &s->pools.v[i];
+		bool tmpl = p->flags & SD_POOL_TEMPLATE, readers = false, stray = p->readers[0] & 1u;
+		for (uint32_t h = 1; h < 256; h++) {
+			bool set = p->readers[h / 32] & (1u << (h % 32));
+			readers |= set;
+			stray |= set && h > g->host_slots; /* host 0 and ids past the slots are no host */
+		}
+		if (p->flags & ~(uint32_t)(SD_POOL_THIN | SD_POOL_TEMPLATE) || stray ||
+		    (readers && !tmpl) || (tmpl && (p->owner_host || p->handover_to)))
+			return sd_fail(err, SD_E_CORRUPT, "metadata: pool record %zu is invalid", i);
+	}
+	struct key *vols = positions(s->volumes.n, s->volumes.v, sizeof(*s->volumes.v),
+				     offsetof(struct sd_volume, id));
+	struct key *pools = positions(s->pools.n, s->pools.v, sizeof(*s->pools.v),
+				      offsetof(struct sd_pool, id));
+	int rc = vols && pools ? 0 : sd_fail(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->volumes.n && !rc; i++) {
+		const struct sd_volume *v = &s->volumes.v[i];
+		if (!v->origin_id)
+			continue;
+		const struct key *o = key_find(vols, s->volumes.n, v->origin_id);
+		const struct sd_volume *ov = o ? &s->volumes.v[o->c] : NULL;
+		const struct key *op = ov ? key_find(pools, s->pools.n, ov->pool_id) : NULL;
+		if (!ov || !(ov->flags & SD_VOL_BASE) || ov->pool_id == v->pool_id || !op ||
+		    !(s->pools.v[op->c].flags & SD_POOL_TEMPLATE))
+			rc = sd_fail(err, SD_E_CORRUPT, "metadata: volume %s is a clone of no base "
+				     "volume of a template", v->name);
+	}
+	free(vols);
+	free(pools);
+	return rc;
+}
+
 int sd_state_validate(const struct sd_state *s, const struct sd_geometry *g, struct sd_err *err)
 {
 	struct indexes ix = { calloc(s->pools.n + 1, sizeof(struct key)),
@@ -237,8 +292,8 @@ int sd_state_validate(const struct sd_state *s, const struct sd_geometry *g, str
 		rc = sd_fail(err, SD_E_CORRUPT, "metadata: reserve of %u%% is above %d%%",
 			     s->reserve_pct, SD_RESERVE_PCT_MAX);
 	else if ((rc = check_pools(s, &ix, err)) == 0 && (rc = check_segments(s, g, &ix, err)) == 0 &&
-		 (rc = check_volumes(s, &ix, err)) == 0)
-		rc = check_hosts_pending(s, g, &ix, err);
+		 (rc = check_volumes(s, &ix, err)) == 0 && (rc = check_hosts_pending(s, g, &ix, err)) == 0)
+		rc = check_templates(s, g, err);
 	free(ix.pools);
 	free(ix.volumes);
 	return rc;

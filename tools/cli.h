@@ -137,6 +137,7 @@ int cmd_grow(int argc, char **argv);
 int cmd_set_reserve(int argc, char **argv);
 int cmd_udev_name(int argc, char **argv);
 int cmd_create(int argc, char **argv);
+int cmd_clone(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_resize(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);

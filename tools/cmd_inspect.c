@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "core/group.h"
 #include "core/space.h"
+#include "core/template.h"
 #include "core/pool.h"
 #include "core/report.h"
 
@@ -104,6 +105,12 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 		ADD(j, "provisioning", STR(p->flags & SD_POOL_THIN ? "thin" : "full"));
 		ADD(j, "owner_host", U64(p->owner_host));
 		ADD(j, "owner_generation", U64(p->owner_generation));
+		ADD(j, "template", json_object_new_boolean(p->flags & SD_POOL_TEMPLATE));
+		json_object *readers = json_object_new_array();
+		for (uint32_t h = 1; h < 256; h++)
+			if (p->readers[h / 32] & (1u << (h % 32)))
+				json_object_array_add(readers, U64(h));
+		ADD(j, "readers", readers);
 		ADD(j, "metadata_extents", U64(sdg_pool_extent_count(g, p, true)));
 		ADD(j, "data_extents", U64(sdg_pool_extent_count(g, p, false)));
 		struct sdg_pool_live l;
@@ -132,6 +139,8 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 		ADD(j, "thin_id", U64(v->thin_id));
 		ADD(j, "size", U64(v->size));
 		ADD(j, "template", json_object_new_boolean(v->flags & SD_VOL_BASE));
+		const char *base = sdg_clone_base(g, v);
+		ADD(j, "base", base ? STR(base) : NULL);
 		json_object_array_add(vols, j);
 	}
 	for (size_t i = 0; i < s->snapshots.n; i++) {

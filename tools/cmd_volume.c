@@ -5,12 +5,21 @@
 #include "cli.h"
 #include "core/activate.h"
 #include "core/pool.h"
+#include "core/template.h"
 #include "core/volume.h"
 
 static int op_create(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
-	struct sdg_create_opts c = { o->chunk_size, (enum sdg_provisioning)o->provisioning };
+	struct sdg_create_opts c = { .chunk_bytes = o->chunk_size,
+				     .prov = (enum sdg_provisioning)o->provisioning };
 	return sdg_volume_create(g, o->pos[1], o->size, &c, err);
+}
+
+static int op_clone(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
+{
+	struct sdg_create_opts c = { .chunk_bytes = o->chunk_size,
+				     .prov = (enum sdg_provisioning)o->provisioning };
+	return sdg_volume_clone(g, o->pos[1], o->pos[2], &c, err);
 }
 
 static int op_remove(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
@@ -83,6 +92,12 @@ int cmd_create(int argc, char **argv)
 {
 	return cli_on_group("create", argc, argv, OPT_SIZE | OPT_CHUNK | OPT_PROVISIONING, 2,
 			    SDG_WRITE, op_create);
+}
+
+int cmd_clone(int argc, char **argv)
+{
+	return cli_on_group("clone", argc, argv, OPT_CHUNK | OPT_PROVISIONING, 3, SDG_WRITE,
+			    op_clone);
 }
 
 int cmd_remove(int argc, char **argv)
@@ -163,6 +178,8 @@ static int op_list(struct sdg *g, const struct cli_opts *op, struct sd_err *err)
 		json_object_object_add(j, "size", cli_json_u64(v->size));
 		json_object_object_add(j, "created", cli_json_u64(v->created_ns / 1000000000));
 		json_object_object_add(j, "template", json_object_new_boolean(v->flags & SD_VOL_BASE));
+		const char *base = sdg_clone_base(g, v);
+		json_object_object_add(j, "base", base ? json_object_new_string(base) : NULL);
 		json_object_object_add(j, "active", json_object_new_boolean(active));
 		json_object_object_add(j, "autoactivate",
 				       json_object_new_boolean(v->flags & SD_VOL_AUTOACTIVATE));

@@ -16,6 +16,7 @@ static const struct cmd commands[] = {
 	{ "list", "GROUP [--vmid N] [--json]", cmd_list },
 	{ "create", "GROUP VOLUME --size SIZE [--chunk-size SIZE] [--provisioning thin|full]",
 	  cmd_create },
+	{ "clone", "GROUP BASE VOLUME [--chunk-size SIZE] [--provisioning thin|full]", cmd_clone },
 	{ "remove", "GROUP VOLUME", cmd_remove },
 	{ "resize", "GROUP VOLUME --size SIZE", cmd_resize },
 	{ "snapshot", "GROUP VOLUME SNAP", cmd_snapshot },

@@ -148,9 +148,14 @@ static int load(struct table *out, const struct sdm_target *t, size_t n, struct 
 	uint32_t id;
 	if (!strcmp(t[0].type, "thin")) {
 		struct dev *p = referenced(t[0].params);
+		char origin[160];
 		if (!p || sscanf(t[0].params, "%159s %" SCNu32, pool, &id) != 2 ||
 		    !has_thin(pool_md(p->name, false), id))
 			return sd_fail(err, ENODATA, "thin: no thin device %s", t[0].params);
+		/* an external origin must be there, and read-only */
+		if (sscanf(t[0].params, "%*s %*u %159s", origin) == 1 &&
+		    (!referenced(origin) || !referenced(origin)->read_only))
+			return sd_fail(err, ENODEV, "thin: no read-only origin %s", origin);
 	} else if (!strcmp(t[0].type, "thin-pool")) {
 		char meta[160], data[160];
 		if (sscanf(t[0].params, "%159s %159s", meta, data) != 2 || !referenced(meta) ||
@@ -355,6 +360,8 @@ static int f_message(const char *name, const char *msg, struct sd_err *err)
 	const struct dev *d = rc ? NULL : find(name);
 	if (rc || !d || strcmp(d->live.type, "thin-pool") || d->suspended)
 		return (rc ? rc : sd_fail(err, EINVAL, "message to %s refused", name));
+	if (strstr(d->live.params, "read_only")) /* the kernel changes nothing in it */
+		return sd_fail(err, EPERM, "message to %s refused: read-only pool", name);
 	return pool_message(pool_md(name, true), msg, err);
 }
 
@@ -367,9 +374,10 @@ static int f_status(const char *name, char **out, struct sd_err *err)
 	if (!strcmp(d->live.type, "thin-pool")) {
 		const struct pool_md *m = pool_md(name, true);
 		uint64_t blocks = d->live.sectors / 128;
-		snprintf(line, sizeof(line), "%" PRIu64 " %u/1000 %" PRIu64 "/%" PRIu64 " - rw "
+		snprintf(line, sizeof(line), "%" PRIu64 " %u/1000 %" PRIu64 "/%" PRIu64 " - %s "
 			 "discard_passdown queue_if_no_space - 1024", m->tid,
-			 m->meta_pct ? m->meta_pct * 10 : 10, blocks * m->used_pct / 100, blocks);
+			 m->meta_pct ? m->meta_pct * 10 : 10, blocks * m->used_pct / 100, blocks,
+			 strstr(d->live.params, "read_only") ? "ro" : "rw");
 	}
 	*out = strdup(line);
 	return 0;
@@ -440,6 +448,12 @@ bool fake_dm_suspended(const char *name)
 {
 	const struct dev *d = find(name);
 	return d && d->suspended;
+}
+
+const char *fake_dm_params(const char *name)
+{
+	const struct dev *d = find(name);
+	return d ? d->live.params : "";
 }
 
 bool fake_dm_read_only(const char *name)

@@ -38,6 +38,8 @@ bool fake_dm_exists(const char *name);
 const char *fake_dm_type(const char *name);
 bool fake_dm_suspended(const char *name);
 bool fake_dm_read_only(const char *name);
+/* The live table's first target's parameters ("" without a device). */
+const char *fake_dm_params(const char *name);
 /* A process opens (+1) or closes (-1) name, as QEMU does; reads adds to
  * its read count. */
 void fake_dm_open(const char *name, int delta, uint64_t reads);

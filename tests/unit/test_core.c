@@ -19,6 +19,7 @@
 #include "core/pool.h"
 #include "core/report.h"
 #include "core/space.h"
+#include "core/template.h"
 #include "core/volume.h"
 #include "fake_dm.h"
 #include "helpers.h"
@@ -470,7 +471,7 @@ static void test_monitor_growth(void)
 	CU_ASSERT_FATAL(sdg_init(lun, &o, NULL, &err) == 0);
 	fake_dm_reset();
 	as_node(0);
-	struct sdg_create_opts thin = { 0, SDG_PROV_THIN };
+	struct sdg_create_opts thin = { .prov = SDG_PROV_THIN };
 	const char *vols[] = { "vm-100-disk-0", "vm-101-disk-0", "vm-102-disk-0" };
 	struct sdg *g = open_w();
 	CU_ASSERT(sdg_volume_create(g, vols[0], 8192 * MIB, &thin, &err) == 0);
@@ -610,6 +611,93 @@ static void test_discard_before_delete(void)
 	CU_ASSERT(strstr(fake_dm_log(), d2.name) == NULL);
 }
 
+/* One command on group g as this node: open, op, close; its rc (err). */
+static int with_group(int (*op)(struct sdg *, void *, struct sd_err *), void *arg,
+		      struct sd_err *err)
+{
+	struct sdg *g = open_w();
+	int rc = op(g, arg, err);
+	close_g(g);
+	return rc;
+}
+static int op_rename_base(struct sdg *g, void *arg, struct sd_err *err)
+{
+	(void)arg;
+	return sdg_volume_rename(g, VOL, "base-100-disk-0", err);
+}
+static int op_clone(struct sdg *g, void *name, struct sd_err *err)
+{
+	return sdg_volume_clone(g, "base-100-disk-0", name, NULL, err);
+}
+static int op_remove(struct sdg *g, void *name, struct sd_err *err)
+{
+	return sdg_volume_remove(g, name, err);
+}
+static int op_snapshot(struct sdg *g, void *name, struct sd_err *err)
+{
+	return sdg_snapshot_create(g, name, "s1", err);
+}
+static struct sd_pool pool_of_vm(uint32_t vmid)
+{
+	struct sdg *g = open_w();
+	struct sd_pool p = *sdg_vm_pool(g, vmid, NULL);
+	close_g(g);
+	return p;
+}
+
+/* A template and two linked clones on two nodes: the base's pool becomes a
+ * template (its pending create applied first), each clone's table names
+ * the base's read-only device as its origin, the template's pool is
+ * loaded read-only on both nodes with both reader bits, writes to the
+ * template and removing the base are refused while clones exist, and the
+ * base's devices go with the last clone here. */
+static void test_linked_clones(void)
+{
+	fresh();
+	struct sd_err err = { .msg = "" };
+	ok(CREATE, VOL, NULL); /* never activated: its create_thin is pending */
+	CU_ASSERT_EQUAL_FATAL(with_group(op_rename_base, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(with_group(op_clone, "vm-101-disk-0", &err), 0);
+	CU_ASSERT_EQUAL_FATAL(with_group(op_clone, "vm-102-disk-0", &err), 0);
+	struct sd_pool tp = pool_of_vm(100);
+	CU_ASSERT(tp.flags & SD_POOL_TEMPLATE);
+	CU_ASSERT_EQUAL(tp.owner_host, 0);
+	CU_ASSERT(fake_dm_pool_has("stardm-g-vm100-pool", 0)); /* applied before it froze */
+	ok(ACTIVATE, "vm-101-disk-0", NULL);
+	as_node(1);
+	ok(ACTIVATE, "vm-102-disk-0", NULL);
+	as_node(0);
+	CU_ASSERT(strstr(fake_dm_params("stardm-g-vm100-pool"), "read_only") != NULL);
+	CU_ASSERT(fake_dm_read_only("stardm-g-base-100-disk-0--@origin"));
+	CU_ASSERT_STRING_EQUAL(fake_dm_params("stardm-g-vm-101-disk-0"),
+			       "/dev/mapper/stardm-g-vm101-pool 0 /dev/mapper/stardm-g-base-100-disk-0--@origin");
+	tp = pool_of_vm(100);
+	CU_ASSERT(tp.readers[0] == ((1u << 1) | (1u << 2))); /* hosts 1 and 2 */
+	/* the template is not written while clones read it */
+	CU_ASSERT_EQUAL(with_group(op_snapshot, "base-100-disk-0", &err), -EBUSY);
+	CU_ASSERT(strstr(err.msg, "vm-101-disk-0, vm-102-disk-0") != NULL);
+	CU_ASSERT_EQUAL(with_group(op_remove, "base-100-disk-0", &err), -EBUSY);
+	/* a clone's own snapshots work, in its own pool */
+	CU_ASSERT_EQUAL(with_group(op_snapshot, "vm-101-disk-0", &err), 0);
+	/* the last clone here gone: the base's devices go, its reader bit too */
+	ok(DEACTIVATE, "vm-101-disk-0", NULL);
+	CU_ASSERT(!fake_dm_exists("stardm-g-base-100-disk-0--@origin"));
+	CU_ASSERT(!fake_dm_exists("stardm-g-vm100-pool"));
+	tp = pool_of_vm(100);
+	CU_ASSERT(tp.readers[0] == (1u << 2));
+	as_node(1);
+	ok(DEACTIVATE, "vm-102-disk-0", NULL);
+	as_node(0);
+	CU_ASSERT(pool_of_vm(100).readers[0] == 0);
+	/* clones removed: the base goes, and its pool with it */
+	CU_ASSERT_EQUAL(with_group(op_remove, "vm-101-disk-0", &err), 0);
+	CU_ASSERT_EQUAL(with_group(op_remove, "vm-102-disk-0", &err), 0);
+	CU_ASSERT_EQUAL(with_group(op_remove, "base-100-disk-0", &err), 0);
+	struct sdg *g = open_w();
+	CU_ASSERT(sdg_vm_pool(g, 100, NULL) == NULL);
+	close_g(g);
+}
+
 /* The node's no_space_timeout: set through the kernel's table (which
  * loads dm_thin_pool first), read back as it is. */
 static void test_no_space_timeout(void)
@@ -631,6 +719,7 @@ void add_core_tests(void)
 	CU_add_test(s, "first activation: order of kernel steps", test_activation_order);
 	CU_add_test(s, "the reserve: kept from new disks, there for growth", test_reserve);
 	CU_add_test(s, "no_space_timeout set and read", test_no_space_timeout);
+	CU_add_test(s, "a template and its linked clones on two nodes", test_linked_clones);
 	CU_add_test(s, "a deleted snapshot's blocks discarded first", test_discard_before_delete);
 	CU_add_test(s, "pending changes replayed in transaction order", test_replay_order);
 	CU_add_test(s, "snapshot of an active origin suspends it", test_snapshot_suspends_origin);

@@ -48,12 +48,17 @@ static void test_tables(void)
 	CU_ASSERT_EQUAL(t[1].start, 8192);
 	CU_ASSERT_STRING_EQUAL(t[1].type, "linear");
 	CU_ASSERT_STRING_EQUAL(t[1].params, "254:0 155648");
-	sdm_table_thin_pool(&t[0], 3145728, "/dev/mapper/m", "/dev/mapper/d", 128, 2457);
+	sdm_table_thin_pool(&t[0], 3145728, "/dev/mapper/m", "/dev/mapper/d", 128, 2457, false);
 	CU_ASSERT_STRING_EQUAL(t[0].type, "thin-pool");
 	CU_ASSERT_STRING_EQUAL(t[0].params, "/dev/mapper/m /dev/mapper/d 128 2457 0");
+	sdm_table_thin_pool(&t[0], 3145728, "/dev/mapper/m", "/dev/mapper/d", 128, 2457, true);
+	CU_ASSERT_STRING_EQUAL(t[0].params, "/dev/mapper/m /dev/mapper/d 128 2457 1 read_only");
 	sdm_table_thin(&t[0], 2097152, "/dev/mapper/p", 3);
 	CU_ASSERT_STRING_EQUAL(t[0].params, "/dev/mapper/p 3");
 	CU_ASSERT_EQUAL(t[0].len, 2097152);
+	sdm_table_thin_origin(&t[0], 4194304, "/dev/mapper/p", 4, "/dev/mapper/base");
+	CU_ASSERT_STRING_EQUAL(t[0].params, "/dev/mapper/p 4 /dev/mapper/base");
+	CU_ASSERT_EQUAL(t[0].len, 4194304);
 }
 
 void add_dm_table_tests(void)
