@@ -84,6 +84,9 @@ int sdg_volume_clone(struct sdg *g, const char *base, const char *name,
 	if (!(b->flags & SD_VOL_BASE))
 		return sd_fail(err, SD_E_INVAL, "%s is not a template's volume (base-<vmid>-...): "
 			       "only those have linked clones", base);
+	if (b->origin_id) /* its reads would need its own base under it */
+		return sd_fail(err, SD_E_INVAL, "%s is a linked clone itself; make a full clone of "
+			       "it to clone from", base);
 	if (sdg_vmid_of(name) == bp->vmid || strncmp(name, "vm-", 3))
 		return sd_fail(err, SD_E_INVAL, "a linked clone of %s is a disk of another VM "
 			       "(vm-<vmid>-...)", base);

@@ -17,6 +17,9 @@ is_deeply([$P->parse_volname('vm-100-disk-0')], ['images', 'vm-100-disk-0', 100,
 is_deeply([$P->parse_volname('base-7-disk-2')], ['images', 'base-7-disk-2', 7, undef, undef, 1, 'raw'],
     'parse base-7-disk-2 (template)');
 is(($P->parse_volname('vm-100-cloudinit'))[1], 'vm-100-cloudinit', 'parse vm-100-cloudinit');
+is_deeply([$P->parse_volname('base-100-disk-0/vm-101-disk-1')],
+    ['images', 'vm-101-disk-1', 101, 'base-100-disk-0', 100, 0, 'raw'],
+    'parse a linked clone: its base and the base\'s VM');
 $PVE::Storage::Custom::StarDMPlugin::UDEV_NAMES = 0; # a node without udev: dm's node
 is(scalar $P->path($scfg, 'vm-100-disk-0', 'san1'), '/dev/mapper/stardm-g1-vm-100-disk-0', 'path');
 is(scalar $P->path($scfg, 'vm-100-disk-0', 'san1', 'snap1'),
@@ -46,7 +49,9 @@ is(scalar $P->path({ %$scfg, 'group-uuid' => $U }, 'vm-100-disk-0', 'san1'),
 
 my @bad = ('vm-100-disk-0;rm -rf /', 'vm-100-disk-0 x', 'vm-100-$(id)', 'vm-100-`id`',
     '../vm-100-disk-0', 'vm-100-disk..0', 'vm-100-disk-0/../x', 'vm-0100-disk-0', 'vm-100--x',
-    'vm-100-', 'disk-0', '', "vm-100-disk-0\n", 'vm-100-a|b', 'vm-100-a&b', "vm-100-a'b");
+    'vm-100-', 'disk-0', '', "vm-100-disk-0\n", 'vm-100-a|b', 'vm-100-a&b', "vm-100-a'b",
+    'vm-100-disk-0/vm-101-disk-0', 'base-100-disk-0/', 'base-100-disk-0//vm-101-disk-0',
+    '/vm-101-disk-0', 'base-100-disk-0/vm-101-disk-0/vm-102-disk-0');
 for my $name (@bad) {
     eval { $P->parse_volname($name) };
     like($@, qr/invalid volume name/, "parse_volname refuses '" . quotemeta($name) . "'");

@@ -85,7 +85,7 @@ is_deeply($P->volume_snapshot_info($scfg, $sid, 'vm-100-disk-0'), {}, '  ...and 
 # features: what Proxmox may offer for a volume
 my %want = (
     'snapshot current' => 1, 'snapshot base' => undef, 'snapshot snap' => undef,
-    'clone base' => undef, 'clone current' => undef, 'template current' => 1,
+    'clone base' => 1, 'clone current' => undef, 'clone snap' => undef, 'template current' => 1,
     'copy current' => 1, 'copy base' => 1, 'copy snap' => 1, 'rename current' => 1,
     'sparseinit current' => 1,
 );
@@ -95,8 +95,17 @@ for my $k (sort keys %want) {
     is($P->volume_has_feature($scfg, $feature, $sid, $vol, $kind eq 'snap' ? 's' : undef, 0),
         $want{$k}, "volume_has_feature $feature on $kind: " . ($want{$k} ? 'yes' : 'no'));
 }
-eval { $P->clone_image($scfg, $sid, 'base-100-disk-9', 300, undef) };
-like($@, qr/linked clones are not supported/, 'clone_image explains why not');
+# linked clones run on the real kernel (tests/vm/plugin.sh); here what is
+# refused before stardm runs, and stardm's own line for a missing base
+for my $c (['vm-100-disk-0', undef, qr/is not a template's disk/],
+           ['base-100-disk-9/vm-101-disk-0', undef, qr/is not a template's disk/],
+           ['base-100-disk-9/base-101-disk-0', undef, qr/is a linked clone itself/],
+           ['base-100-disk-9', 's1', qr/no snapshots to clone from/],
+           ['base-100-disk-9', undef, qr/^stardm: volume base-100-disk-9 does not exist/]) {
+    my ($vol, $snap, $re) = @$c;
+    eval { $P->clone_image($scfg, $sid, $vol, 300, $snap) };
+    like($@, $re, "clone_image of $vol" . ($snap ? "\@$snap" : '') . ' refused');
+}
 
 # rename: within the VM (auto name), to another VM, template
 is(pve_locked(sub { $P->rename_volume($scfg, $sid, 'vm-100-disk-1', 100, undef) }), 'san1:vm-100-disk-2',

@@ -40,6 +40,8 @@ writer() {
 verify() {
 	$N "$1" "bad=0; b=0; while [ \$b -lt 64 ]; do want=\$((b + 64 * (($seq - 1 - b) / 64))); got=\$(dd if=$DEV bs=4096 skip=\$b count=1 iflag=direct 2>/dev/null | head -c 14); [ \"\$got\" = \"\$(printf 'seq=%010d' \$want)\" ] || bad=\$((bad + 1)); b=\$((b + 1)); done; echo \$bad bad blocks; [ \$bad = 0 ]"
 }
+# same A B: both non-empty and equal (an empty value never matches)
+same() { [ -n "$1" ] && [ "$1" = "$2" ]; }
 # finish SUITE: the result line, cleanup, exit status
 finish() {
 	rm -rf "$T"

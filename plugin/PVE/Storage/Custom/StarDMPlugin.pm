@@ -34,7 +34,8 @@ our $STARDM = (grep { -x $_ } qw(/usr/sbin/stardm /usr/local/sbin/stardm))[0] //
 use constant { API_NEWEST => 15, API_OLDEST => 10 };
 
 my $NAME_RE = qr/[A-Za-z0-9_.+]+(?:-[A-Za-z0-9_.+]+)*/;
-my $VOLNAME_RE = qr/\A((vm|base)-([1-9][0-9]{0,8})-($NAME_RE))\z/;
+# A linked clone's volume name carries its base: base-100-disk-0/vm-101-disk-0.
+my $VOLNAME_RE = qr/\A(?:(base-([1-9][0-9]{0,8})-$NAME_RE)\/)?((vm|base)-([1-9][0-9]{0,8})-($NAME_RE))\z/;
 my $SNAP_RE = qr/\A[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,62}\z/;
 
 # pve-storage loads a custom plugin when APIVER - APIAGE <= api() <= APIVER.
@@ -162,8 +163,8 @@ sub parse_volname {
     my ($class, $volname) = @_;
     die "invalid volume name '" . ($volname // '') . "'\n"
         if !defined($volname) || $volname =~ /\.\./ || $volname !~ $VOLNAME_RE;
-    my ($name, $kind, $vmid) = ($1, $2, $3);
-    return ('images', $name, $vmid, undef, undef, $kind eq 'base' ? 1 : 0, 'raw');
+    my ($base, $basevmid, $name, $kind, $vmid) = ($1, $2, $3, $4, $5);
+    return ('images', $name, $vmid, $base, $basevmid, $kind eq 'base' ? 1 : 0, 'raw');
 }
 
 # Whether this node names volumes through stardm's udev rule: udevd runs
@@ -242,7 +243,7 @@ sub list_images {
     my %wanted = map { $_ => 1 } @{ $vollist // [] };
     my $res = [];
     for my $v (@{ volumes($scfg, $cache) }) {
-        my $volid = "$storeid:$v->{name}";
+        my $volid = "$storeid:" . ($v->{base} ? "$v->{base}/" : '') . $v->{name};
         if ($vollist) {
             next if !$wanted{$volid};
         } elsif (defined($vmid)) {
@@ -411,8 +412,9 @@ sub rename_volume {
 
 sub create_base {
     my ($class, $storeid, $scfg, $volname) = @_;
-    my (undef, $name, undef, undef, undef, $isBase) = $class->parse_volname($volname);
+    my (undef, $name, undef, $of, undef, $isBase) = $class->parse_volname($volname);
     die "create_base: $volname is already a template\n" if $isBase;
+    die "create_base: $volname is a linked clone; make a full clone of it first\n" if $of;
     die "create_base: $volname has snapshots; delete them first\n"
         if @{ $class->volume_info($scfg, $volname)->{snapshots} };
     (my $base = $name) =~ s/^vm-/base-/;
@@ -422,18 +424,26 @@ sub create_base {
     return $base;
 }
 
-# Linked clones would share blocks across VMs' pools, which per-VM pools
-# rule out; volume_has_feature reports 'clone' absent, so Proxmox makes
-# full clones (copy) instead.
+# A linked clone: a disk in the new VM's own pool that reads what it has
+# not written from the template's base (Proxmox holds the storage lock).
 sub clone_image {
     my ($class, $scfg, $storeid, $volname, $vmid, $snap) = @_;
-    die "linked clones are not supported by stardm (each VM has its own pool); use a full clone\n";
+    my (undef, $base, undef, $of, undef, $isBase) = $class->parse_volname($volname);
+    die "clone_image: $volname is not a template's disk\n" if !$isBase;
+    die "clone_image: $volname is a linked clone itself; make a full clone of it\n" if $of;
+    die "clone_image: a template has no snapshots to clone from\n" if defined($snap);
+    die "invalid VM id '$vmid'\n" if $vmid !~ /\A[1-9][0-9]{0,8}\z/;
+    my $name = $class->find_free_diskname($storeid, $scfg, $vmid);
+    run_stardm('clone', group_arg($scfg), $base, $name,
+        '--provisioning', $scfg->{sparse} ? 'thin' : 'full');
+    return "$base/$name";
 }
 
 sub volume_has_feature {
     my ($class, $scfg, $feature, $storeid, $volname, $snapname, $running, $opts) = @_;
     my $features = {
         snapshot => { current => 1 },
+        clone => { base => 1 },
         template => { current => 1 },
         copy => { base => 1, current => 1, snap => 1 },
         sparseinit => { base => 1, current => 1 },

@@ -1,0 +1,79 @@
+#!/bin/sh
+# A template and its linked clones on the real kernel, over two nodes (run
+# by tests/vm/run-cluster): VM 100's disk, written, becomes a template;
+# three linked clones (two run on node a, one on node b) read the base's
+# blocks through dm-thin's external origin and keep their own writes in
+# their own pools; the template's pool is loaded read-only on both nodes at
+# once; the base stays bit for bit as it was; the template is not written
+# and not removed while clones exist; the base's devices go with a node's
+# last clone.  Ends with "clones: N passed, N failed".
+set -u
+. "$(dirname "$0")/cluster-lib.sh"
+MIB=1048576
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+dev() { echo /dev/mapper/stardm-t1-$1; }
+# fill NODE VOLUME WORD FROM COUNT: COUNT copies of WORD's MiB at MiB FROM
+fill() { $N "$1" "yes '$3' | head -c $MIB >/tmp/blk && i=0 && while [ \$i -lt $5 ]; do cat /tmp/blk; i=\$((i + 1)); done |
+	dd of=$(dev "$2") bs=1M seek=$4 iflag=fullblock oflag=direct 2>/dev/null"; }
+# holds NODE VOLUME WORD AT: the MiB at AT is WORD's
+holds() { $N "$1" "yes '$3' | head -c $MIB >/tmp/want && dd if=$(dev "$2") bs=1M skip=$4 count=1 iflag=direct 2>/dev/null | cmp - /tmp/want"; }
+sum() { $N "$1" "dd if=$(dev "$2") bs=1M iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1"; }
+# same_as_base NODE VOLUME AT: the clone's MiB at AT is the base's
+same_as_base() { $N "$1" "dd if=$(dev base-100-disk-0) bs=1M skip=$3 count=1 iflag=direct 2>/dev/null >/tmp/b && dd if=$(dev "$2") bs=1M skip=$3 count=1 iflag=direct 2>/dev/null | cmp - /tmp/b"; }
+
+check "init a group" $N a "stardm init /dev/vda --name t1"
+check "VM 100's 256 MiB disk, written whole" $N a "stardm create t1 vm-100-disk-0 --size 256M &&
+	stardm activate t1 vm-100-disk-0 >/dev/null && dd if=/dev/urandom of=$(dev vm-100-disk-0) bs=1M count=256 oflag=direct 2>/dev/null"
+base_sum=$(sum a vm-100-disk-0)
+check "  and made a template (Proxmox's create_base)" $N a \
+	"stardm deactivate t1 vm-100-disk-0 && stardm rename t1 vm-100-disk-0 base-100-disk-0"
+for c in 101:a 102:b 103:a; do
+	vm=${c%:*} node=${c#*:}
+	check "linked clone vm-$vm-disk-0, made on node $node" $N "$node" \
+		"stardm clone t1 base-100-disk-0 vm-$vm-disk-0"
+done
+$N a "stardm inspect t1 --json" >"$T/inspect"
+check "  the base's pool is a template, nobody's" [ "$(json "[(p['template'], p['owner_host']) for p in d['pools'] if p['vmid'] == 100]" <"$T/inspect")" = "[(True, 0)]" ]
+check "  each clone names its base" [ "$(json "sorted((v['name'], v['base']) for v in d['volumes'] if v['base'])" <"$T/inspect")" = "[('vm-101-disk-0', 'base-100-disk-0'), ('vm-102-disk-0', 'base-100-disk-0'), ('vm-103-disk-0', 'base-100-disk-0')]" ]
+for c in 101:a 102:b 103:a; do
+	vm=${c%:*} node=${c#*:}
+	check "node $node runs vm-$vm-disk-0" $N "$node" "stardm activate t1 vm-$vm-disk-0 >/dev/null"
+done
+check "  clone 101 reads the whole base before any write" same "$(sum a vm-101-disk-0)" "$base_sum"
+check "  clone 102 too, on node b" same "$(sum b vm-102-disk-0)" "$base_sum"
+check "the template's pool is loaded read-only on both nodes" sh -c '
+	for n in a b; do $0 "$n" "dmsetup table stardm-t1-vm100-pool | grep -q read_only" || exit 1; done' "$N"
+$N a "stardm inspect t1 --json" >"$T/inspect"
+check "  both nodes are its readers" [ "$(json "[p['readers'] for p in d['pools'] if p['vmid'] == 100]" <"$T/inspect")" = "[[1, 2]]" ]
+check "clone 101 writes MiB 0-3" fill a vm-101-disk-0 c101 0 4
+check "clone 102 writes MiB 4-7" fill b vm-102-disk-0 c102 4 4
+check "clone 103 writes MiB 8-11" fill a vm-103-disk-0 c103 8 4
+check "the base, read-only here, for comparing" $N a "stardm activate t1 base-100-disk-0 >/dev/null"
+for at in 0 3; do check "  clone 101 reads its own MiB $at" holds a vm-101-disk-0 c101 $at; done
+for at in 4 8 100 255; do check "  clone 101 reads the base's MiB $at" same_as_base a vm-101-disk-0 $at; done
+for at in 4 7; do check "  clone 102 reads its own MiB $at" holds b vm-102-disk-0 c102 $at; done
+for at in 8 9; do check "  clone 103 reads its own MiB $at" holds a vm-103-disk-0 c103 $at; done
+for at in 0 4 200; do check "  clone 103 reads the base's MiB $at" same_as_base a vm-103-disk-0 $at; done
+check "the base is bit for bit as it was" same "$(sum a base-100-disk-0)" "$base_sum"
+check "the base's device is read-only, and a write to it fails" $N a \
+	"dmsetup info stardm-t1-base-100-disk-0 | grep -q 'READ-ONLY' &&
+	! dd if=/dev/zero of=$(dev base-100-disk-0) bs=4096 count=1 oflag=direct 2>/dev/null"
+check "removing the template is refused, naming the clones" fails_with a \
+	"3 linked clones (vm-101-disk-0, vm-102-disk-0, vm-103-disk-0)" "stardm remove t1 base-100-disk-0"
+check "a snapshot of the template is refused" fails_with a "linked clones" \
+	"stardm snapshot t1 base-100-disk-0 s1"
+check "a clone's own snapshot works" $N a "stardm snapshot t1 vm-101-disk-0 s1"
+check "  its snapshot activates" $N a "stardm activate t1 vm-101-disk-0 --snapshot s1"
+check "  and reads like its clone, base blocks and own" same "$(sum a vm-101-disk-0)" "$(sum a vm-101-disk-0--s1)"
+check "node a stops its clones and the base" $N a "stardm deactivate t1 vm-101-disk-0 &&
+	stardm deactivate t1 vm-103-disk-0 && stardm deactivate t1 base-100-disk-0"
+check "  the base's devices are gone from node a" [ "$($N a "dmsetup ls | grep -c -E 'vm100-|base-100'")" = 0 ]
+check "  node b still runs clone 102" holds b vm-102-disk-0 c102 4
+check "node b stops it" $N b "stardm deactivate t1 vm-102-disk-0"
+$N a "stardm inspect t1 --json" >"$T/inspect"
+check "  the template has no reader left" [ "$(json "[p['readers'] for p in d['pools'] if p['vmid'] == 100]" <"$T/inspect")" = "[[]]" ]
+check "the clones removed" $N a "for v in 101 102 103; do stardm remove t1 vm-\$v-disk-0 || exit 1; done"
+check "  then the template goes too" $N a "stardm remove t1 base-100-disk-0"
+check "  no device of the group is left on either node" sh -c '
+	for n in a b; do [ "$($0 "$n" "dmsetup ls | grep -c stardm-t1")" = 0 ] || exit 1; done' "$N"
+finish clones
