@@ -124,10 +124,7 @@ int sdg_template_down(struct sdg *g, uint32_t pool_id, struct sd_err *err)
 
 int sdg_origin_up(struct sdg *g, uint32_t base_id, char path[PATH_MAX], struct sd_err *err)
 {
-	const struct sd_volume *b = NULL;
-	for (size_t i = 0; i < g->state.volumes.n && !b; i++)
-		if (g->state.volumes.v[i].id == base_id)
-			b = &g->state.volumes.v[i];
+	const struct sd_volume *b = sd_find_volume_id(&g->state, base_id);
 	struct sd_pool *p = b ? sd_find_pool(&g->state, b->pool_id) : NULL;
 	if (!p)
 		return sd_fail(err, SD_E_CORRUPT, "a clone's base (volume id %u) is gone", base_id);
@@ -153,35 +150,24 @@ int sdg_origin_up(struct sdg *g, uint32_t base_id, char path[PATH_MAX], struct s
 
 const char *sdg_clone_base(const struct sdg *g, const struct sd_volume *v)
 {
-	for (size_t i = 0; v->origin_id && i < g->state.volumes.n; i++)
-		if (g->state.volumes.v[i].id == v->origin_id)
-			return g->state.volumes.v[i].name;
-	return NULL;
+	const struct sd_volume *b =
+		v->origin_id ? sd_find_volume_id((struct sd_state *)&g->state, v->origin_id) : NULL;
+	return b ? b->name : NULL;
 }
 
 /* Whether a clone of base_id, or a snapshot of one, is live here. */
 static bool base_read_here(const struct sdg *g, uint32_t base_id)
 {
-	for (size_t i = 0; i < g->state.volumes.n; i++) {
-		const struct sd_volume *v = &g->state.volumes.v[i];
-		if (v->origin_id != base_id)
-			continue;
-		if (sdg_volume_active(g, v->name, NULL))
+	for (size_t i = 0; i < g->state.volumes.n; i++)
+		if (g->state.volumes.v[i].origin_id == base_id &&
+		    sdg_volume_any_active(g, &g->state.volumes.v[i]))
 			return true;
-		for (size_t j = 0; j < g->state.snapshots.n; j++)
-			if (g->state.snapshots.v[j].volume_id == v->id &&
-			    sdg_volume_active(g, v->name, g->state.snapshots.v[j].name))
-				return true;
-	}
 	return false;
 }
 
 int sdg_origin_down(struct sdg *g, uint32_t base_id, struct sd_err *err)
 {
-	const struct sd_volume *b = NULL;
-	for (size_t i = 0; i < g->state.volumes.n && !b; i++)
-		if (g->state.volumes.v[i].id == base_id)
-			b = &g->state.volumes.v[i];
+	const struct sd_volume *b = sd_find_volume_id(&g->state, base_id);
 	const struct sd_pool *p = b ? sd_find_pool(&g->state, b->pool_id) : NULL;
 	if (!p || base_read_here(g, base_id))
 		return 0;

@@ -400,14 +400,6 @@ int sdg_snapshot_rollback(struct sdg *g, const char *vol, const char *snap, stru
 	return catch_up(g, vmid, false, err);
 }
 
-static struct sd_volume *volume_by_id(struct sdg *g, uint32_t id)
-{
-	for (size_t i = 0; i < g->state.volumes.n; i++)
-		if (g->state.volumes.v[i].id == id)
-			return &g->state.volumes.v[i];
-	return NULL;
-}
-
 int sdg_volume_table(struct sdg *g, const struct sd_volume *v, uint32_t thin, uint64_t size,
 		     struct sdm_target *t, struct sd_err *err)
 {
@@ -417,7 +409,7 @@ int sdg_volume_table(struct sdg *g, const struct sd_volume *v, uint32_t thin, ui
 	int rc = origin ? sdg_origin_up(g, origin, origin_path, err) : 0;
 	if (rc)
 		return rc;
-	v = volume_by_id(g, vid); /* the origin's commit may have moved the records */
+	v = sd_find_volume_id(&g->state, vid); /* the origin's commit may have moved the records */
 	sdg_dm_pool(g, sd_find_pool(&g->state, v->pool_id), SDG_DM_POOL, &pool);
 	if (origin)
 		sdm_table_thin_origin(t, size / 512, pool.path, thin, origin_path);
@@ -430,12 +422,12 @@ int sdg_volume_table(struct sdg *g, const struct sd_volume *v, uint32_t thin, ui
 static int template_activate(struct sdg *g, uint32_t vid, uint32_t thin, uint64_t size,
 			     const char *snap, char path[PATH_MAX], struct sd_err *err)
 {
-	struct sd_volume *v = volume_by_id(g, vid);
+	struct sd_volume *v = sd_find_volume_id(&g->state, vid);
 	uint32_t pool_id = v->pool_id;
 	int rc = sdg_template_up(g, sd_find_pool(&g->state, pool_id), err);
 	if (rc)
 		return rc;
-	v = volume_by_id(g, vid);
+	v = sd_find_volume_id(&g->state, vid);
 	struct sdg_dm_id dev, pool;
 	struct sdm_target t;
 	sdg_dm_volume(g, v->name, snap, &dev);
@@ -478,7 +470,7 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 	struct sdg_dm_id dev;
 	struct sdm_target t;
 	sdg_dm_volume(g, vol, snap, &dev);
-	if ((rc = sdg_volume_table(g, volume_by_id(g, vid), thin, size, &t, err)))
+	if ((rc = sdg_volume_table(g, sd_find_volume_id(&g->state, vid), thin, size, &t, err)))
 		goto undo;
 	if ((rc = sdg_dm->create(dev.name, dev.uuid, &t, 1,
 			     dev.dm_flags | (readonly || snap ? SDM_READONLY : 0), err)))
@@ -486,7 +478,7 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 	sdg_volume_path(g, vol, snap, path);
 	return 0;
 undo:
-	v = volume_by_id(g, vid);
+	v = sd_find_volume_id(&g->state, vid);
 	if (v->origin_id)
 		sdg_origin_down(g, v->origin_id, NULL);
 	p = sd_find_pool(&g->state, pool_id);
@@ -535,7 +527,7 @@ int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, stru
 	return rc;
 }
 
-static bool any_active(const struct sdg *g, const struct sd_volume *v)
+bool sdg_volume_any_active(const struct sdg *g, const struct sd_volume *v)
 {
 	if (sdg_volume_active(g, v->name, NULL))
 		return true;
@@ -563,7 +555,7 @@ int sdg_volume_rename(struct sdg *g, const char *from, const char *to, struct sd
 			       "base-<vmid>-<name> (letters, digits, - _ . +)", to);
 	if (sd_find_volume(&g->state, to))
 		return sd_fail(err, SD_E_EXISTS, "volume %s already exists", to);
-	if (any_active(g, v))
+	if (sdg_volume_any_active(g, v))
 		return sd_fail(err, EBUSY, "volume %s is active on this node; deactivate it first", from);
 	if (vmid != p->vmid) {
 		size_t users = 0;

@@ -50,6 +50,8 @@ int sdg_pool_extend_metadata(struct sdg *g, uint32_t vmid, uint64_t bytes, struc
 int sdg_volume_rename(struct sdg *g, const char *from, const char *to, struct sd_err *err);
 void sdg_volume_path(const struct sdg *g, const char *vol, const char *snap, char path[PATH_MAX]);
 bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap);
+/* Whether v or any of its snapshots is active here. */
+bool sdg_volume_any_active(const struct sdg *g, const struct sd_volume *v);
 /* The table of volume v's device (thin device thin, size bytes: the
  * volume's or a snapshot's); a linked clone's names its base's device as
  * its origin, which this makes live here first. */

@@ -35,6 +35,14 @@ struct sd_volume *sd_find_volume(struct sd_state *s, const char *name)
 	return NULL;
 }
 
+struct sd_volume *sd_find_volume_id(struct sd_state *s, uint32_t volume_id)
+{
+	for (size_t i = 0; i < s->volumes.n; i++)
+		if (s->volumes.v[i].id == volume_id)
+			return &s->volumes.v[i];
+	return NULL;
+}
+
 struct sd_snapshot *sd_find_snapshot(struct sd_state *s, uint32_t volume_id, const char *name)
 {
 	for (size_t i = 0; i < s->snapshots.n; i++)

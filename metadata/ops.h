@@ -15,6 +15,7 @@
 struct sd_pool *sd_find_pool(struct sd_state *s, uint32_t pool_id);
 struct sd_pool *sd_find_pool_vmid(struct sd_state *s, uint32_t vmid);
 struct sd_volume *sd_find_volume(struct sd_state *s, const char *name);
+struct sd_volume *sd_find_volume_id(struct sd_state *s, uint32_t volume_id);
 struct sd_snapshot *sd_find_snapshot(struct sd_state *s, uint32_t volume_id, const char *name);
 
 /* New pool for vmid with the given extents for its metadata and data devices. */
