@@ -7,6 +7,7 @@
 #include "core/pool.h"
 #include "core/volume.h"
 #include "metadata/ops.h"
+#include "metadata/template.h"
 
 int sdg_volume_set_autoactivate(struct sdg *g, const char *vol, bool on, struct sd_err *err)
 {
@@ -82,6 +83,13 @@ int sdg_autoactivate(struct sdg *g, struct sdg_autoactivation *r, struct sd_err 
 				break;
 		}
 		p = &g->state.pools.v[i];
+		if (sd_pool_reader(p, me) && !sdg_pool_active(g, p)) { /* a template it had loaded */
+			sd_pool_set_reader(p, me, false);
+			r->released++;
+			if ((rc = sdg_commit(g, err)))
+				break;
+			p = &g->state.pools.v[i];
+		}
 		if ((p->owner_host && p->owner_host != me) || sdg_pool_active(g, p))
 			continue; /* another node's, or running here already */
 		if (has_marked(g, id)) {

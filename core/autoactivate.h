@@ -2,7 +2,8 @@
  * login or a multipath map's assembly: stardm-autoactivate@.service,
  * started by the LUN's udev event).  After an unclean reboot the metadata
  * may still name this node the owner of pools its new kernel does not
- * have: each is released, or, when it holds volumes marked for
+ * have (or a reader of templates it does not have loaded): each is
+ * released, or, when it holds volumes marked for
  * auto-activation, activated again.  Volumes so marked in released pools
  * are activated too (outside Proxmox nothing else would start them); a
  * pool another node owns is never touched, and a handover to this node
@@ -15,7 +16,7 @@
 #include "core/group.h"
 
 struct sdg_autoactivation {
-	unsigned released;   /* pools this node owned but had not loaded */
+	unsigned released;   /* pools this node owned (or read) but had not loaded */
 	unsigned activated;  /* volumes activated */
 	unsigned withdrawn;  /* handovers to this node without a placeholder */
 	unsigned failed;     /* volumes that could not be activated (err: the last) */

@@ -685,10 +685,18 @@ static void test_linked_clones(void)
 	CU_ASSERT(!fake_dm_exists("stardm-g-vm100-pool"));
 	tp = pool_of_vm(100);
 	CU_ASSERT(tp.readers[0] == (1u << 2));
+	/* node b reboots with its clone running: at the LUN's return it is no
+	 * reader any more (nor the owner of the clone's pool) */
+	fake_dm_reboot(1);
 	as_node(1);
-	ok(DEACTIVATE, "vm-102-disk-0", NULL);
+	struct sdg *gb = open_w();
+	struct sdg_autoactivation r;
+	CU_ASSERT_EQUAL(sdg_autoactivate(gb, &r, &err), 0);
+	close_g(gb);
 	as_node(0);
+	CU_ASSERT_EQUAL(r.released, 2);
 	CU_ASSERT(pool_of_vm(100).readers[0] == 0);
+	CU_ASSERT_EQUAL(pool_of_vm(102).owner_host, 0);
 	/* clones removed: the base goes, and its pool with it */
 	CU_ASSERT_EQUAL(with_group(op_remove, "vm-101-disk-0", &err), 0);
 	CU_ASSERT_EQUAL(with_group(op_remove, "vm-102-disk-0", &err), 0);
