@@ -88,7 +88,9 @@ sub stardm_status { return JSON::PP->new->decode(scalar qx{stardm status san1 --
 my $MiB = 1 << 20;
 runs('activate_storage', sub { $P->activate_storage($sid, $scfg, {}) });
 my ($total, $free) = $P->status($sid, $scfg, {});
-check($total > 15 * 1024 * $MiB && $free == $total, "status: $total bytes, all free");
+my $reserve = stardm_status()->{reserve};
+check($total > 15 * 1024 * $MiB && $reserve > 0 && $free == $total - $reserve,
+    "status: $total bytes, all free for new disks but the reserve of $reserve");
 
 my $d0 = runs('alloc_image vm-100-disk-0 (256 MiB)',
     sub { pve_locked(sub { $P->alloc_image($sid, $scfg, 100, 'raw', undef, 256 * 1024) }) });
@@ -98,7 +100,7 @@ check(($d0 // '') eq 'vm-100-disk-0' && ($d1 // '') eq 'vm-100-disk-1', 'the nam
 my @l = @{ $P->list_images($sid, $scfg, 100, undef, {}) };
 check(@l == 2, 'list_images shows both');
 my (undef, $free2, $used2) = $P->status($sid, $scfg, {});
-check($used2 >= 320 * $MiB && $free2 == $total - $used2, "status: $used2 bytes used");
+check($used2 >= 320 * $MiB && $free2 == $total - $used2 - $reserve, "status: $used2 bytes used");
 
 runs("activate_volume $_", sub { $P->activate_volume($sid, $scfg, $_, undef, {}) }) for ($d0, $d1);
 my $p0 = $P->path($scfg, $d0, $sid);
@@ -173,6 +175,41 @@ eval {
 };
 check($@ =~ /already exists/, 'importing over an existing volume is refused');
 
+# a template and a linked clone, in Proxmox's order: the VM's disk is
+# written, the VM becomes a template (create_base), a new VM gets a
+# linked clone (clone_image, under the storage lock), starts, writes,
+# takes a snapshot; the template cannot go while the clone is there
+my $t0 = runs('alloc_image vm-200-disk-0 (32 MiB)',
+    sub { pve_locked(sub { $P->alloc_image($sid, $scfg, 200, 'raw', undef, 32 * 1024) }) });
+runs("activate_volume $t0", sub { $P->activate_volume($sid, $scfg, $t0, undef, {}) });
+write_at(scalar $P->path($scfg, $t0, $sid), 0, random_bytes(32 * $MiB));
+my $tsum = md5_of(scalar $P->path($scfg, $t0, $sid), 32 * $MiB);
+runs("deactivate_volume $t0", sub { $P->deactivate_volume($sid, $scfg, $t0, undef, {}) });
+my $base = runs('create_base', sub { pve_locked(sub { $P->create_base($sid, $scfg, $t0) }) });
+check(($base // '') eq 'base-200-disk-0', 'create_base names it base-200-disk-0');
+check($P->volume_has_feature($scfg, 'clone', $sid, $base, undef, 0), 'a template can be linked-cloned');
+my $clone = runs('clone_image for VM 201',
+    sub { pve_locked(sub { $P->clone_image($scfg, $sid, $base, 201, undef) }) });
+check(($clone // '') eq 'base-200-disk-0/vm-201-disk-0', "the clone's volume name carries its base");
+check((grep { $_->{volid} eq "$sid:base-200-disk-0/vm-201-disk-0" }
+    @{ $P->list_images($sid, $scfg, 201, undef, {}) }) == 1, 'list_images shows it so');
+runs('activate_volume of the clone', sub { $P->activate_volume($sid, $scfg, $clone, undef, {}) });
+my $cpath = $P->path($scfg, $clone, $sid);
+check(md5_of($cpath, 32 * $MiB) eq $tsum, 'the clone reads the template\'s disk');
+write_at($cpath, 0, 'written by VM 201' x 4096);
+runs('a snapshot of the clone', sub { $P->volume_snapshot($scfg, $sid, $clone, 'c1') });
+eval { pve_locked(sub { $P->free_image($sid, $scfg, $base, 1) }) };
+check($@ =~ /linked clone.*vm-201-disk-0/, 'the template cannot go while its clone is there');
+runs('activate_volume of the template (read-only)', sub { $P->activate_volume($sid, $scfg, $base, undef, {}) });
+check(md5_of(scalar $P->path($scfg, $base, $sid), 32 * $MiB) eq $tsum, 'the template is as it was');
+for my $v ($clone, $base) {
+    runs("deactivate_volume $v", sub { $P->deactivate_volume($sid, $scfg, $v, undef, {}) });
+}
+runs('delete the clone\'s snapshot', sub { $P->volume_snapshot_delete($scfg, $sid, $clone, 'c1') });
+for my $v ($clone, $base) {
+    runs("free_image $v", sub { pve_locked(sub { $P->free_image($sid, $scfg, $v, $v eq $base) }) });
+}
+
 # the end of the VM's life
 for my $v ($d0, $d1, 'vm-101-disk-0') {
     runs("deactivate_volume $v", sub { $P->deactivate_volume($sid, $scfg, $v, undef, {}) });
@@ -180,7 +217,7 @@ for my $v ($d0, $d1, 'vm-101-disk-0') {
 }
 check(!@{ $P->list_images($sid, $scfg, undef, undef, {}) }, 'no volumes left');
 my (undef, $free3) = $P->status($sid, $scfg, {});
-check($free3 == $total, 'all space free again');
+check($free3 == $total - $reserve, 'all space free again');
 check(!grep(/stardm/, qx{dmsetup ls}), 'dmsetup ls: no stardm device left');
 
 print "vm: $pass passed, $fail failed\n";
