@@ -91,7 +91,8 @@ for round in 1 2; do
 	if [ $round = 1 ]; then
 		check "  on node b the template came up read-only under the clone" $N b \
 			"dmsetup table stardm-t1-vm100-pool | grep -q read_only &&
-			dmsetup table stardm-t1-vm-103-disk-0 | grep -q 'base-100-disk-0--@origin'"
+			o=\$(dmsetup info -c --noheadings -o major,minor --separator : stardm-t1-base-100-disk-0--@origin) &&
+			[ -n \"\$o\" ] && dmsetup table stardm-t1-vm-103-disk-0 | grep -q \" \$o\\\$\""
 		check "  the base, read-only on node b too" $N b "stardm activate t1 base-100-disk-0"
 		check "  clone 103 reads the base's MiB 200 on node b" same_as_base b vm-103-disk-0 200
 		check "  the base deactivated on node b" $N b "stardm deactivate t1 base-100-disk-0"
