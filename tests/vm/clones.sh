@@ -102,6 +102,11 @@ done
 check "clone 103 migrated a to b and back, live ($moves of 2)" [ $moves = 2 ]
 check "  every block its guest wrote verifies" verify a
 check "  its own MiB 9 is still its own" holds a vm-103-disk-0 c103 9
+check "clone 103 grows past its base (384 MiB of 256), live" $N a "stardm resize t1 vm-103-disk-0 --size 384M"
+check "  past the base's end it reads zeros" $N a \
+	"[ \$(dd if=$DEV bs=1M skip=300 count=1 iflag=direct 2>/dev/null | wc -c) = $MIB ] &&
+	[ \$(dd if=$DEV bs=1M skip=300 count=1 iflag=direct 2>/dev/null | tr -d '\\000' | wc -c) = 0 ]"
+check "  below it, the base's blocks" same_as_base a vm-103-disk-0 200
 check "  node b let the template go with the clone" [ "$($N b "dmsetup ls | grep -c -E 'vm100-|base-100'")" = 0 ]
 check "node a stops its clones and the base" $N a "stardm deactivate t1 vm-101-disk-0 &&
 	stardm deactivate t1 vm-103-disk-0 && stardm deactivate t1 base-100-disk-0"
