@@ -20,14 +20,6 @@ void sd_pool_set_reader(struct sd_pool *p, uint32_t host, bool on)
 		p->readers[host / 32] &= ~(1u << (host % 32));
 }
 
-uint32_t sd_pool_first_reader(const struct sd_pool *p)
-{
-	for (uint32_t h = 1; h < 256; h++)
-		if (sd_pool_reader(p, h))
-			return h;
-	return 0;
-}
-
 /* The volumes of a pool, as a set of ids to test others against: a pool
  * holds a VM's few disks, so a short list, and past its room the records
  * themselves. */

@@ -12,8 +12,6 @@
 
 bool sd_pool_reader(const struct sd_pool *p, uint32_t host);
 void sd_pool_set_reader(struct sd_pool *p, uint32_t host, bool on);
-/* The lowest host id with the pool loaded, 0 when none. */
-uint32_t sd_pool_first_reader(const struct sd_pool *p);
 
 /* Linked clones of base volume base_id, or (base_id 0) of any volume of
  * pool_id: how many; the first max names go to out. */

@@ -87,8 +87,8 @@ for round in 1 2; do
 	seq=$((seq + 20))
 	$N $dst "cat /tmp/fin.rc" | grep -qx 0 || { ok=0; $N $dst "cat /tmp/fin.log"; }
 	$N $src "stardm deactivate t1 vm-103-disk-0" || ok=0
-	[ $ok = 1 ] && moves=$((moves + 1))
-	if [ $round = 1 ]; then
+	[ "$ok" = 1 ] && moves=$((moves + 1))
+	if [ "$round" = 1 ]; then
 		check "  on node b the template came up read-only under the clone" $N b \
 			"dmsetup table stardm-t1-vm100-pool | grep -q read_only &&
 			o=\$(dmsetup info -c --noheadings -o major,minor --separator : stardm-t1-base-100-disk-0--@origin) &&
@@ -99,7 +99,7 @@ for round in 1 2; do
 	fi
 	t=$src; src=$dst; dst=$t
 done
-check "clone 103 migrated a to b and back, live ($moves of 2)" [ $moves = 2 ]
+check "clone 103 migrated a to b and back, live ($moves of 2)" [ "$moves" = 2 ]
 check "  every block its guest wrote verifies" verify a
 check "  its own MiB 9 is still its own" holds a vm-103-disk-0 c103 9
 check "clone 103 grows past its base (384 MiB of 256), live" $N a "stardm resize t1 vm-103-disk-0 --size 384M"
