@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/crash_point.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
 #include "core/group_impl.h"
@@ -12,6 +13,19 @@
 #include "core/pool.h"
 #include "metadata/ops.h"
 #include "metadata/template.h"
+
+/* A pool becoming a template, or ceasing to be one, may be live here only
+ * as a leftover (a killed command's, or the last reader's): it goes down;
+ * a live volume of it is the user's to stop. */
+static int pool_idle_here(struct sdg *g, const struct sd_pool *p, const char *before,
+			  struct sd_err *err)
+{
+	int rc = sdg_pool_active(g, p) ? sdg_pool_down(g, p, err) : 0;
+	if (rc == 0 && sdg_pool_active(g, p))
+		rc = sd_fail(err, EBUSY, "a disk of VM %u is active here; deactivate it before %s",
+			     p->vmid, before);
+	return rc;
+}
 
 int sdg_template_writable(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 {
@@ -25,13 +39,8 @@ int sdg_template_writable(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 			       n > 1 ? "s" : "", names[0], n > 1 ? ", " : "", n > 1 ? names[1] : "",
 			       n > 2 ? ", " : "", n > 3 ? "..." : n > 2 ? names[2] : "");
 	int rc = sdg_pool_read_elsewhere(g, p, err);
-	if (rc)
+	if (rc || (rc = pool_idle_here(g, p, "changing the template", err)))
 		return rc;
-	if (sdg_pool_active(g, p) && (rc = sdg_pool_down(g, p, err)))
-		return rc;
-	if (sdg_pool_active(g, p))
-		return sd_fail(err, EBUSY, "a volume of the template of VM %u is active here; "
-			       "deactivate it first", p->vmid);
 	/* nothing reads it: an ordinary pool again, from this change's commit on */
 	p->flags &= ~(uint32_t)SD_POOL_TEMPLATE;
 	memset(p->readers, 0, sizeof(p->readers));
@@ -47,11 +56,11 @@ static int make_template(struct sdg *g, uint32_t pool_id, struct sd_err *err)
 	if (p->flags & SD_POOL_TEMPLATE)
 		return 0;
 	int rc = sdg_pool_owned_elsewhere(g, p, err);
-	if (rc)
+	if (rc || (rc = pool_idle_here(g, p, "cloning", err)))
 		return rc;
-	if (sdg_pool_active(g, p))
-		return sd_fail(err, EBUSY, "VM %u's disks are active here; deactivate them before "
-			       "cloning", p->vmid);
+	if (p->handover_to)
+		return sd_fail(err, EBUSY, "VM %u is being migrated; clone it once it is done",
+			       p->vmid);
 	if (sd_pool_has_snapshots(&g->state, pool_id))
 		return sd_fail(err, SD_E_INVAL, "VM %u's disks have snapshots; a template has none",
 			       p->vmid);
@@ -63,11 +72,15 @@ static int make_template(struct sdg *g, uint32_t pool_id, struct sd_err *err)
 		rc = sdg_pool_up(g, p, err);
 		if (rc == 0)
 			rc = sdg_pool_down(g, p, err);
-		if (rc == 0)
-			rc = sdg_pool_release(g, vmid, err);
 		if (rc)
 			return rc;
+		sdg_crash_point(); /* caught up but still ours: the next clone releases it */
 		p = sd_find_pool(&g->state, pool_id);
+	}
+	/* nobody's from the clone's commit on (a claim a killed clone left is ours) */
+	if (p->owner_host) {
+		p->owner_host = 0;
+		p->owner_generation++;
 	}
 	p->flags |= SD_POOL_TEMPLATE;
 	return 0;

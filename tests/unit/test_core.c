@@ -16,6 +16,7 @@
 #include "core/handover.h"
 #include "core/handover_follow.h"
 #include "core/monitor.h"
+#include "core/owner.h"
 #include "core/pool.h"
 #include "core/report.h"
 #include "core/space.h"
@@ -706,6 +707,40 @@ static void test_linked_clones(void)
 	close_g(g);
 }
 
+static int op_leftover_pool(struct sdg *g, void *arg, struct sd_err *err)
+{
+	(void)arg;
+	int rc = sdg_pool_claim(g, 100, false, 0, err);
+	return rc ? rc : sdg_pool_up(g, sdg_vm_pool(g, 100, NULL), err);
+}
+
+/* A clone killed once its base's pool had caught up leaves that pool this
+ * node's, and perhaps live with no volume: the next clone takes it down and
+ * makes it nobody's, as a template's pool must be.  A live base volume is
+ * the user's to stop. */
+static void test_clone_after_kill(void)
+{
+	fresh();
+	struct sd_err err = { .msg = "" };
+	ok(CREATE, VOL, NULL);
+	CU_ASSERT_EQUAL_FATAL(with_group(op_rename_base, NULL, &err), 0);
+	ok(ACTIVATE, "base-100-disk-0", NULL);
+	CU_ASSERT_EQUAL(with_group(op_clone, "vm-101-disk-0", &err), -EBUSY);
+	CU_ASSERT(strstr(err.msg, "deactivate it before cloning") != NULL);
+	CU_ASSERT_FALSE(pool_of_vm(100).flags & SD_POOL_TEMPLATE);
+	ok(DEACTIVATE, "base-100-disk-0", NULL);
+	CU_ASSERT_EQUAL_FATAL(with_group(op_leftover_pool, NULL, &err), 0);
+	CU_ASSERT(fake_dm_exists("stardm-g-vm100-pool"));
+	CU_ASSERT_EQUAL(pool_of_vm(100).owner_host, 1);
+	CU_ASSERT_EQUAL(with_group(op_clone, "vm-101-disk-0", &err), 0);
+	struct sd_pool tp = pool_of_vm(100);
+	CU_ASSERT(tp.flags & SD_POOL_TEMPLATE);
+	CU_ASSERT_EQUAL(tp.owner_host, 0);
+	CU_ASSERT(!fake_dm_exists("stardm-g-vm100-pool"));
+	ok(ACTIVATE, "vm-101-disk-0", NULL);
+	CU_ASSERT(fake_dm_read_only("stardm-g-base-100-disk-0--@origin"));
+}
+
 /* The node's no_space_timeout: set through the kernel's table (which
  * loads dm_thin_pool first), read back as it is. */
 static void test_no_space_timeout(void)
@@ -728,6 +763,7 @@ void add_core_tests(void)
 	CU_add_test(s, "the reserve: kept from new disks, there for growth", test_reserve);
 	CU_add_test(s, "no_space_timeout set and read", test_no_space_timeout);
 	CU_add_test(s, "a template and its linked clones on two nodes", test_linked_clones);
+	CU_add_test(s, "a clone after a killed clone's leftovers", test_clone_after_kill);
 	CU_add_test(s, "a deleted snapshot's blocks discarded first", test_discard_before_delete);
 	CU_add_test(s, "pending changes replayed in transaction order", test_replay_order);
 	CU_add_test(s, "snapshot of an active origin suspends it", test_snapshot_suspends_origin);
