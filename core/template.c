@@ -66,7 +66,7 @@ static int make_template(struct sdg *g, uint32_t pool_id, struct sd_err *err)
 			       p->vmid);
 	if (sd_pool_has_pending(&g->state, pool_id)) { /* the kernel's pool catches up first */
 		uint32_t vmid = p->vmid;
-		if ((rc = sdg_pool_claim(g, vmid, false, 0, err)))
+		if ((rc = sdg_dm->check(err)) || (rc = sdg_pool_claim(g, vmid, false, 0, err)))
 			return rc;
 		p = sd_find_pool(&g->state, pool_id);
 		rc = sdg_pool_up(g, p, err);

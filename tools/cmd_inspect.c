@@ -291,6 +291,16 @@ static void print_copies(json_object *copies)
 	}
 }
 
+/* A template's pool is nobody's: the nodes that have it loaded read-only */
+static void print_readers(json_object *readers)
+{
+	size_t n = json_object_array_length(readers);
+	printf("    template, read-only on %s", n ? "host" : "no host");
+	for (size_t i = 0; i < n; i++)
+		printf("%s %d", i ? "," : "", json_object_get_int(json_object_array_get_idx(readers, i)));
+	putchar('\n');
+}
+
 static void print_report(json_object *r)
 {
 	json_object *g = jget(r, "group"), *sp = jget(r, "space");
@@ -327,6 +337,8 @@ static void print_report(json_object *r)
 		       ju(p, "pool_id"), ju(p, "vmid"), js(p, "provisioning"), ju(p, "transaction_id"),
 		       cli_human(ju(p, "chunk_size"), a, sizeof(a)), ju(p, "metadata_extents"),
 		       ju(p, "data_extents"), ju(p, "owner_host"));
+		if (jb(p, "template"))
+			print_readers(jget(p, "readers"));
 		json_object *chk = jget(p, "thin_check");
 		if (chk)
 			printf("    thin_check: %s%s%s\n", js(chk, "result"),

@@ -252,6 +252,21 @@ run 3 "rename of a missing volume is refused" -- rename "$names" vm-100-disk-77 
 run 11 "rename to a bad name is refused" -- rename "$names" vm-100-cloudinit 'vm-100-a;b'
 [ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
 
+# clone: the base's pool catches up in the kernel before it becomes a
+# template, so without device-mapper the clone is refused and the metadata
+# stays as it was (no claim of the base's pool left behind); bad clones are
+# refused before anything is looked at
+run 0 "a base with a pending create" -- create "$names" base-60-disk-0 --size 8M
+before=$(sum_md "$names")
+run 3 "clone without device-mapper is refused" -- clone "$names" base-60-disk-0 vm-61-disk-0
+[ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
+run 11 "a clone of a VM's own disk is refused" -- clone "$names" vm-8-disk-0 vm-61-disk-0
+run 11 "a clone into the base's own VM is refused" -- clone "$names" base-60-disk-0 vm-60-disk-1
+run 11 "a clone with a template's name is refused" -- clone "$names" base-60-disk-0 base-61-disk-0
+run 3 "a clone of a missing base is refused" -- clone "$names" base-62-disk-0 vm-61-disk-0
+[ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
+run 0 "the base goes" -- remove "$names" base-60-disk-0
+
 # the node monitor: status says whether one runs; a second one is refused.
 # (Its pool work needs device-mapper: tests/vm.)  Its lock file lives in
 # $STARDM_RUN_DIR, here the test's own directory.
