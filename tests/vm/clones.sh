@@ -6,7 +6,8 @@
 # their own pools; the template's pool is loaded read-only on both nodes at
 # once; the base stays bit for bit as it was; the template is not written
 # and not removed while clones exist; the base's devices go with a node's
-# last clone.  Ends with "clones: N passed, N failed".
+# last clone; a clone is migrated live, and taken over by the other node
+# when its node dies.  Ends with "clones: N passed, N failed".
 set -u
 . "$(dirname "$0")/cluster-lib.sh"
 MIB=1048576
@@ -108,9 +109,38 @@ check "  past the base's end it reads zeros" $N a \
 	[ \$(dd if=$DEV bs=1M skip=300 count=1 iflag=direct 2>/dev/null | tr -d '\\000' | wc -c) = 0 ]"
 check "  below it, the base's blocks" same_as_base a vm-103-disk-0 200
 check "  node b let the template go with the clone" [ "$($N b "dmsetup ls | grep -c -E 'vm100-|base-100'")" = 0 ]
-check "node a stops its clones and the base" $N a "stardm deactivate t1 vm-101-disk-0 &&
-	stardm deactivate t1 vm-103-disk-0 && stardm deactivate t1 base-100-disk-0"
+# HA: node a dies with clones 101 and 103 running; node b takes clone 103
+# over (forced, once a's heartbeat has stood still), bringing the template
+# up read-only while the dead node is still recorded as a reader; node a,
+# back, is a reader and an owner of nothing until it starts a clone again
+check "node a runs the monitor (heartbeat)" $N a 'stardm monitor t1 --interval 1 >/tmp/mon.log 2>&1 &'
+check "b's forced takeover of clone 103 is refused while a's heartbeat moves" fails_with b "is alive" \
+	"stardm activate t1 vm-103-disk-0 --force --timeout 4"
+check "node a crashes with clones 101 and 103 running" crash a
+check "b takes clone 103 over with --force" $N b "stardm activate t1 vm-103-disk-0 --force --timeout 4 >/dev/null"
+check "  every block its guest wrote verifies on b" verify b
+check "  its own MiB 9 is its own" holds b vm-103-disk-0 c103 9
+check "  the base, read-only on b, for comparing" $N b "stardm activate t1 base-100-disk-0 >/dev/null"
+check "  clone 103 reads the base's MiB 200 on b" same_as_base b vm-103-disk-0 200
+check "  the template came up read-only on b" $N b "dmsetup table stardm-t1-vm100-pool | grep -q read_only"
+$N b "stardm inspect t1 --json" >"$T/inspect"
+check "  b owns clone 103's pool; a, dead, is still a reader" \
+	[ "$(json "[(p['vmid'], p['owner_host'], p['readers']) for p in d['pools'] if p['vmid'] in (100, 103)]" <"$T/inspect")" = "[(100, 0, [1, 2]), (103, 2, [])]" ]
+check "node a boots again" boot a
+check "  and settles the group (as udev's event does on a Debian node)" $N a "stardm autoactivate t1 >/dev/null"
+$N a "stardm inspect t1 --json" >"$T/inspect"
+check "  a is no reader of the template now, nor clone 101's owner" \
+	[ "$(json "[(p['vmid'], p['owner_host'], p['readers']) for p in d['pools'] if p['vmid'] in (100, 101)]" <"$T/inspect")" = "[(100, 0, [2]), (101, 0, [])]" ]
+check "  clone 101 runs on a again, its own MiB 0 and the base's MiB 100" $N a \
+	"stardm activate t1 vm-101-disk-0 >/dev/null && stardm activate t1 base-100-disk-0 >/dev/null"
+check "  its own MiB 0" holds a vm-101-disk-0 c101 0
+check "  the base's MiB 100" same_as_base a vm-101-disk-0 100
+check "node a stops its clone and the base" $N a "stardm deactivate t1 vm-101-disk-0 &&
+	stardm deactivate t1 base-100-disk-0"
 check "  the base's devices are gone from node a" [ "$($N a "dmsetup ls | grep -c -E 'vm100-|base-100'")" = 0 ]
+check "node b stops clone 103 and the base" $N b "stardm deactivate t1 vm-103-disk-0 &&
+	stardm deactivate t1 base-100-disk-0"
+check "  the base's devices are gone from node b" [ "$($N b "dmsetup ls | grep -c -E 'vm100-|base-100'")" = 0 ]
 $N a "stardm inspect t1 --json" >"$T/inspect"
 check "  the template has no reader left" [ "$(json "[p['readers'] for p in d['pools'] if p['vmid'] == 100]" <"$T/inspect")" = "[[]]" ]
 check "the clones removed" $N a "for v in 101 102 103; do stardm remove t1 vm-\$v-disk-0 || exit 1; done"
