@@ -4,10 +4,10 @@
 # Results go to the console: "@@FIO <label>" + fio's JSON + "@@END", and
 # "@@R <json>" lines for the rest; tools/bench/report turns them into tables.
 # Settings (prepended by tools/bench/run): RT (s per fio job), SIZE_MB
-# (volume size), POOLS (pool counts for the boot case), REPEAT (control-plane
+# (volume size), BASE_MB (a template's disk, for linked clones), POOLS (pool counts for the boot case), REPEAT (control-plane
 # repetitions), CHUNKS (thin chunk sizes in KiB).
 set -u
-: "${RT:=2}" "${SIZE_MB:=1024}" "${POOLS:=100}" "${REPEAT:=5}" "${CHUNKS:=64 512}"
+: "${RT:=2}" "${SIZE_MB:=1024}" "${BASE_MB:=4096}" "${POOLS:=100}" "${REPEAT:=5}" "${CHUNKS:=64 512}"
 T=/tmp/t
 for c in vgcreate vgchange lvcreate lvchange lvremove lvs; do ln -sf "$(command -v lvm)" /usr/local/bin/$c; done
 mkdir -p $T /etc/lvm /run/lock/lvm
@@ -44,8 +44,9 @@ fio_job() {
 		--norandommap --randrepeat=0 --output-format=json 2>&1
 	echo "@@END"
 }
-fill() { fio --name=fill --filename="$1" --rw=write --bs=1M --iodepth=8 --direct=1 \
-	--ioengine=libaio --size="${SIZE_MB}M" >/dev/null 2>&1; }
+fill() { # fill DEV [MiB]: written whole (SIZE_MB by default)
+	fio --name=fill --filename="$1" --rw=write --bs=1M --iodepth=8 --direct=1 \
+		--ioengine=libaio --size="${2:-$SIZE_MB}M" >/dev/null 2>&1; }
 # all six jobs over the whole volume
 six() {
 	fio_job "$1 randread4k-qd1" "$2" randread 4k 1 0 "$SIZE_MB"
@@ -54,6 +55,12 @@ six() {
 	fio_job "$1 randwrite4k-qd32" "$2" randwrite 4k 32 0 "$SIZE_MB"
 	fio_job "$1 seqread128k" "$2" read 128k 8 0 "$SIZE_MB"
 	fio_job "$1 seqwrite128k" "$2" write 128k 8 0 "$SIZE_MB"
+}
+# the three read jobs over the whole volume
+reads3() {
+	fio_job "$1 randread4k-qd1" "$2" randread 4k 1 0 "$SIZE_MB"
+	fio_job "$1 randread4k-qd32" "$2" randread 4k 32 0 "$SIZE_MB"
+	fio_job "$1 seqread128k" "$2" read 128k 8 0 "$SIZE_MB"
 }
 # the three write jobs, each in its own third of the volume, so every write
 # meets space in the state being measured (unprovisioned, or shared)
@@ -151,6 +158,37 @@ l_snap=$(stall snap /dev/bench/sthin lvcreate -q -s -n stsnap bench/sthin)
 r "{\"kind\":\"stall\",\"stardm_max_ns\":$s_snap,\"stardm_base_max_ns\":$s_none,\"lvm_max_ns\":$l_snap,\"lvm_base_max_ns\":$l_none}"
 stardm deactivate $G vm-901-disk-0 && stardm remove $G vm-901-disk-0
 lvremove -q -f bench/cpool >/dev/null 2>&1
+
+# Linked clones (64 KiB chunks): the time to make one of a base written
+# whole, next to a full clone as Proxmox makes one (a new disk of the
+# base's size, every block copied: qemu-img convert there, dd here); then
+# a clone's reads of blocks it never wrote (from the base, through the
+# external origin), its first writes (a partial chunk copies the rest of
+# it from the base) and its own blocks
+echo "bench: linked clones (base ${BASE_MB} MiB)"
+stardm create $G vm-800-disk-0 --size "${BASE_MB}M" >/dev/null
+fill "$(stardm activate $G vm-800-disk-0)" "$BASE_MB"
+stardm deactivate $G vm-800-disk-0
+stardm rename $G vm-800-disk-0 base-800-disk-0
+rm -f $T/c.*
+i=0
+while [ $i -lt "$REPEAT" ]; do
+	i=$((i + 1))
+	timeit $T/c.linked stardm clone $G base-800-disk-0 vm-801-disk-0
+	[ $i = "$REPEAT" ] || stardm remove $G vm-801-disk-0
+done >/dev/null 2>&1
+timeit $T/c.full sh -c "stardm create $G vm-802-disk-0 --size ${BASE_MB}M >/dev/null &&
+	s=\$(stardm activate $G base-800-disk-0) && d=\$(stardm activate $G vm-802-disk-0) &&
+	dd if=\$s of=\$d bs=4M iflag=direct oflag=direct 2>/dev/null &&
+	stardm deactivate $G vm-802-disk-0 && stardm deactivate $G base-800-disk-0" >/dev/null 2>&1
+r "{\"kind\":\"clone\",\"base_mb\":$BASE_MB,\"linked_us\":$(med $T/c.linked),\"full_us\":$(cat $T/c.full)}"
+stardm remove $G vm-802-disk-0
+cdev=$(stardm activate $G vm-801-disk-0)
+reads3 "stardm-c64 clone-base" "$cdev"
+writes3 "stardm-c64 clone-first-write" "$cdev"
+fill "$cdev"
+six "stardm-c64 clone-own" "$cdev"
+stardm deactivate $G vm-801-disk-0 && stardm remove $G vm-801-disk-0 && stardm remove $G base-800-disk-0
 
 echo "bench: boot case (pools: $POOLS)"
 for n in $POOLS; do
