@@ -12,6 +12,8 @@
 #   make fuzz-coverage   line coverage of the parsers reached by its corpus
 #   make bench-metadata  commit latency vs one 4 KiB O_DIRECT write+flush
 #   make bench           fio + control-plane benchmarks vs LVM in the VM rig
+#   make powercut        power cuts replayed at every flush of a workload
+#                        (dm-log-writes in the VM rig; POWERCUT_WORKLOAD=...)
 CC ?= gcc
 B ?= build
 PREFIX ?= /usr
@@ -92,6 +94,8 @@ $(B)/bench-metadata: $(B)/tests/bench/bench_metadata.o $(MD_LIB) $(BASE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_MD)
 $(B)/timeit: $(B)/tools/bench/timeit.o
 	$(CC) $(LDFLAGS) -o $@ $^
+$(B)/replay-log: $(B)/tests/powercut/replay_log.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # The CLI tests' LD_PRELOAD shim that makes every libblkid probe fail.
 BLKID_FAIL = $(B)/blkid-fail.so
@@ -103,7 +107,8 @@ unit: $(UNIT) $(BLKID_FAIL)
 # Sanitized build used by make check.
 SAN_B = build/san
 san:
-	$(MAKE) B=$(SAN_B) SANITIZE=1 $(SAN_B)/stardm $(SAN_B)/run-unit $(SAN_B)/blkid-fail.so
+	$(MAKE) B=$(SAN_B) SANITIZE=1 $(SAN_B)/stardm $(SAN_B)/run-unit $(SAN_B)/blkid-fail.so \
+		$(SAN_B)/replay-log
 
 # The VM suites' binary: optimized, with the test hooks.
 HOOKS_B = build/hooks
@@ -169,11 +174,17 @@ BENCH ?= short
 bench: all $(B)/bench-metadata $(B)/timeit
 	tools/bench/run $(BENCH)
 
+# Power cuts: tests/powercut/run replays a workload's writes in the VM rig
+POWERCUT_WORKLOAD ?= tests/powercut/workload.sh
+powercut: all $(B)/replay-log
+	tests/powercut/run $(POWERCUT_WORKLOAD)
+
 demo: all
 	tools/demo.sh
 
 clang:
-	$(MAKE) B=build/clang CC=clang all unit build/clang/timeit build/clang/bench-metadata
+	$(MAKE) B=build/clang CC=clang all unit build/clang/timeit build/clang/bench-metadata \
+		build/clang/replay-log
 
 install: all
 	$(MAKE) install-files
@@ -206,5 +217,5 @@ version:
 clean:
 	rm -rf build
 
-.PHONY: FORCE all demo unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install install-files install-bin install-udev install-plugin deb version clean
+.PHONY: FORCE all demo powercut unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install install-files install-bin install-udev install-plugin deb version clean
 -include $(shell find build -path build/deb -prune -o -name '*.d' -print 2>/dev/null)
