@@ -17,6 +17,7 @@
 #include "core/group_impl.h"
 #include "core/owner.h"
 #include "core/pool.h"
+#include "core/template.h"
 #include "core/volume.h"
 #include "metadata/ops.h"
 
@@ -96,7 +97,11 @@ int sdg_handover_release_pool(struct sdg *g, struct sd_pool *p, struct sd_err *e
 	p->owner_host = p->handover_to;
 	p->handover_to = 0;
 	p->owner_generation++;
-	return sdg_commit(g, err);
+	uint32_t pool_id = p->id;
+	rc = sdg_commit(g, err);
+	/* a clone's base goes with the last clone here that the fence removed
+	 * (one still held open goes with its deactivation) */
+	return rc ? rc : sdg_origins_down(g, pool_id, err);
 }
 
 int sdg_handover_release(struct sdg *g, const char *vol, struct sd_err *err)

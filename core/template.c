@@ -192,3 +192,15 @@ int sdg_origin_down(struct sdg *g, uint32_t base_id, struct sd_err *err)
 		rc = sdg_dm->remove(dev.name, err);
 	return rc ? rc : sdg_template_down(g, p->id, err);
 }
+
+int sdg_origins_down(struct sdg *g, uint32_t pool_id, struct sd_err *err)
+{
+	int rc = 0;
+	for (size_t i = 0; i < g->state.volumes.n && !rc; i++) {
+		const struct sd_volume *v = &g->state.volumes.v[i];
+		uint32_t base_id = v->origin_id; /* records move on commit */
+		if (v->pool_id == pool_id && base_id)
+			rc = sdg_origin_down(g, base_id, err);
+	}
+	return rc;
+}

@@ -33,6 +33,9 @@ int sdg_template_down(struct sdg *g, uint32_t pool_id, struct sd_err *err);
  * dropped once no clone live here reads from the base. */
 int sdg_origin_up(struct sdg *g, uint32_t base_id, char path[PATH_MAX], struct sd_err *err);
 int sdg_origin_down(struct sdg *g, uint32_t base_id, struct sd_err *err);
+/* The same for the bases of every clone in pool_id: after the pool left
+ * this node by another way than the clones' deactivation (a handover). */
+int sdg_origins_down(struct sdg *g, uint32_t pool_id, struct sd_err *err);
 
 /* The name of the base a linked clone reads from; NULL for other volumes. */
 const char *sdg_clone_base(const struct sdg *g, const struct sd_volume *v);

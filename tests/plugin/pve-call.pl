@@ -1,15 +1,17 @@
 #!/usr/bin/perl
-# pve-call METHOD VOLNAME: one method of the plugin, called on a node the way
-# qemu-server calls it (tests/vm/handover.sh drives live migrations with it).
+# pve-call METHOD VOLNAME [VMID]: one method of the plugin, called on a node the
+# way qemu-server calls it (tests/vm/handover.sh drives live migrations with it).
 #   activate    activate_volume (PVE_MIGRATED_FROM is passed through), prints the path
 #   deactivate  deactivate_volume
+#   create_base create_base (a template's disk), prints its new volume name
+#   clone       clone_image of a template's disk for VM VMID, prints the clone's
 # A failure prints the plugin's error line and exits 1.
 use strict;
 use warnings;
 use PVE::Storage;
 
-my ($method, $volname) = @ARGV;
-die "usage: pve-call activate|deactivate VOLNAME\n" if !$volname;
+my ($method, $volname, $vmid) = @ARGV;
+die "usage: pve-call activate|deactivate|create_base VOLNAME | clone VOLNAME VMID\n" if !$volname;
 my $P = 'PVE::Storage::Custom::StarDMPlugin';
 PVE::Storage::load_custom_plugin($P);
 {
@@ -23,6 +25,10 @@ eval {
         print $P->filesystem_path($scfg, $volname), "\n";
     } elsif ($method eq 'deactivate') {
         $P->deactivate_volume('san1', $scfg, $volname, undef, {});
+    } elsif ($method eq 'create_base') {
+        print $P->create_base('san1', $scfg, $volname), "\n";
+    } elsif ($method eq 'clone') {
+        print $P->clone_image($scfg, 'san1', $volname, $vmid), "\n";
     } else {
         die "pve-call: unknown method '$method'\n";
     }

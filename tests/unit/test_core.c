@@ -741,6 +741,38 @@ static void test_clone_after_kill(void)
 	CU_ASSERT(fake_dm_read_only("stardm-g-base-100-disk-0--@origin"));
 }
 
+/* A linked clone handed over while nothing holds its device on the source
+ * (its QEMU gone first): the fence removes the device, and the base's
+ * devices and the source's reader bit go with it; the target reads the
+ * template. */
+static void test_clone_handover(void)
+{
+	fresh();
+	struct sd_err err = { .msg = "" };
+	const char *c = "vm-101-disk-0";
+	ok(CREATE, VOL, NULL);
+	CU_ASSERT_EQUAL_FATAL(with_group(op_rename_base, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(with_group(op_clone, (void *)c, &err), 0);
+	ok(ACTIVATE, c, NULL);
+	CU_ASSERT(fake_dm_exists("stardm-g-base-100-disk-0--@origin"));
+	as_node(1);
+	ok(INCOMING, c, NULL);
+	fake_dm_open("stardm-g-vm-101-disk-0", 1, 8); /* the target's QEMU, its probe read */
+	ok(GATE, c, NULL);
+	as_node(0);
+	ok(RELEASE, c, NULL);
+	CU_ASSERT(!fake_dm_exists("stardm-g-base-100-disk-0--@origin"));
+	CU_ASSERT(!fake_dm_exists("stardm-g-vm100-pool"));
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	as_node(1);
+	ok(FINISH, c, NULL);
+	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-vm-101-disk-0"), "thin");
+	CU_ASSERT(fake_dm_read_only("stardm-g-base-100-disk-0--@origin"));
+	CU_ASSERT(pool_of_vm(100).readers[0] == (1u << 2)); /* node b's alone */
+	CU_ASSERT_EQUAL(pool_of_vm(101).owner_host, 2);
+	as_node(0);
+}
+
 /* The node's no_space_timeout: set through the kernel's table (which
  * loads dm_thin_pool first), read back as it is. */
 static void test_no_space_timeout(void)
@@ -764,6 +796,7 @@ void add_core_tests(void)
 	CU_add_test(s, "no_space_timeout set and read", test_no_space_timeout);
 	CU_add_test(s, "a template and its linked clones on two nodes", test_linked_clones);
 	CU_add_test(s, "a clone after a killed clone's leftovers", test_clone_after_kill);
+	CU_add_test(s, "a linked clone handed over, its device not held", test_clone_handover);
 	CU_add_test(s, "a deleted snapshot's blocks discarded first", test_discard_before_delete);
 	CU_add_test(s, "pending changes replayed in transaction order", test_replay_order);
 	CU_add_test(s, "snapshot of an active origin suspends it", test_snapshot_suspends_origin);

@@ -38,7 +38,7 @@ writer() {
 }
 # verify NODE: after $seq writes, every block holds the last number written to it
 verify() {
-	$N "$1" "bad=0; b=0; while [ \$b -lt 64 ]; do want=\$((b + 64 * (($seq - 1 - b) / 64))); got=\$(dd if=$DEV bs=4096 skip=\$b count=1 iflag=direct 2>/dev/null | head -c 14); [ \"\$got\" = \"\$(printf 'seq=%010d' \$want)\" ] || bad=\$((bad + 1)); b=\$((b + 1)); done; echo \$bad bad blocks; [ \$bad = 0 ]"
+	$N "$1" "bad=0; b=0; while [ \$b -lt 64 ]; do want=\$((b + 64 * (($seq - 1 - b) / 64))); got=\$(dd if=$DEV bs=4096 skip=\$b count=1 iflag=direct 2>/dev/null | head -c 14); [ \"\$got\" = \"\$(printf 'seq=%010d' \$want)\" ] || { bad=\$((bad + 1)); echo \"block \$b: want seq \$want, got '\$(echo \$got | tr -cd '[:print:]')'\"; }; b=\$((b + 1)); done; echo \$bad bad blocks; [ \$bad = 0 ]"
 }
 # same A B: both non-empty and equal (an empty value never matches)
 same() { [ -n "$1" ] && [ "$1" = "$2" ]; }

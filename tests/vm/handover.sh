@@ -14,12 +14,13 @@
 #   source: QEMU stops; deactivate_volume                 (plugin)
 # A verifying writer stamps 4 KiB blocks with sequence numbers; at every
 # step the VM's pool is checked live on at most one node.
-# STARDM_HANDOVER_ROUNDS=N: N migrations in the first part (default 10).
+# STARDM_HANDOVER_ROUNDS=N: N migrations in the first part (default 6).
 # Ends with "handover: N passed, N failed".
 set -u
 . "$(dirname "$0")/cluster-lib.sh"
 VM=600
 V0=vm-$VM-disk-0 V1=vm-$VM-disk-1
+P0=$V0 P1=$V1   # the volume names Proxmox passes the plugin
 DEV=/dev/mapper/stardm-san1-$V0
 DEV1=/dev/mapper/stardm-san1-$V1
 never_both=1
@@ -31,6 +32,10 @@ pve() { # pve NODE [FROM] activate|deactivate VOL...: the plugin, as qemu-server
 	for vol in "$@"; do
 		$N $node "PVE_MIGRATED_FROM=$from ${MEMBERS:+STANDIN_MEMBERS=$MEMBERS} STARDM_BIN=\$(command -v stardm) STANDIN_LOCK_DIR=/tmp perl -I/usr/local/lib/stardm-perl /usr/local/bin/pve-call.pl $m $vol" || return 1
 	done
+}
+plugin() { # plugin NODE METHOD ARGS...: one other call of the plugin (pve-call.pl)
+	node=$1; shift
+	$N $node "STARDM_BIN=\$(command -v stardm) STANDIN_LOCK_DIR=/tmp perl -I/usr/local/lib/stardm-perl /usr/local/bin/pve-call.pl $*"
 }
 qemu_start() { # a process holding both disks open, then the probe reads
 	$N $1 "sleep 100000 3<$DEV 4<$DEV1 >/dev/null 2>&1 & echo \$! >/tmp/qemu.pid
@@ -67,7 +72,7 @@ seq=40
 # one migration; RELEASE_BY=monitor (the commit point) or deactivate
 migrate() { # migrate SRC DST
 	src=$1 dst=$2 ok=1
-	pve $dst $src activate $V0 $V1 >/dev/null || { echo "activate on $dst"; ok=0; }
+	pve $dst $src activate $P0 $P1 >/dev/null || { echo "activate on $dst"; ok=0; }
 	both_check
 	[ "$(live $dst $VM)" = 0 ] || { echo "pool loaded on $dst before the release"; ok=0; }
 	qemu_start $dst || { echo "probe on $dst"; ok=0; }
@@ -93,7 +98,7 @@ migrate() { # migrate SRC DST
 		[ "$(live $src $VM)" = 1 ] || { echo "$src let go of the pool before its deactivation"; ok=0; }
 	fi
 	qemu_stop $src
-	pve $src deactivate $V0 $V1 || { echo "deactivate on $src"; ok=0; }
+	pve $src deactivate $P0 $P1 || { echo "deactivate on $src"; ok=0; }
 	wait $wpid || { echo "guest writes on $dst failed"; cat "$T/w"; ok=0; }
 	seq=$((seq + 10))
 	both_check
@@ -101,9 +106,9 @@ migrate() { # migrate SRC DST
 	[ $ok = 1 ]
 }
 
-# STARDM_HANDOVER_ROUNDS (default 10): more for a soak run (docs/ha-migration.md)
+# STARDM_HANDOVER_ROUNDS (default 6): more for a soak run (docs/ha-migration.md)
 src=a dst=b round=1
-while [ $round -le "${STARDM_HANDOVER_ROUNDS:-10}" ]; do
+while [ $round -le "${STARDM_HANDOVER_ROUNDS:-6}" ]; do
 	check "migration $round: $src -> $dst (released at the commit point by the monitor)" migrate $src $dst
 	t=$src; src=$dst; dst=$t; round=$((round + 1))
 done
@@ -225,5 +230,43 @@ check "  $other owns the pool" [ "$(owner $other $VM)" = $other ]
 check "  every block verifies on $other" verify $other
 check "  disk-1 is intact" [ "$(disk1_md5 $other)" = "$want1" ]
 both_check
+
+# A linked clone migrates the same way, its volume name (Proxmox's) naming
+# its base: the target loads the template read-only before the clone's
+# pool, the source lets the template go with the clone.  The template and
+# the clone are made through the plugin (create_base, clone_image).
+check "$owner_node boots again" boot $owner_node
+monitor $owner_node
+src=$other dst=$owner_node
+check "VM 700's 64 MiB disk, written" $N $src "stardm create san1 vm-700-disk-0 --size 64M &&
+	d=\$(stardm activate san1 vm-700-disk-0) && dd if=/dev/urandom of=\$d bs=1M count=64 oflag=direct 2>/dev/null &&
+	stardm deactivate san1 vm-700-disk-0"
+base=$(plugin $src create_base vm-700-disk-0)
+check "  made a template (create_base): $base" [ "$base" = base-700-disk-0 ]
+P0=$(plugin $src clone "$base" 701)
+check "VM 701: a linked clone (clone_image: $P0) and a disk of its own" sh -c \
+	"[ '$P0' = base-700-disk-0/vm-701-disk-0 ] && $N $src 'stardm create san1 vm-701-disk-1 --size 16M'"
+VM=701 V0=vm-701-disk-0 V1=vm-701-disk-1 P1=vm-701-disk-1
+DEV=/dev/mapper/stardm-san1-$V0 DEV1=/dev/mapper/stardm-san1-$V1
+for n in a b; do node_setup $n $src; done
+check "VM 701 starts on $src (activate_volume)" pve $src activate $P0 $P1
+# base_tail NODE: MiB 1-63 of the clone, which its guest never writes: the base's
+base_tail() { $N $1 "dd if=$DEV bs=1M skip=1 count=63 iflag=direct 2>/dev/null | md5sum | cut -c1-32"; }
+tail_want=$(base_tail $src)
+check "  the clone reads the base's blocks" $N $src "[ \"\$(stardm activate san1 base-700-disk-0 >/dev/null &&
+	dd if=/dev/mapper/stardm-san1-base-700-disk-0 bs=1M skip=1 count=63 iflag=direct 2>/dev/null | md5sum | cut -c1-32)\" = $tail_want ] &&
+	stardm deactivate san1 base-700-disk-0"
+qemu_start $src >/dev/null
+seq=0
+check "  its guest writes on $src" writer $src $seq 40
+seq=40
+for round in 1 2; do
+	check "linked clone migration $round: $src -> $dst" migrate $src $dst
+	check "  the template is loaded read-only on $dst" $N $dst "dmsetup table stardm-san1-vm700-pool | grep -q read_only"
+	check "  and no more on $src" [ "$(live $src 700)" = 0 ]
+	check "  every block verifies on $dst" verify $dst
+	check "  the base's blocks read the same" [ "$(base_tail $dst)" = "$tail_want" ]
+	t=$src; src=$dst; dst=$t
+done
 check "the pool was never live on both nodes" [ $never_both = 1 ]
 finish handover
