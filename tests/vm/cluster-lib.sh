@@ -36,7 +36,7 @@ fails_with() {
 writer() {
 	$N "$1" "i=$2; while [ \$i -lt $(($2 + $3)) ]; do printf 'seq=%010d\n' \$i >/tmp/blk; dd if=/tmp/blk of=$DEV bs=4096 seek=\$((i % 64)) conv=sync oflag=direct 2>/dev/null || exit 1; i=\$((i + 1)); done"
 }
-# verify NODE: after $seq writes, every block holds the last number written to it
+# verify NODE: after $seq writes (64 or more), every block holds the last number written to it
 verify() {
 	$N "$1" "bad=0; b=0; while [ \$b -lt 64 ]; do want=\$((b + 64 * (($seq - 1 - b) / 64))); got=\$(dd if=$DEV bs=4096 skip=\$b count=1 iflag=direct 2>/dev/null | head -c 14); [ \"\$got\" = \"\$(printf 'seq=%010d' \$want)\" ] || { bad=\$((bad + 1)); echo \"block \$b: want seq \$want, got '\$(echo \$got | tr -cd '[:print:]')'\"; }; b=\$((b + 1)); done; echo \$bad bad blocks; [ \$bad = 0 ]"
 }

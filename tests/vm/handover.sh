@@ -258,8 +258,8 @@ check "  the clone reads the base's blocks" $N $src "[ \"\$(stardm activate san1
 	stardm deactivate san1 base-700-disk-0"
 qemu_start $src >/dev/null
 seq=0
-check "  its guest writes on $src" writer $src $seq 40
-seq=40
+check "  its guest writes every block on $src" writer $src $seq 64
+seq=64
 for round in 1 2; do
 	check "linked clone migration $round: $src -> $dst" migrate $src $dst
 	check "  the template is loaded read-only on $dst" $N $dst "dmsetup table stardm-san1-vm700-pool | grep -q read_only"
