@@ -13,7 +13,7 @@
 #     disk is created and removed
 #   - every 4 KiB block a volume shows is zero or tagged with its own name
 #     (no block of another volume, or of a removed one)
-#   - every write acknowledged (an "ack VOL SEQ" mark: flushed first) is
+#   - every write acknowledged (an "ack:VOL:SEQ" mark: flushed first) is
 #     there, or a later write to the same block
 #   - thin_check passes on every pool, and nothing is left loaded
 . /usr/local/bin/lib.sh
@@ -29,40 +29,11 @@ dmsetup create pc-lw --table "0 $SZ log-writes /dev/mapper/pc-src /dev/mapper/pc
 dmsetup mknodes
 LOG=/dev/mapper/pc-log
 
-mark() { dmsetup message pc-lw 0 mark "$1"; }
-# as_owner ARGS...: stardm as this node, or as node b when b owns the pool
-as_owner() {
-	stardm "$@" 2>/tmp/as_owner.err
-	rc=$?
-	[ $rc = 5 ] || { cat /tmp/as_owner.err >&2; return $rc; }
-	STARDM_NODE_NAME=b stardm "$@"
-}
-# tagged VOL SEQ: block SEQ % 64 of VOL gets "v=VOL s=SEQ" (direct I/O)
-tagged() {
-	printf 'v=%s s=%010d\n' "$1" "$2" >/tmp/blk
-	dd if=/tmp/blk of="$(stardm path "$G" "$1")" bs=4096 seek=$(($2 % 64)) conv=sync,$3 \
-		oflag=direct 2>/dev/null
-}
-next_seq() { s=$(cat "/tmp/seq.$1" 2>/dev/null || echo 0); echo $((s + $2)) >"/tmp/seq.$1"; echo "$s"; }
-write_tags() {
-	s=$(next_seq "$1" "$2") end=$(($(cat "/tmp/seq.$1")))
-	while [ "$s" -lt "$end" ]; do tagged "$1" "$s" notrunc || return 1; s=$((s + 1)); done
-}
-write_acked() {
-	s=$(next_seq "$1" "$2") end=$(($(cat "/tmp/seq.$1")))
-	while [ "$s" -lt "$end" ]; do
-		if [ $(((s + 1) % 8)) = 0 ] || [ $((s + 1)) = "$end" ]; then
-			tagged "$1" "$s" fsync && mark "ack $1 $s" || return 1
-		else
-			tagged "$1" "$s" notrunc || return 1
-		fi
-		s=$((s + 1))
-	done
-}
-
+. /usr/local/bin/helpers.sh
 G=/dev/mapper/pc-lw
 echo "powercut: workload"
-. /usr/local/bin/workload.sh
+# its own shell, where -e holds: a failing step ends it
+check "the workload ran to its end" env G=$G sh -ec '. /usr/local/bin/helpers.sh; . /usr/local/bin/workload.sh'
 left=$(dmsetup ls | grep -c '^stardm-')
 check "the workload left nothing loaded" same "$left" 0
 dmsetup remove pc-lw && dmsetup remove pc-src
@@ -82,7 +53,8 @@ echo "powercut: $(wc -l </tmp/points) prefixes of $n entries ($(wc -l </tmp/poin
 own_blocks() { awk -v v="v=$1" '$2 != "zero" && $2 != v {print "block " $1 ": " $2 " " $3; bad = 1} END {exit bad}' /tmp/tags; }
 # acked VOL TO: every write of VOL acknowledged before entry TO is there (or a later one)
 acked() {
-	ack=$(awk -v to="$2" -v v="$1" '$1 < to && $2 == "m" && $5 == "ack" && $6 == v {s = $7} END {print s}' /tmp/entries)
+	ack=$(awk -v to="$2" -v v="$1" '$1 < to && $2 == "m" && split($5, a, ":") == 3 && a[1] == "ack" &&
+		a[2] == v {s = a[3]} END {print s}' /tmp/entries)
 	[ -n "$ack" ] || return 0
 	awk -v a="$ack" '{b = $1; if (b > a) next; want = b + 64 * int((a - b) / 64); got = -1
 		if ($3 ~ /^s=/) got = substr($3, 3) + 0
