@@ -72,12 +72,15 @@ static int make_template(struct sdg *g, uint32_t pool_id, struct sd_err *err)
 		rc = sdg_pool_up(g, p, err);
 		if (rc == 0)
 			rc = sdg_pool_down(g, p, err);
+		if (rc == 0) /* let go at once: a clone refused later leaves it nobody's */
+			rc = sdg_pool_release(g, vmid, err);
 		if (rc)
 			return rc;
-		sdg_crash_point(); /* caught up but still ours: the next clone releases it */
+		sdg_crash_point(); /* caught up and let go, not yet a template */
 		p = sd_find_pool(&g->state, pool_id);
 	}
-	/* nobody's from the clone's commit on (a claim a killed clone left is ours) */
+	/* nobody's from the clone's commit on (a claim a killed clone left
+	 * before its release is ours) */
 	if (p->owner_host) {
 		p->owner_host = 0;
 		p->owner_generation++;
