@@ -57,7 +57,7 @@ acked() {
 		a[2] == v {s = a[3]} END {print s}' /tmp/entries)
 	[ -n "$ack" ] || return 0
 	awk -v a="$ack" '{b = $1; if (b > a) next; want = b + 64 * int((a - b) / 64); got = -1
-		if ($3 ~ /^s=/) got = substr($3, 3) + 0
+		if ($3 ~ /^s=/) {g = substr($3, 3); sub(/^0+/, "", g); got = g + 0}   # not octal
 		if (got < want) {print "block " b ": " $3 ", acknowledged s=" want; bad = 1}} END {exit bad}' /tmp/tags
 }
 # state_ok TO: the checks of one prefix, on the snapshot $S of the replayed device
