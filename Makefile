@@ -12,6 +12,7 @@
 #   make fuzz-coverage   line coverage of the parsers reached by its corpus
 #   make bench-metadata  commit latency vs one 4 KiB O_DIRECT write+flush
 #   make bench           fio + control-plane benchmarks vs LVM in the VM rig
+#   make faults          I/O errors under stardm in the VM rig
 #   make powercut        power cuts replayed at every flush of a workload
 #                        (dm-log-writes in the VM rig; POWERCUT_WORKLOAD=...)
 CC ?= gcc
@@ -174,6 +175,10 @@ BENCH ?= short
 bench: all $(B)/bench-metadata $(B)/timeit
 	tools/bench/run $(BENCH)
 
+# I/O errors under stardm in the VM rig (docs/faults.md)
+faults: hooks
+	tests/vm/run-script tests/vm/ioerr.sh $(HOOKS_B)/stardm
+
 # Power cuts: tests/powercut/run replays a workload's writes in the VM rig
 POWERCUT_WORKLOAD ?= tests/powercut/workload.sh
 powercut: all $(B)/replay-log
@@ -217,5 +222,5 @@ version:
 clean:
 	rm -rf build
 
-.PHONY: FORCE all demo powercut unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install install-files install-bin install-udev install-plugin deb version clean
+.PHONY: FORCE all demo faults powercut unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install install-files install-bin install-udev install-plugin deb version clean
 -include $(shell find build -path build/deb -prune -o -name '*.d' -print 2>/dev/null)
