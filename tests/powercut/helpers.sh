@@ -5,7 +5,7 @@ mark() { dmsetup message pc-lw 0 mark "$1"; }   # one word: the target takes one
 as_owner() {
 	stardm "$@" 2>/tmp/as_owner.err
 	rc=$?
-	[ $rc = 5 ] || { cat /tmp/as_owner.err >&2; return $rc; }
+	[ "$rc" = 5 ] || { cat /tmp/as_owner.err >&2; return "$rc"; }
 	STARDM_NODE_NAME=b stardm "$@"
 }
 # tagged VOL SEQ: block SEQ % 64 of VOL gets "v=VOL s=SEQ" (direct I/O)

@@ -16,8 +16,8 @@ crash() { # crash N ARGS...: run stardm with the kill point; 99 = killed, 0 = go
 	at=$1; shift
 	STARDM_CRASH_AFTER_STEPS=$at stardm "$@" >/dev/null 2>&1
 	rc=$?
-	[ $rc = 99 ] && echo "$at $*" >>"$KILLED"
-	[ $rc = 99 ] || [ $rc = 0 ]
+	[ "$rc" = 99 ] && echo "$at $*" >>"$KILLED"
+	[ "$rc" = 99 ] || [ "$rc" = 0 ]
 }
 snapshot_holds() { # snapshot_holds SNAP: the snapshot of the live origin holds the pattern
 	stardm activate san1 vm-300-disk-0 --snapshot "$1" >/dev/null || return 1
