@@ -9,9 +9,11 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "core/group_impl.h"
+#include "core/node_lock.h"
 #include "core/rescan.h"
 #include "core/scan.h"
 #include "core/space.h"
@@ -77,6 +79,11 @@ static int resolve(const char *group, char *path, size_t len, struct sd_err *err
 	return pick(group, nodes, n, path, len, err);
 }
 
+int sdg_locate(const char *group, char path[PATH_MAX], struct sd_err *err)
+{
+	return resolve(group, path, PATH_MAX, err);
+}
+
 void sdg_node_name(char out[64])
 {
 	const char *env = getenv("STARDM_NODE_NAME");
@@ -89,19 +96,22 @@ void sdg_node_name(char out[64])
 		snprintf(out, 64, "unknown");
 }
 
-/* Writers: first the host-local flock (one process of this node at a time
- * in its host slot), then this node's slot and the bakery lock over all
- * slots (one node at a time), and only then read the state. */
+/* Writers: first the host-local flock on the group's lock file (one
+ * process of this node at a time in its host slot, whichever path to the
+ * LUN each took), then this node's slot and the bakery lock over all slots
+ * (one node at a time), and only then read the state. */
 static int take_cluster_lock(struct sdg *g, struct sd_err *err)
 {
-	if (flock(g->io->fd, LOCK_EX))
-		return sd_fail(err, errno, "cannot lock %s: %s", g->path, strerror(errno));
 	struct sd_copy_status copy[2];
+	int rc = sd_store_probe(g->io, &g->lock_geo, copy, err);
+	if (rc)
+		return rc;
+	g->node_lock_fd = sdg_node_lock_attach(g->io, g->lock_geo.uuid);
+	if ((rc = sd_io_flock(g->io, LOCK_EX)))
+		return sd_fail(err, -rc, "cannot lock %s: %s", g->path, strerror(-rc));
 	char name[64];
 	sdg_node_name(name);
-	int rc = sd_store_probe(g->io, &g->lock_geo, copy, err);
-	if (rc == 0)
-		rc = sd_host_claim(&g->cluster, g->io, &g->lock_geo, name, 500, err);
+	rc = sd_host_claim(&g->cluster, g->io, &g->lock_geo, name, 500, err);
 	if (rc == 0)
 		rc = sd_hostlock_acquire(&g->cluster, err);
 	g->cluster_held = rc == 0;
@@ -115,6 +125,7 @@ static int open_once(const char *group, int flags, bool rescan, struct sdg **out
 	if (!g)
 		return sd_fail(err, ENOMEM, "out of memory");
 	sd_state_init(&g->state);
+	g->node_lock_fd = -1;
 	int rc = resolve(group, g->path, sizeof(g->path), err);
 	if (rc == 0 && rescan)
 		sdg_device_rescan(g->path);
@@ -156,6 +167,8 @@ int sdg_close(struct sdg *g, struct sd_err *err)
 	int rc = g->cluster_held ? sd_hostlock_release(&g->cluster, err) : 0;
 	sd_store_close(g->st);
 	sd_io_close(g->io);
+	if (g->node_lock_fd >= 0)
+		close(g->node_lock_fd);
 	sd_state_free(&g->state);
 	free(g);
 	return rc;
@@ -228,6 +241,11 @@ int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geomet
 	if (rc == 0 && out)
 		*out = g;
 	return rc;
+}
+
+const char *sdg_warning(const struct sdg *g)
+{
+	return g->st && g->st->warning[0] ? g->st->warning : NULL;
 }
 
 const char *sdg_device(const struct sdg *g) { return g->path; }

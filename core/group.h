@@ -21,6 +21,11 @@ void sdg_node_name(char out[64]);
 
 /* GROUP is a device path (contains '/') or a group name found by scan. */
 int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err);
+/* The device GROUP (as sdg_open takes it) is on now, into path: a path
+ * is itself; a name or uuid is looked up again (the udev database, else
+ * a scan), so a caller that keeps running follows the group to another
+ * device (a multipath map assembled over the path it started on). */
+int sdg_locate(const char *group, char path[PATH_MAX], struct sd_err *err);
 /* Leaves the cluster lock if held: fails (err) when that did not reach the
  * disk, since other nodes then wait on this one. */
 int sdg_close(struct sdg *g, struct sd_err *err);
@@ -45,5 +50,8 @@ const char *sdg_device(const struct sdg *g);
 const char *sdg_name(const struct sdg *g);
 const struct sd_geometry *sdg_geometry(const struct sdg *g);
 const struct sd_state *sdg_records(const struct sdg *g);
+/* What the user should know although the command succeeded (a commit that
+ * landed in one metadata copy only), or NULL. */
+const char *sdg_warning(const struct sdg *g);
 
 #endif

@@ -22,6 +22,7 @@ struct sdg {
 	struct sd_geometry lock_geo;
 	struct sd_hostlock cluster;
 	bool cluster_held;
+	int node_lock_fd;      /* the group's lock file (core/node_lock.h), or -1 */
 };
 
 #endif

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "core/group_impl.h"
 #include "core/handover.h"
+#include "core/node_lock.h"
 #include "core/owner.h"
 #include "core/pool.h"
 #include "core/rescan.h"
@@ -235,20 +237,26 @@ static int heartbeat_once(const char *dev, struct sd_err *err)
 	struct sd_io *io;
 	if (sd_io_open(dev, true, SD_IO_AUTO, &io, err))
 		return -1;
-	/* the node's flock: no process of ours is inside the cluster lock */
-	int rc = flock(io->fd, LOCK_EX) ? sd_fail(err, errno, "cannot lock %s", dev) : 0;
 	struct sd_geometry geo;
 	struct sd_copy_status copy[2];
 	struct sd_hostlock h;
 	char name[64];
 	sdg_node_name(name);
-	if (rc == 0)
-		rc = sd_store_probe(io, &geo, copy, err);
+	int lock_fd = -1, rc = sd_store_probe(io, &geo, copy, err);
+	/* the node's flock: no process of ours is inside the cluster lock */
+	if (rc == 0) {
+		lock_fd = sdg_node_lock_attach(io, geo.uuid);
+		int e = sd_io_flock(io, LOCK_EX);
+		if (e)
+			rc = sd_fail(err, -e, "cannot lock %s: %s", dev, strerror(-e));
+	}
 	if (rc == 0)
 		rc = sd_host_claim(&h, io, &geo, name, 500, err);
 	if (rc == 0 && (rc = sd_host_beat(&h)))
 		rc = sd_fail(err, -rc, "cannot write the heartbeat: %s", strerror(-rc));
 	sd_io_close(io);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return rc;
 }
 

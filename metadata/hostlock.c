@@ -5,7 +5,10 @@
  * whatever the timing.  Only liveness depends on time: a node that died
  * while waiting or holding leaves a ticket behind, which the others ignore
  * once it has not changed for stale_ms (docs/format.md, "Commit protocol").
- * Within a node the flock on the device lets one process at a time in. */
+ * Within a node a flock (sd_io_flock: a file naming the group, the same by
+ * every path to the LUN) lets one process at a time in: a process of the
+ * node writing the slot while another holds the lock would look to it like
+ * another node with its name. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

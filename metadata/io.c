@@ -5,6 +5,7 @@
 #include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,6 +72,7 @@ int sd_io_open(const char *path, bool writable, enum sd_io_backend b, struct sd_
 		return sd_fail(err, -fd, "%s: %s", path, strerror(-fd));
 	}
 	io->fd = fd;
+	io->lock_fd = fd;
 	io->writable = writable;
 	int rc = device_size(fd, &io->size);
 	if (rc) {
@@ -100,6 +102,14 @@ void sd_io_close(struct sd_io *io)
 {
 	if (io)
 		io->ops->close(io);
+}
+
+int sd_io_flock(struct sd_io *io, int op)
+{
+	int rc;
+	while ((rc = flock(io->lock_fd, op)) && errno == EINTR)
+		;
+	return rc ? -errno : 0;
 }
 
 int sd_io_read(struct sd_io *io, struct sd_iov *v, unsigned n)

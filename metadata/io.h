@@ -33,6 +33,11 @@ struct sd_io {
 	uint64_t size;   /* device or file size in bytes */
 	bool direct;     /* opened with O_DIRECT */
 	bool writable;
+	/* What this node's writers flock to keep each other out: fd itself
+	 * unless the caller set another (a file naming the group, the same
+	 * whichever device node or path the group is reached by; the caller
+	 * closes it). */
+	int lock_fd;
 	void *priv;
 };
 
@@ -43,6 +48,9 @@ enum sd_io_backend { SD_IO_AUTO, SD_IO_URING, SD_IO_AIO };
 int sd_io_open(const char *path, bool writable, enum sd_io_backend b, struct sd_io **out,
 	       struct sd_err *err);
 void sd_io_close(struct sd_io *io);
+
+/* flock(2) on io->lock_fd: 0, or -errno. */
+int sd_io_flock(struct sd_io *io, int op);
 
 /* Read the device's size again (after the kernel saw it change). */
 int sd_io_refresh_size(struct sd_io *io);

@@ -86,14 +86,37 @@ int sd_store_probe(struct sd_io *io, struct sd_geometry *g, struct sd_copy_statu
 	return rc;
 }
 
-/* Read the four slot headers into hdr (4 blocks). */
-static int read_headers(struct sd_store *st, void *hdr)
+/* Read a batch; when it fails, each part alone, so that a bad sector in
+ * one copy does not hide the other: part_rc[i] is 0 or -errno for each.
+ * 0 when at least one part was read (or there were none). */
+static int read_parts(struct sd_io *io, struct sd_iov *v, unsigned n, int *part_rc)
+{
+	int rc = sd_io_read(io, v, n), any = n == 0;
+	for (unsigned i = 0; i < n; i++) {
+		part_rc[i] = rc ? sd_io_read(io, &v[i], 1) : 0;
+		any |= part_rc[i] == 0;
+	}
+	return any ? 0 : rc;
+}
+
+static void unreadable(struct sd_slot_status *ss, int rc)
+{
+	snprintf(ss->error, sizeof(ss->error), "cannot be read: %s", strerror(-rc));
+}
+
+/* Read the four slot headers into hdr (4 blocks); an unreadable one is
+ * zeroed (it then fails to decode) and hdr_rc says why. */
+static int read_headers(struct sd_store *st, void *hdr, int hdr_rc[4])
 {
 	struct sd_iov v[4];
 	for (int i = 0; i < 4; i++)
 		v[i] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2),
 					(char *)hdr + i * SD_BLOCK, SD_BLOCK };
-	return sd_io_read(st->io, v, 4);
+	int rc = read_parts(st->io, v, 4, hdr_rc);
+	for (int i = 0; i < 4; i++)
+		if (hdr_rc[i])
+			memset(v[i].buf, 0, SD_BLOCK);
+	return rc;
 }
 
 struct candidate {
@@ -105,14 +128,19 @@ struct candidate {
  * read in one batch the payloads of valid ones whose sequence number is at
  * least min_seq (commit only needs to look at slots newer than the state it
  * holds). */
-static int load_slots(struct sd_store *st, const void *hdr, struct candidate cand[4],
-		      uint64_t min_seq)
+static int load_slots(struct sd_store *st, const void *hdr, const int hdr_rc[4],
+		      struct candidate cand[4], uint64_t min_seq)
 {
 	struct sd_iov v[4];
+	int which[4], part_rc[4];
 	unsigned n = 0;
 	for (int i = 0; i < 4; i++) {
 		struct sd_slot_status *ss = &st->copy[i / 2].slot[i % 2];
 		struct sd_err e;
+		if (hdr_rc[i]) {
+			unreadable(ss, hdr_rc[i]);
+			continue;
+		}
 		if (sd_slot_header_decode((const char *)hdr + i * SD_BLOCK, &st->geo, i / 2, i % 2,
 					  &cand[i].info, &e)) {
 			snprintf(ss->error, sizeof(ss->error), "%s", e.msg);
@@ -126,9 +154,19 @@ static int load_slots(struct sd_store *st, const void *hdr, struct candidate can
 		if (!cand[i].buf)
 			return -ENOMEM;
 		size_t len = slot_io_len(cand[i].info.payload_size);
+		which[n] = i;
 		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len };
 	}
-	return sd_io_read(st->io, v, n);
+	int rc = read_parts(st->io, v, n, part_rc);
+	for (unsigned k = 0; k < n; k++) {
+		if (!part_rc[k])
+			continue;
+		int i = which[k];
+		unreadable(&st->copy[i / 2].slot[i % 2], part_rc[k]);
+		free(cand[i].buf);
+		cand[i].buf = NULL;
+	}
+	return rc;
 }
 
 /* The newest slot whose payload checks out wins. */
@@ -180,9 +218,10 @@ static int read_once(struct sd_store *st, void *hdr, void *again, struct sd_stat
 	*moved = false;
 	memset(st->copy[0].slot, 0, sizeof(st->copy[0].slot));
 	memset(st->copy[1].slot, 0, sizeof(st->copy[1].slot));
-	int rc = read_headers(st, hdr);
+	int hdr_rc[4];
+	int rc = read_headers(st, hdr, hdr_rc);
 	if (rc == 0)
-		rc = load_slots(st, hdr, cand, 0);
+		rc = load_slots(st, hdr, hdr_rc, cand, 0);
 	if (rc) {
 		rc = sd_fail(err, -rc, "cannot read metadata: %s", strerror(-rc));
 		goto out;
@@ -194,7 +233,7 @@ static int read_once(struct sd_store *st, void *hdr, void *again, struct sd_stat
 	if (rc == 0 && all_valid)
 		goto out;
 	/* a slot failed: trust that only if a second look finds the same headers */
-	int r2 = read_headers(st, again);
+	int r2 = read_headers(st, again, hdr_rc);
 	if (r2 == 0 && memcmp(hdr, again, 4 * SD_BLOCK) != 0)
 		*moved = true;
 out:
@@ -256,8 +295,8 @@ void sd_store_close(struct sd_store *st)
 {
 	if (!st)
 		return;
-	if (st->lock_depth)
-		flock(st->io->fd, LOCK_UN);
+	if (st->lock_depth && !st->no_flock)
+		sd_io_flock(st->io, LOCK_UN);
 	free(st);
 }
 
@@ -265,16 +304,17 @@ int sd_store_lock(struct sd_store *st, struct sd_err *err)
 {
 	if (st->lock_depth++ || st->no_flock)
 		return 0;
-	if (flock(st->io->fd, LOCK_EX) == 0)
+	int rc = sd_io_flock(st->io, LOCK_EX);
+	if (rc == 0)
 		return 0;
 	st->lock_depth = 0;
-	return sd_fail(err, errno, "cannot lock the device: %s", strerror(errno));
+	return sd_fail(err, -rc, "cannot lock the device: %s", strerror(-rc));
 }
 
 void sd_store_unlock(struct sd_store *st)
 {
 	if (st->lock_depth && --st->lock_depth == 0 && !st->no_flock)
-		flock(st->io->fd, LOCK_UN);
+		sd_io_flock(st->io, LOCK_UN);
 }
 
 /* The newest sequence number on disk whose slot is complete.  Headers with
@@ -291,9 +331,10 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 		return sd_fail(err, ENOMEM, "out of memory");
 	memcpy(saved, st->copy, sizeof(saved));
 	memset(st->copy, 0, sizeof(st->copy));
-	int rc = read_headers(st, hdr);
+	int hdr_rc[4];
+	int rc = read_headers(st, hdr, hdr_rc);
 	if (rc == 0)
-		rc = load_slots(st, hdr, cand, st->seqno + 1);
+		rc = load_slots(st, hdr, hdr_rc, cand, st->seqno + 1);
 	free(hdr);
 	for (int i = 0; i < 4 && !rc; i++) {
 		if (!cand[i].buf)
@@ -328,10 +369,37 @@ void *sd_store_build_slot(struct sd_store *st, const struct sd_state *state, uin
 /* Both copies' older slot (never the one holding the current state) plus any
  * damaged label go out in one batch with one flush: whatever subset of
  * sectors lands, the current state stays intact in its slots. */
+/* The batch failed: each part again alone.  What landed decides, since
+ * every reader takes the newest valid slot: a new state that landed in one
+ * copy is the group's state now, so the commit succeeded, and the copy
+ * that could not be written is told in st->warning; a state that landed
+ * in neither copy is a failed commit (the current state is untouched). */
+static int write_each(struct sd_store *st, struct sd_iov *v, const int *copy_of, unsigned n,
+		      int batch_rc, uint64_t seq, struct sd_err *err)
+{
+	int copy_rc[2] = { 0, 0 };
+	for (unsigned i = 0; i < n; i++) {
+		int r = sd_io_write(st->io, &v[i], 1, true);
+		if (r && !copy_rc[copy_of[i]])
+			copy_rc[copy_of[i]] = r;
+	}
+	uint64_t now;
+	struct sd_err e;
+	if (ondisk_seqno(st, &now, &e) || now != seq)
+		return sd_fail(err, -batch_rc, "metadata write failed: %s", strerror(-batch_rc));
+	for (int c = 0; c < 2; c++)
+		if (copy_rc[c])
+			snprintf(st->warning, sizeof(st->warning), "metadata copy %c cannot be "
+				 "written (%s): the change is in copy %c alone; move the group to "
+				 "sound storage", 'A' + c, strerror(-copy_rc[c]), 'A' + !c);
+	return 0;
+}
+
 static int write_commit(struct sd_store *st, const struct sd_state *state, uint64_t seq,
 			struct sd_err *err)
 {
 	struct sd_iov v[4];
+	int copy_of[4];
 	unsigned n = 0;
 	int rc = 0;
 	for (int c = 0; c < 2; c++) {
@@ -341,6 +409,7 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 			rc = sd_fail(err, ENOMEM, "out of memory");
 			break;
 		}
+		copy_of[n] = c;
 		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, c, (int)(seq % 2)), buf, len };
 		if (st->copy[c].label_valid)
 			continue;
@@ -350,13 +419,11 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 			break;
 		}
 		sd_label_encode(&st->geo, c, label);
+		copy_of[n] = c;
 		v[n++] = (struct sd_iov){ sd_label_offset(&st->geo, c), label, SD_BLOCK };
 	}
-	if (!rc) {
-		rc = sd_io_write(st->io, v, n, true);
-		if (rc)
-			rc = sd_fail(err, -rc, "metadata write failed: %s", strerror(-rc));
-	}
+	if (!rc && (rc = sd_io_write(st->io, v, n, true)))
+		rc = write_each(st, v, copy_of, n, rc, seq, err);
 	for (unsigned i = 0; i < n; i++)
 		free(v[i].buf);
 	return rc;

@@ -29,6 +29,7 @@ struct sd_store {
 	struct sd_copy_status copy[2];
 	uint32_t writer_host;           /* recorded in slot headers */
 	int lock_depth;
+	char warning[512];              /* set when a commit landed in one copy only */
 	struct sd_hostlock *cluster;    /* when set, commits take the cluster lock */
 	bool no_flock;                  /* tests: act as separate nodes on one host */
 };
@@ -57,7 +58,7 @@ int sd_store_grow(struct sd_store *st, const struct sd_state *state, bool *grown
 int sd_store_format(struct sd_io *io, struct sd_geometry *g, const struct sd_state *first,
 		    struct sd_err *err);
 
-/* Host-local exclusive lock (flock on the device); nests. */
+/* Host-local exclusive lock (flock on the io's lock_fd); nests. */
 int sd_store_lock(struct sd_store *st, struct sd_err *err);
 void sd_store_unlock(struct sd_store *st);
 

@@ -108,8 +108,6 @@ json_object *cli_pool_live_json(const struct sd_pool *p, const struct sdg_pool_l
 int cli_on_group_follow(const char *cmd, int argc, char **argv, unsigned allowed,
 			cli_group_op op);
 
-/* /run/stardm, created if missing: the node's runtime files. */
-const char *cli_run_dir(void);
 /* The node monitor's presence (monitor_lock.c): the monitor takes the lock
  * (an fd >= 0 it keeps, or -1 with err set when one already runs). */
 int cli_monitor_lock(const char *group, struct sd_err *err);

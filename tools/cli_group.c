@@ -1,4 +1,6 @@
 /* The shape of every command that works on one group. */
+#include <stdio.h>
+
 #include "cli.h"
 #include "core/group.h"
 #include "core/pool.h"
@@ -17,6 +19,8 @@ int cli_on_group_then(const char *cmd, int argc, char **argv, unsigned allowed, 
 	if (sdg_open(o->pos[0], flags, &g, &err))
 		return cli_error(&err);
 	rc = op(g, o, &err);
+	if (sdg_warning(g))
+		fprintf(stderr, "stardm: warning: %s\n", sdg_warning(g));
 	struct sd_err close_err = {0};
 	bool ok = rc == 0 || rc == CLI_FOLLOW;
 	if (sdg_close(g, &close_err) && ok) {

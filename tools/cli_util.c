@@ -258,15 +258,3 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		return cli_usage(cmd, "%s: unexpected argument '%s'", cmd, o->pos[max_pos]);
 	return 0;
 }
-
-const char *cli_run_dir(void)
-{
-	const char *dir = getenv("STARDM_RUN_DIR"); /* tests run without root */
-	if (dir && *dir) {
-		mkdir(dir, 0755);
-		return dir;
-	}
-	mkdir("/run", 0755); /* there on every system but a bare initramfs */
-	mkdir("/run/stardm", 0755);
-	return "/run/stardm";
-}

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/rundir.h"
 #include "cli.h"
 #include "core/handover.h"
 #include "core/handover_follow.h"
@@ -49,7 +50,7 @@ static void follow_line(void *ctx, const char *line)
 static FILE *open_follow_log(const char *group, const char *vol)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/handover-%s-%s.log", cli_run_dir(), group, vol);
+	snprintf(path, sizeof(path), "%s/handover-%s-%s.log", sd_run_dir(), group, vol);
 	return fopen(path, "we");
 }
 

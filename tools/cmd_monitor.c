@@ -150,6 +150,31 @@ static int handovers(const char *dev, const char *pve_dir)
 	return pending;
 }
 
+/* The device the group is on now: a multipath map assembled after the
+ * monitor started on one of its paths takes over, and a heartbeat written
+ * through one path would stop when that path fails.  A lookup that fails
+ * (the group on two devices while multipath assembles) keeps the last
+ * device; each change is reported once. */
+static void follow_device(const char *id, char dev[PATH_MAX])
+{
+	static char said[sizeof(((struct sd_err *)0)->msg)];
+	char now[PATH_MAX];
+	struct sd_err err = {0};
+	if (sdg_locate(id, now, &err)) {
+		if (strcmp(said, err.msg)) {
+			snprintf(said, sizeof(said), "%s", err.msg);
+			cli_error(&err);
+		}
+		return;
+	}
+	said[0] = '\0';
+	if (!strcmp(now, dev))
+		return;
+	printf("stardm monitor: group %s is now on %s (was %s)\n", id, now, dev);
+	fflush(stdout);
+	snprintf(dev, PATH_MAX, "%s", now);
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -166,8 +191,11 @@ int cmd_monitor(int argc, char **argv)
 	struct sdg *g;
 	if (sdg_open(o.pos[0], 0, &g, &err))
 		return cli_error(&err);
-	char dev[PATH_MAX]; /* scan once; each pass re-reads the metadata */
+	char dev[PATH_MAX], id[37];
 	snprintf(dev, sizeof(dev), "%s", sdg_device(g));
+	sdg_uuid_format(sdg_geometry(g)->uuid, id);
+	/* a group named (not a device path) is followed by its uuid */
+	bool follow = strcmp(dev, o.pos[0]) != 0;
 	int lock = o.once ? -1 : cli_monitor_lock(sdg_name(g), &err);
 	sdg_close(g, NULL);
 	if (!o.once && lock < 0)
@@ -196,6 +224,8 @@ int cmd_monitor(int argc, char **argv)
 	int events = sdg_events_open();
 	while (!stop) {
 		sdg_events_arm(&events); /* before the look: no event is missed */
+		if (follow)
+			follow_device(id, dev);
 		beat_and_grow(dev, &cfg, lock);
 		int pending = handovers(dev, pve_dir);
 		for (unsigned i = 0; i < interval * 10 && !stop; i++) {

@@ -12,12 +12,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "base/rundir.h"
 #include "cli.h"
 
 static int open_lock(const char *group)
 {
 	char path[320];
-	snprintf(path, sizeof(path), "%s/monitor-%s.lock", cli_run_dir(), group);
+	snprintf(path, sizeof(path), "%s/monitor-%s.lock", sd_run_dir(), group);
 	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 }
 

@@ -87,6 +87,7 @@ void add_dm_names_tests(void);
 void add_golden_tests(void);
 void add_handover_tests(void);
 void add_uring_fault_tests(void);
+void add_bad_sector_tests(void);
 void add_core_tests(void);
 
 #endif

@@ -29,6 +29,7 @@ int main(void)
 	add_golden_tests();
 	add_handover_tests();
 	add_uring_fault_tests();
+	add_bad_sector_tests();
 	add_core_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	/* STARDM_UNIT_SUITE=name runs one suite: for hunting a flaky test */

@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/activate.h"
 #include "core/autoactivate.h"
@@ -773,6 +777,33 @@ static void test_clone_handover(void)
 	as_node(0);
 }
 
+/* A writer holds the node's lock on a file named by the group's uuid, not
+ * on the device node it came by: a process of the node reaching the group
+ * by another device node (a multipath map, a path under it) waits for it. */
+static void test_node_lock_file(void)
+{
+	fresh();
+	char dir[] = "/tmp/stardm-run.XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	setenv("STARDM_RUN_DIR", dir, 1);
+	struct sdg *g = open_w();
+	char id[37], path[PATH_MAX];
+	sdg_uuid_format(sdg_geometry(g)->uuid, id);
+	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
+	int other = open(path, O_RDWR | O_CLOEXEC), dev = open(lun, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(other >= 0 && dev >= 0);
+	CU_ASSERT(flock(other, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK);
+	CU_ASSERT(flock(dev, LOCK_EX | LOCK_NB) == 0); /* the device itself is not it */
+	flock(dev, LOCK_UN);
+	close_g(g);
+	CU_ASSERT(flock(other, LOCK_EX | LOCK_NB) == 0); /* let go at close */
+	close(other);
+	close(dev);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("STARDM_RUN_DIR");
+}
+
 /* The node's no_space_timeout: set through the kernel's table (which
  * loads dm_thin_pool first), read back as it is. */
 static void test_no_space_timeout(void)
@@ -794,6 +825,7 @@ void add_core_tests(void)
 	CU_add_test(s, "first activation: order of kernel steps", test_activation_order);
 	CU_add_test(s, "the reserve: kept from new disks, there for growth", test_reserve);
 	CU_add_test(s, "no_space_timeout set and read", test_no_space_timeout);
+	CU_add_test(s, "the node's lock: the group's file, not the device node", test_node_lock_file);
 	CU_add_test(s, "a template and its linked clones on two nodes", test_linked_clones);
 	CU_add_test(s, "a clone after a killed clone's leftovers", test_clone_after_kill);
 	CU_add_test(s, "a linked clone handed over, its device not held", test_clone_handover);

@@ -42,6 +42,8 @@ verify() {
 }
 # same A B: both non-empty and equal (an empty value never matches)
 same() { [ -n "$1" ] && [ "$1" = "$2" ]; }
+# differ A B: both non-empty and different
+differ() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" != "$2" ]; }
 # finish SUITE: the result line, cleanup, exit status
 finish() {
 	rm -rf "$T"

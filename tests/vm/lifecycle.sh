@@ -138,5 +138,32 @@ check "  ...adds 64 MiB" [ "$(pool_total)" = $((t2 + 67108864)) ]
 check_fails "extend-pool of a VM without a pool" stardm extend-pool san1 --vmid 999 --size 64M
 check "deactivate vm-310-disk-0" stardm deactivate san1 vm-310-disk-0
 check "remove vm-310-disk-0" stardm remove san1 vm-310-disk-0
+
+# one group by two device nodes, as on a node where multipathd assembled
+# its map after the monitor had started on a path: the node's processes
+# keep out of each other's way in its host slot whichever node each took
+# (a heartbeat written while a command holds the cluster lock would clear
+# the command's ticket: to the command, its slot written by another node)
+uuid=$(stardm inspect $G --json | tr -d ' \n' | grep -o '"uuid":"[^"]*"' | head -1 | cut -d'"' -f4)
+check "a second device node for the LUN (a dm map over it)" \
+	sh -c "dmsetup create lun2 --table \"0 \$(blockdev --getsz $G) linear $G 0\" && dmsetup mknodes"
+check "  the group is found on the map alone" sh -c "stardm list san1 >/dev/null && [ \"\$(stardm scan | grep -c san1)\" = 1 ]"
+waited() { # waited CMD...: CMD ran while another process of the node held the group's lock
+	[ -n "$uuid" ] || return 1
+	flock "/run/stardm/group-$uuid.lock" sleep 6 & holder=$!
+	sleep 1; t0=$(date +%s); "$@"; rc=$?; t1=$(date +%s); wait $holder
+	echo "waited $((t1 - t0)) s"; [ "$rc" = 0 ] && [ $((t1 - t0)) -ge 4 ]
+}
+check "  a heartbeat by the path waits for the node's lock" waited stardm monitor $G --once
+check "  a command by the map waits for it too" waited stardm create /dev/mapper/lun2 vm-320-disk-0 --size 16M
+stardm monitor $G --interval 1 >/tmp/mon2.out 2>&1 &
+mon=$!
+many() { for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	stardm snapshot san1 vm-320-disk-0 s$i && stardm delete-snapshot san1 vm-320-disk-0 s$i || return 1; done; }
+check "  commands by the map beside a heartbeat by the path: none fails" many
+kill $mon; wait $mon
+check "  the heartbeat never failed" sh -c "cat /tmp/mon2.out; ! grep -q 'stardm: ' /tmp/mon2.out && grep -q watching /tmp/mon2.out"
+check "  remove vm-320-disk-0" stardm remove san1 vm-320-disk-0
+check "  the map goes" dmsetup remove lun2
 check "all extents free again at the end" same "$(free_bytes)" "$total"
 vm_done
