@@ -12,7 +12,8 @@
 #   make fuzz-coverage   line coverage of the parsers reached by its corpus
 #   make bench-metadata  commit latency vs one 4 KiB O_DIRECT write+flush
 #   make bench           fio + control-plane benchmarks vs LVM in the VM rig
-#   make faults          I/O errors under stardm in the VM rig
+#   make faults          I/O errors under stardm in the VM rig (also in make check)
+#   make soak-vm         the space suite writing 1 GiB per VM (make check: 512 MiB)
 #   make powercut        power cuts replayed at every flush of a workload
 #                        (dm-log-writes in the VM rig; POWERCUT_WORKLOAD=...)
 CC ?= gcc
@@ -179,6 +180,10 @@ bench: all $(B)/bench-metadata $(B)/timeit
 faults: hooks
 	tests/vm/run-script tests/vm/ioerr.sh $(HOOKS_B)/stardm
 
+# The space suite with 1 GiB written per VM (make check writes 512 MiB)
+soak-vm: hooks
+	STARDM_SPACE_MIB=1024 tests/vm/run-cluster tests/vm/space.sh $(HOOKS_B)/stardm
+
 # Power cuts: tests/powercut/run replays a workload's writes in the VM rig
 POWERCUT_WORKLOAD ?= tests/powercut/workload.sh
 powercut: all $(B)/replay-log
@@ -222,5 +227,5 @@ version:
 clean:
 	rm -rf build
 
-.PHONY: FORCE all demo faults powercut unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install install-files install-bin install-udev install-plugin deb version clean
+.PHONY: FORCE all demo faults soak-vm powercut unit soak layers mutate san hooks check vmcheck fuzz fuzz-coverage bench-metadata bench clang install install-files install-bin install-udev install-plugin deb version clean
 -include $(shell find build -path build/deb -prune -o -name '*.d' -print 2>/dev/null)

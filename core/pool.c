@@ -12,6 +12,7 @@
 #include "core/dm_ops.h"
 #include "core/dm_stack.h"
 #include "core/group_impl.h"
+#include "core/owner.h"
 #include "core/run.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
@@ -140,7 +141,8 @@ static int pool_tid(const char *name, bool expect_ro, uint64_t *tid, struct sd_e
 	if (sdm_parse_pool_status(line, &s) || s.fail) {
 		rc = sd_fail(err, EIO, "pool %s has failed (status '%s'); run thin_check", name, line);
 	} else if (s.needs_check || (s.read_only && !expect_ro)) {
-		rc = sd_fail(err, EIO, "pool %s is %s; run 'stardm inspect --check-pool'", name,
+		rc = sd_fail(err, EIO, "pool %s is %s; deactivate its volumes and "
+			     "run 'stardm repair-pool'", name,
 			     s.needs_check ? "marked needs_check" : "read-only");
 	}
 	*tid = s.transaction_id;
@@ -191,6 +193,16 @@ static int resume_suspended_thins(struct sdg *g, const struct sd_pool *p, struct
 	}
 	sdm_free_names(names, n);
 	return rc;
+}
+
+int sdg_pool_healthy(const struct sdg *g, const struct sd_pool *p, struct sd_err *err)
+{
+	if (!p || !sdg_pool_active(g, p))
+		return 0;
+	struct sdg_dm_id id;
+	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
+	uint64_t tid;
+	return pool_tid(id.name, (p->flags & SD_POOL_TEMPLATE) != 0, &tid, err);
 }
 
 int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
@@ -363,15 +375,15 @@ int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_
 	return rc;
 }
 
-/* thin_check on an inactive pool's metadata device: the layer is loaded
- * read-only on its own for the check and removed after.  Returns 0 when the
- * check passed, 1 when it found damage (its first output line in `out`). */
-int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len,
-		   struct sd_err *err)
+/* thin_check on an inactive pool's metadata device, loaded on its own for
+ * the check (read-only, unless the check is to clear the needs_check flag)
+ * and removed after.  0 clean, 1 damaged (first output line in out). */
+static int check_meta(struct sdg *g, const struct sd_pool *p, bool clear, char *out, size_t len,
+		      struct sd_err *err)
 {
 	if (sdg_pool_active(g, p))
-		return sd_fail(err, EBUSY, "pool of VM %u is active; thin_check needs it inactive",
-			       p->vmid);
+		return sd_fail(err, EBUSY, "pool of VM %u is active; thin_check needs it inactive "
+			       "(deactivate its volumes)", p->vmid);
 	struct sdg_dm_id meta;
 	size_t n;
 	uint64_t sectors;
@@ -381,16 +393,46 @@ int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len
 		rc = layer_table(g, p, SD_ROLE_META, t, &n, &sectors, err);
 	sdg_dm_pool(g, p, SDG_DM_TMETA, &meta);
 	if (!rc)
-		rc = sdg_dm->create(meta.name, meta.uuid, t, n, meta.dm_flags | SDM_READONLY, err);
+		rc = sdg_dm->create(meta.name, meta.uuid, t, n,
+				    meta.dm_flags | (clear ? 0 : SDM_READONLY), err);
 	free(t);
 	if (rc)
 		return rc;
-	const char *argv[] = { "thin_check", meta.path, NULL };
-	int status = sdg_run(argv, out, len);
+	const char *check[] = { "thin_check", meta.path, NULL };
+	const char *clearing[] = { "thin_check", "--clear-needs-check-flag", meta.path, NULL };
+	int status = sdg_run(clear ? clearing : check, out, len);
 	sdg_dm->remove(meta.name, NULL);
 	if (status == -ENOENT)
 		return sd_fail(err, ENOENT, "cannot run thin_check (install thin-provisioning-tools)");
 	if (status < 0)
 		return sd_fail(err, -status, "cannot run thin_check: %s", strerror(-status));
 	return status == 0 ? 0 : 1;
+}
+
+int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len,
+		   struct sd_err *err)
+{
+	return check_meta(g, p, false, out, len, err);
+}
+
+/* The kernel marks a pool needs_check when a metadata write or flush
+ * failed; loaded again, it stays read-only until thin_check clears the
+ * mark.  The pool's last committed transaction is intact whatever the
+ * failed write was (dm-thin commits by superblock), so a clean check is
+ * enough to use it again. */
+int sdg_pool_repair(struct sdg *g, uint32_t vmid, char *out, size_t len, struct sd_err *err)
+{
+	const struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
+	if (!p)
+		return sd_fail(err, SD_E_NOTFOUND, "VM %u has no pool in group %s", vmid,
+			       sdg_name(g));
+	int rc = sdg_pool_owned_elsewhere(g, p, err);
+	if (rc == 0)
+		rc = sdg_pool_read_elsewhere(g, p, err);
+	if (rc == 0)
+		rc = check_meta(g, p, true, out, len, err);
+	if (rc == 1)
+		rc = sd_fail(err, SD_E_CORRUPT, "pool of VM %u: thin_check found damage (%s); "
+			     "the needs_check mark stays", vmid, out);
+	return rc;
 }

@@ -18,6 +18,10 @@ int sdg_pool_down(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 /* Swap the pool's thin devices here to the error target and remove the
  * pool's layers (the source's side of a handover). */
 int sdg_pool_fence(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
+/* 0 unless p is live here and the kernel failed it, turned it read-only
+ * or marked it needs_check: checked before a change to the pool is
+ * committed, so that a change the kernel cannot take is never recorded. */
+int sdg_pool_healthy(const struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 /* Send pending messages to a live pool. */
 int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err);
 /* Reload a live pool's layers after its extents grew. */
@@ -27,6 +31,11 @@ int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err)
  * of thin_check's output in out), <0 could not check. */
 int sdg_pool_check(struct sdg *g, const struct sd_pool *p, char *out, size_t len,
 		   struct sd_err *err);
+
+/* Clear an inactive pool's needs_check mark once thin_check finds its
+ * metadata clean (SD_E_CORRUPT, naming the damage, when it does not).  The
+ * pool must be live on no other node. */
+int sdg_pool_repair(struct sdg *g, uint32_t vmid, char *out, size_t len, struct sd_err *err);
 
 /* Live kernel view of a pool, for inspect/status. */
 struct sdg_pool_live {

@@ -179,9 +179,10 @@ static int volume_pool_here(struct sdg *g, const char *name, struct sd_volume **
 			    struct sd_pool **p, struct sd_err *err)
 {
 	int rc = sdg_volume_lookup(g, name, v, p, err);
-	if (rc || (rc = sdg_pool_owned_elsewhere(g, *p, err)))
+	if (rc || (rc = sdg_pool_owned_elsewhere(g, *p, err)) ||
+	    (rc = sdg_template_writable(g, *p, err)))
 		return rc;
-	return sdg_template_writable(g, *p, err);
+	return sdg_pool_healthy(g, *p, err);
 }
 
 /* The data space a new volume of size bytes takes from the group now: all
@@ -212,7 +213,8 @@ int sdg_volume_create(struct sdg *g, const char *name, uint64_t size,
 	if (sd_find_volume(&g->state, name))
 		return sd_fail(err, SD_E_EXISTS, "volume %s already exists", name);
 	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
-	if (sdg_pool_owned_elsewhere(g, p, err) || sdg_template_writable(g, p, err))
+	if (sdg_pool_owned_elsewhere(g, p, err) || sdg_template_writable(g, p, err) ||
+	    sdg_pool_healthy(g, p, err))
 		return -1;
 	if (p && chunk_bytes && p->chunk_sectors != chunk)
 		return sd_fail(err, SD_E_INVAL, "the pool of VM %u has %u KiB chunks; a chunk size "
@@ -253,7 +255,8 @@ static int pool_grow(struct sdg *g, uint32_t vmid, uint64_t bytes, bool meta, st
 	int rc = volume_size(&bytes, err);
 	if (rc)
 		return rc;
-	if (sdg_pool_owned_elsewhere(g, p, err) || sdg_template_writable(g, p, err))
+	if (sdg_pool_owned_elsewhere(g, p, err) || sdg_template_writable(g, p, err) ||
+	    sdg_pool_healthy(g, p, err))
 		return -1;
 	bool created;
 	rc = meta ? add_metadata(g, p, bytes, err)

@@ -149,6 +149,7 @@ int cmd_wait(int argc, char **argv);
 int cmd_rename(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_extend_pool(int argc, char **argv);
+int cmd_repair_pool(int argc, char **argv);
 int cmd_migrate_prepare(int argc, char **argv);
 int cmd_migrate_gate(int argc, char **argv);
 int cmd_migrate_release(int argc, char **argv);

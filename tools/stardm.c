@@ -34,6 +34,7 @@ static const struct cmd commands[] = {
 	{ "migrate-abort", "GROUP VOLUME", cmd_migrate_abort },
 	{ "grow", "GROUP [--json]", cmd_grow },
 	{ "extend-pool", "GROUP --vmid N --size SIZE", cmd_extend_pool },
+	{ "repair-pool", "GROUP --vmid N", cmd_repair_pool },
 	{ "monitor", "GROUP [--interval SECONDS] [--once] [--pve-dir DIR] [--grow-pct N] "
 	  "[--grow-min SIZE] [--no-space-timeout SECONDS]", cmd_monitor },
 	{ "autoactivate", "GROUP [--json]", cmd_autoactivate },

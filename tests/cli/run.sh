@@ -225,6 +225,9 @@ run 2 "a fraction of a byte is not a size" -- create "$names" vm-61-disk-0 --siz
 run 11 "size 0 is refused" -- create "$names" vm-61-disk-0 --size 0
 run 11 "extend-pool by 2^64-1 bytes is refused" -- extend-pool "$names" --vmid 60 --size 18446744073709551615
 run 7 "extend-pool by 2^62 bytes finds no space" -- extend-pool "$names" --vmid 60 --size 4611686018427387904
+run 2 "repair-pool without --vmid" -- repair-pool "$names"
+run 3 "repair-pool of a VM without a pool" -- repair-pool "$names" --vmid 999
+expect_in "$W/err" "VM 999 has no pool" "  ...naming the VM"
 truncate -s 256M "$W/fresh.img" "$W/zero.img"
 run 11 "init with a 2^64-1 byte extent is refused" -- init "$W/fresh.img" --name g --extent-size 18446744073709551615
 expect_in "$W/err" "extent size" "  ...naming the extent size"

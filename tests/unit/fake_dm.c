@@ -34,6 +34,7 @@ struct pool_md {
 	uint32_t thins[MAX_THINS];
 	size_t n;
 	unsigned used_pct, meta_pct; /* of its data and metadata blocks, as status reports */
+	bool needs_check;            /* a failed metadata write: read-only and marked */
 };
 
 static struct dev devs[2][MAX_DEVS];
@@ -375,9 +376,10 @@ static int f_status(const char *name, char **out, struct sd_err *err)
 		const struct pool_md *m = pool_md(name, true);
 		uint64_t blocks = d->live.sectors / 128;
 		snprintf(line, sizeof(line), "%" PRIu64 " %u/1000 %" PRIu64 "/%" PRIu64 " - %s "
-			 "discard_passdown queue_if_no_space - 1024", m->tid,
+			 "discard_passdown queue_if_no_space %s 1024", m->tid,
 			 m->meta_pct ? m->meta_pct * 10 : 10, blocks * m->used_pct / 100, blocks,
-			 strstr(d->live.params, "read_only") ? "ro" : "rw");
+			 strstr(d->live.params, "read_only") || m->needs_check ? "ro" : "rw",
+			 m->needs_check ? "needs_check" : "-");
 	}
 	*out = strdup(line);
 	return 0;
@@ -486,4 +488,9 @@ void fake_dm_pool_fill(const char *pool, unsigned pct, unsigned meta_pct)
 {
 	pool_md(pool, true)->used_pct = pct;
 	pool_md(pool, true)->meta_pct = meta_pct;
+}
+
+void fake_dm_pool_needs_check(const char *pool, bool on)
+{
+	pool_md(pool, true)->needs_check = on;
 }

@@ -777,6 +777,29 @@ static void test_clone_handover(void)
 	as_node(0);
 }
 
+/* A live pool the kernel marked needs_check (a failed metadata write)
+ * takes no change: each is refused before it is recorded, so nothing is
+ * left to replay into the pool later. */
+static void test_needs_check_refused(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	struct names n;
+	names_of(VOL, &n);
+	fake_dm_pool_needs_check(n.pool.name, true);
+	struct sd_err err;
+	CU_ASSERT_EQUAL(run(SNAP, VOL, "s1", &err), -EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "repair-pool"));
+	CU_ASSERT(run(CREATE, "vm-100-disk-1", NULL, &err) != 0 && err.code == EIO);
+	struct sdg *g = open_w();
+	CU_ASSERT_EQUAL(sdg_records(g)->snapshots.n, 0);
+	CU_ASSERT_EQUAL(sdg_records(g)->volumes.n, 1);
+	close_g(g);
+	fake_dm_pool_needs_check(n.pool.name, false);
+	ok(SNAP, VOL, "s1");
+}
+
 /* A writer holds the node's lock on a file named by the group's uuid, not
  * on the device node it came by: a process of the node reaching the group
  * by another device node (a multipath map, a path under it) waits for it. */
@@ -826,6 +849,7 @@ void add_core_tests(void)
 	CU_add_test(s, "the reserve: kept from new disks, there for growth", test_reserve);
 	CU_add_test(s, "no_space_timeout set and read", test_no_space_timeout);
 	CU_add_test(s, "the node's lock: the group's file, not the device node", test_node_lock_file);
+	CU_add_test(s, "a pool marked needs_check takes no change", test_needs_check_refused);
 	CU_add_test(s, "a template and its linked clones on two nodes", test_linked_clones);
 	CU_add_test(s, "a clone after a killed clone's leftovers", test_clone_after_kill);
 	CU_add_test(s, "a linked clone handed over, its device not held", test_clone_handover);

@@ -4,11 +4,8 @@
 # and flush fails for 5 s).  Wanted: stardm says one clear line with the
 # I/O exit status (10) for a change that did not land, keeps reading the
 # group from the other copy, stays consistent, and once the LUN works
-# again the work goes on; the heartbeat survives.
-# Not in make check yet: the commit part fails today (docs/faults.md): a
-# read error in one copy's slots makes the group unreadable, and a commit
-# whose batch landed in one copy only reports a failure for a change that
-# the next read then finds in place.
+# again the work goes on (a pool the kernel marked needs_check after
+# repair-pool); the heartbeat survives.
 . /usr/local/bin/lib.sh
 SZ=$(blockdev --getsz /dev/vda)
 MIB=2048 # sectors
@@ -24,6 +21,10 @@ li() { echo "$1 $2 linear /dev/vda $1"; }
 # work, so the group reads from copy B and every commit fails
 slots_fail() { { li 0 $A0; echo "$A0 $AL error"; li $((A0 + AL)) $((SZ - A0 - AL)); } | swap; }
 all_fail() { fl 0 "$SZ" | swap; }
+# copy B's slots: 1 MiB and two slots before the LUN's end (docs/format.md)
+B0=$((SZ - MIB - AL))
+writes_fail() { { li 0 $A0; fl $A0 $AL; li $((A0 + AL)) $((B0 - A0 - AL)); fl $B0 $AL
+	li $((B0 + AL)) $((SZ - B0 - AL)); } | swap; }
 working() { li 0 "$SZ" | swap; }
 exits_io() { # exits_io CMD...: fails with exit status 10 and one "stardm: " line
 	"$@" >/tmp/out 2>/tmp/err; rc=$?
@@ -48,17 +49,68 @@ sum() { dd if=/dev/mapper/stardm-e1-vm-101-disk-0 bs=1M count=8 iflag=direct 2>/
 current() { stardm inspect $G >/tmp/insp.txt 2>&1; sed -n 's/^current *seq \([0-9]*\).*/\1/p' /tmp/insp.txt; }
 seq0=$(current)
 
-# a commit: the metadata slots fail writes
+# one copy's slots fail reads and writes: the group is read from the other
+# copy, and a commit that lands there alone took effect
 check "copy A's metadata slots fail" slots_fail
+check "  the group is read from copy B" listed vm-101-disk-0
+check "  inspect names copy A's slots unreadable" sh -c "stardm inspect $G >/tmp/insp.txt 2>&1; grep 'cannot be read' /tmp/insp.txt"
+warns_copy_a() { # CMD succeeds, with one warning line naming copy A
+	"$@" >/tmp/out 2>/tmp/err; rc=$?
+	cat /tmp/err
+	[ "$rc" = 0 ] && [ "$(wc -l </tmp/err)" = 1 ] && grep -q '^stardm: warning: metadata copy A cannot be written' /tmp/err
+}
+check "  create succeeds, warning that copy A cannot be written" warns_copy_a stardm create $G vm-103-disk-0 --size 64M
+check "  the new disk is there" listed vm-103-disk-0
+check "  the live disk still reads its data" same "$(sum)" "$want"
+check "the LUN works again" working
+check "  consistent" consistent
+check "  the next commit goes to both copies, no warning" sh -c "stardm remove $G vm-103-disk-0 2>/tmp/err; rc=\$?; cat /tmp/err; [ \$rc = 0 ] && [ ! -s /tmp/err ]"
+seq0=$(current)
+
+# both copies' slots fail writes (reads served): a commit lands nowhere
+check "both copies' metadata slots fail writes" writes_fail
 check "create fails: exit 10, one line" exits_io stardm create $G vm-102-disk-0 --size 64M
 check "  snapshot fails the same way" exits_io stardm snapshot $G vm-101-disk-0 s0
 check "  the state read back is the one before" sh -c "cat /tmp/insp.txt; [ '$(current)' = '$seq0' ]"
+check "  no half-made device is left" sh -c "dmsetup ls; [ \$(dmsetup ls | grep -c stardm-e1-vm102) = 0 ]"
 check "  the live disk still reads its data" same "$(sum)" "$want"
 check "the LUN works again" working
 check "  consistent" consistent
 check "  no trace of the failed create" unlisted vm-102-disk-0
+
+# the live disk's pool could not commit while writes failed: dm-thin turns
+# it read-only and marks it needs_check (an idle pool too, within seconds).
+# It takes no change then, each refused before it is recorded, with one
+# line naming the repair; after repair-pool the disk works again and holds
+# what was written before.
+pool_bad() { dmsetup status stardm-e1-vm101-pool >/tmp/pool.st; cat /tmp/pool.st
+	grep -qE ' ro .* needs_check ' /tmp/pool.st; }
+pool_good() { dmsetup status stardm-e1-vm101-pool >/tmp/pool.st; cat /tmp/pool.st
+	grep -q ' rw ' /tmp/pool.st && ! grep -q needs_check /tmp/pool.st; }
+refused_naming_repair() { exits_io "$@" && grep -q 'repair-pool' /tmp/err; }
+repaired() { stardm repair-pool $G --vmid 101 >/tmp/rep; rc=$?; cat /tmp/rep
+	[ "$rc" = 0 ] && grep -q 'needs_check cleared' /tmp/rep; }
+pool_checked_clean() {
+	stardm deactivate $G vm-101-disk-0 && stardm inspect $G --check-pool --json >/tmp/chk.json &&
+		tr -d ' \n' </tmp/chk.json | grep -q '"thin_check":{"result":"ok"' &&
+		stardm activate $G vm-101-disk-0 >/dev/null
+}
+check "  the live disk's pool: read-only, needs_check" pool_bad
+seq1=$(current)
+check "  a snapshot is refused: exit 10, one line naming repair-pool" \
+	refused_naming_repair stardm snapshot $G vm-101-disk-0 s0
+check "  a second disk for the VM is refused the same way" \
+	refused_naming_repair stardm create $G vm-101-disk-1 --size 16M
+check "  nothing was recorded" sh -c "cat /tmp/insp.txt; [ '$(current)' = '$seq1' ]"
+check_fails "  repair-pool while the disk is active is refused" stardm repair-pool $G --vmid 101
+check "  the disk deactivates" stardm deactivate $G vm-101-disk-0
+check "  repair-pool: thin_check clean, needs_check cleared" repaired
+check "  the disk activates again" stardm activate $G vm-101-disk-0
+check "  its pool is writable, no mark" pool_good
+check "  it holds what was written before" same "$(sum)" "$want"
 check "  the create again succeeds" stardm create $G vm-102-disk-0 --size 64M
 check "  the snapshot again succeeds" stardm snapshot $G vm-101-disk-0 s0
+check "  thin_check of the pool (inactive) is clean" pool_checked_clean
 
 # the heartbeat: the monitor rewrites the host slot every pass; 5 s of a
 # failing LUN must not stop it
@@ -73,6 +125,9 @@ check "  the monitor is still running" kill -0 "$(cat /tmp/mon.pid)"
 check "  its heartbeat moves again ($h1, then $h2)" differ "$h1" "$h2"
 check "  it said the heartbeat failed" grep -q -i 'heartbeat' /tmp/mon.log
 kill "$(cat /tmp/mon.pid)"
+check "  after the outage: the disk deactivates, repair-pool, it activates" \
+	sh -c "stardm deactivate $G vm-101-disk-0 && stardm repair-pool $G --vmid 101 && stardm activate $G vm-101-disk-0 >/dev/null"
+check "  it holds what was written" same "$(sum)" "$want"
 check "everything stops cleanly" sh -c "stardm deactivate $G vm-101-disk-0 && [ \$(dmsetup ls | grep -c stardm-) = 0 ]"
 check "  consistent" consistent
 vm_done
