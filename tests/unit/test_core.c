@@ -718,6 +718,20 @@ static int op_leftover_pool(struct sdg *g, void *arg, struct sd_err *err)
 	return rc ? rc : sdg_pool_up(g, sdg_vm_pool(g, 100, NULL), err);
 }
 
+/* A claim with nothing left to catch up (every change applied and
+ * recorded) and nothing loaded: a crash's leftover. */
+static int op_leftover_claim(struct sdg *g, void *arg, struct sd_err *err)
+{
+	(void)arg;
+	int rc = sdg_pool_claim(g, 100, false, 0, err);
+	struct sd_pool *p = sdg_vm_pool(g, 100, NULL);
+	if (rc == 0)
+		rc = sdg_pool_up(g, p, err);
+	if (rc == 0)
+		rc = sdg_commit(g, err);
+	return rc ? rc : sdg_pool_down(g, sdg_vm_pool(g, 100, NULL), err);
+}
+
 /* A clone killed once its base's pool had caught up leaves that pool this
  * node's, and perhaps live with no volume: the next clone takes it down and
  * makes it nobody's, as a template's pool must be.  A live base volume is
@@ -743,6 +757,17 @@ static void test_clone_after_kill(void)
 	CU_ASSERT(!fake_dm_exists("stardm-g-vm100-pool"));
 	ok(ACTIVATE, "vm-101-disk-0", NULL);
 	CU_ASSERT(fake_dm_read_only("stardm-g-base-100-disk-0--@origin"));
+	/* the same with a claim alone left behind: the clone's commit clears it */
+	fresh();
+	ok(CREATE, VOL, NULL);
+	CU_ASSERT_EQUAL_FATAL(with_group(op_rename_base, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(with_group(op_leftover_claim, NULL, &err), 0);
+	CU_ASSERT_EQUAL(pool_of_vm(100).owner_host, 1);
+	CU_ASSERT(!fake_dm_exists("stardm-g-vm100-pool"));
+	CU_ASSERT_EQUAL(with_group(op_clone, "vm-101-disk-0", &err), 0);
+	tp = pool_of_vm(100);
+	CU_ASSERT(tp.flags & SD_POOL_TEMPLATE);
+	CU_ASSERT_EQUAL(tp.owner_host, 0);
 }
 
 /* A linked clone handed over while nothing holds its device on the source
