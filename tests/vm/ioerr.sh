@@ -64,7 +64,7 @@ check "  the new disk is there" listed vm-103-disk-0
 check "  the live disk still reads its data" same "$(sum)" "$want"
 check "the LUN works again" working
 check "  consistent" consistent
-check "  the next commit goes to both copies, no warning" sh -c "stardm remove $G vm-103-disk-0 2>/tmp/err; rc=\$?; cat /tmp/err; [ \$rc = 0 ] && [ ! -s /tmp/err ]"
+check "  the next commit goes to both copies, no warning" sh -c "stardm remove $G vm-103-disk-0 2>/tmp/err; rc=\$?; cat /tmp/err; [ \"\$rc\" = 0 ] && [ ! -s /tmp/err ]"
 seq0=$(current)
 
 # both copies' slots fail writes (reads served): a commit lands nowhere
