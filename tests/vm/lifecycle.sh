@@ -156,7 +156,7 @@ waited() { # waited CMD...: CMD ran while another process of the node held the g
 		tries=$((tries + 1)); [ "$tries" -lt 50 ] || return 1; sleep 0.1
 	done
 	t0=$(date +%s); "$@"; rc=$?; t1=$(date +%s); wait $holder
-	echo "waited $((t1 - t0)) s"; [ "$rc" = 0 ] && [ $((t1 - t0)) -ge 3 ]
+	echo "waited $((t1 - t0)) s"; [ "$rc" = 0 ] && [ "$((t1 - t0))" -ge 3 ]
 }
 check "  a heartbeat by the path waits for the node's lock" waited stardm monitor $G --once
 check "  a command by the map waits for it too" waited stardm create /dev/mapper/lun2 vm-320-disk-0 --size 16M
