@@ -88,10 +88,13 @@ my %want = (
     'clone base' => 1, 'clone current' => undef, 'clone snap' => undef, 'template current' => 1,
     'copy current' => 1, 'copy base' => 1, 'copy snap' => 1, 'rename current' => 1,
     'sparseinit current' => 1,
+    'template linked' => undef, 'clone linked' => undef, 'snapshot linked' => 1, 'copy linked' => 1,
+    'rename linked' => 1,
 );
+my %vol_of = (base => 'base-100-disk-9', linked => 'base-100-disk-9/vm-101-disk-0');
 for my $k (sort keys %want) {
     my ($feature, $kind) = split / /, $k;
-    my $vol = $kind eq 'base' ? 'base-100-disk-9' : 'vm-100-disk-0';
+    my $vol = $vol_of{$kind} // 'vm-100-disk-0';
     is($P->volume_has_feature($scfg, $feature, $sid, $vol, $kind eq 'snap' ? 's' : undef, 0),
         $want{$k}, "volume_has_feature $feature on $kind: " . ($want{$k} ? 'yes' : 'no'));
 }

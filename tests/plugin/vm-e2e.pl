@@ -63,6 +63,14 @@ sub write_at {
     $fh->sync or die "fsync $path: $!\n";
     close($fh);
 }
+sub read_at {
+    my ($path, $offset, $len) = @_;
+    sysopen(my $fh, $path, O_RDONLY) or return '';
+    sysseek($fh, $offset, SEEK_SET);
+    my $n = sysread($fh, my $buf, $len);
+    close($fh);
+    return $n ? $buf : '';
+}
 sub md5_of {
     my ($path, $len) = @_;
     sysopen(my $fh, $path, O_RDONLY) or return "cannot open $path: $!";
@@ -205,6 +213,16 @@ check(md5_of(scalar $P->path($scfg, $base, $sid), 32 * $MiB) eq $tsum, 'the temp
 for my $v ($clone, $base) {
     runs("deactivate_volume $v", sub { $P->deactivate_volume($sid, $scfg, $v, undef, {}) });
 }
+check(!$P->volume_has_feature($scfg, 'template', $sid, $clone, undef, 0),
+    'a linked clone is not offered as a template');
+my $moved = runs('rename_volume of the clone to VM 202',
+    sub { pve_locked(sub { $P->rename_volume($scfg, $sid, $clone, 202, undef) }) });
+check(($moved // '') eq "$sid:base-200-disk-0/vm-202-disk-0", 'a renamed clone keeps its base in its volume id');
+$clone = 'base-200-disk-0/vm-202-disk-0';
+runs('activate_volume of the renamed clone', sub { $P->activate_volume($sid, $scfg, $clone, undef, {}) });
+check(read_at(scalar $P->path($scfg, $clone, $sid), 0, 17) eq 'written by VM 201',
+    "  ...and reads the clone's own writes");
+runs("deactivate_volume $clone", sub { $P->deactivate_volume($sid, $scfg, $clone, undef, {}) });
 runs('delete the clone\'s snapshot', sub { $P->volume_snapshot_delete($scfg, $sid, $clone, 'c1') });
 for my $v ($clone, $base) {
     runs("free_image $v", sub { pve_locked(sub { $P->free_image($sid, $scfg, $v, $v eq $base) }) });

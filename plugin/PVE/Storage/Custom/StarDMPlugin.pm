@@ -399,7 +399,7 @@ sub volume_resize {
 
 sub rename_volume {
     my ($class, $scfg, $storeid, $source_volname, $target_vmid, $target_volname) = @_;
-    my (undef, $name, undef, undef, undef, $isBase) = $class->parse_volname($source_volname);
+    my (undef, $name, undef, $of, undef, $isBase) = $class->parse_volname($source_volname);
     if (!defined($target_volname)) {
         $target_volname = $class->find_free_diskname($storeid, $scfg, $target_vmid);
         $target_volname =~ s/^vm-/base-/ if $isBase;
@@ -407,7 +407,8 @@ sub rename_volume {
     my (undef, $target, $vmid) = $class->parse_volname($target_volname);
     die "target volume '$target' does not belong to VM $target_vmid\n" if $vmid ne $target_vmid;
     run_stardm('rename', group_arg($scfg), $name, $target);
-    return "$storeid:$target";
+    # a linked clone keeps its base in its volume id, as Proxmox names it
+    return $of ? "$storeid:$of/$target" : "$storeid:$target";
 }
 
 sub create_base {
@@ -441,16 +442,18 @@ sub clone_image {
 
 sub volume_has_feature {
     my ($class, $scfg, $feature, $storeid, $volname, $snapname, $running, $opts) = @_;
+    # A linked clone ('linked') is a disk like any other, except that it
+    # cannot become a template itself (its blocks live partly in its base).
     my $features = {
-        snapshot => { current => 1 },
+        snapshot => { current => 1, linked => 1 },
         clone => { base => 1 },
         template => { current => 1 },
-        copy => { base => 1, current => 1, snap => 1 },
-        sparseinit => { base => 1, current => 1 },
-        rename => { current => 1, base => 1 },
+        copy => { base => 1, current => 1, linked => 1, snap => 1 },
+        sparseinit => { base => 1, current => 1, linked => 1 },
+        rename => { current => 1, base => 1, linked => 1 },
     };
-    my (undef, undef, undef, undef, undef, $isBase) = $class->parse_volname($volname);
-    my $key = defined($snapname) ? 'snap' : $isBase ? 'base' : 'current';
+    my (undef, undef, undef, $of, undef, $isBase) = $class->parse_volname($volname);
+    my $key = defined($snapname) ? 'snap' : $isBase ? 'base' : $of ? 'linked' : 'current';
     return $features->{$feature}->{$key} ? 1 : undef;
 }
 
