@@ -18,7 +18,8 @@ json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 status() { $N "$1" "stardm status g1 --json"; }
 disk_bytes() { $N "$1" "echo \$((\$(cat /sys/block/vda/size) * 512))" | tr -d ' \n'; }
 
-check "init a group on the 16 GiB LUN" $N a "stardm init /dev/vda --name g1"
+# a 1% reserve (164 MiB): the thin pool below starves after less writing
+check "init a group on the 16 GiB LUN" $N a "stardm init /dev/vda --name g1 --reserve 1"
 for n in a b; do # a pool out of space waits 120 s for space before failing writes
 	check "node $n: monitor running" $N $n \
 		"stardm monitor g1 --interval 1 --no-space-timeout 120 >/tmp/mon.log 2>&1 & echo \$! >/tmp/mon.pid"
@@ -34,9 +35,10 @@ check "node b: a full disk takes all but 320 MiB of the $avail MiB new disks may
 # a thin disk written past what the group holds: its pool grows into the
 # reserve, then starves, its writes waiting; the LUN's growth feeds it
 starving() { status b | json "[p['vmid'] for p in d['active_pools'] if p['out_of_data_space']]"; }
-check "node b: a thin 8 GiB disk, 1 GiB written to it in the background" $N b \
+TW=640 # MiB the thin disk's writer writes: more than its pool gets before the LUN grows
+check "node b: a thin 8 GiB disk, $TW MiB written to it in the background" $N b \
 	"stardm create g1 vm-405-disk-0 --size 8G --provisioning thin && dev=\$(stardm activate g1 vm-405-disk-0) &&
-	{ yes 'vm-405 wrote this' | head -c 1073741824 | dd of=\$dev bs=1M iflag=fullblock oflag=direct 2>/tmp/thin.err; echo \$? >/tmp/thin.rc; } >/dev/null 2>&1 &"
+	{ yes 'vm-405 wrote this' | head -c $((TW << 20)) | dd of=\$dev bs=1M iflag=fullblock oflag=direct 2>/tmp/thin.err; echo \$? >/tmp/thin.rc; } >/dev/null 2>&1 &"
 i=0
 while [ "$(starving)" != "[405]" ] && [ $i -lt 90 ]; do sleep 1; i=$((i + 1)); done
 check "  its pool starves within 90 s ($i s): the group is full" [ "$(starving)" = "[405]" ]
@@ -58,9 +60,11 @@ check "  node a's writer saw no error" [ "$wrc" = 0 ]
 i=0
 while ! $N b "[ -e /tmp/thin.rc ]" && [ $i -lt 90 ]; do sleep 1; i=$((i + 1)); done
 check "  node b's starving pool grew into the new space: its writer finished, no error" \
-	$N b "[ \"\$(cat /tmp/thin.rc)\" = 0 ] && grep -q '^1024+0 records out' /tmp/thin.err && ! grep -qi error /tmp/thin.err"
-check "  its last MiB is there" $N b "yes 'vm-405 wrote this' | head -c 1073741824 | tail -c 1048576 >/tmp/want &&
-	dd if=/dev/mapper/stardm-g1-vm-405-disk-0 bs=1M skip=1023 count=1 iflag=direct 2>/dev/null | cmp - /tmp/want"
+	$N b "[ \"\$(cat /tmp/thin.rc)\" = 0 ] && grep -q '^$TW+0 records out' /tmp/thin.err && ! grep -qi error /tmp/thin.err"
+# the writer's last MiB: its 18-byte line from the phase where that MiB starts
+phase=$(((TW - 1) * 1048576 % 18))
+check "  its last MiB is there" $N b "yes 'vm-405 wrote this' | head -c $((1048576 + 18)) | tail -c +$((phase + 1)) | head -c 1048576 >/tmp/want &&
+	dd if=/dev/mapper/stardm-g1-vm-405-disk-0 bs=1M skip=$((TW - 1)) count=1 iflag=direct 2>/dev/null | cmp - /tmp/want"
 check "  no I/O error in node b's kernel log" [ "$($N b "dmesg | grep -c -i -E 'I/O error|error IO'")" = 0 ]
 check "  node b: 8 GiB more space, a 4 GiB disk fits" \
 	$N b "stardm create g1 vm-403-disk-0 --size 4G --provisioning full"
