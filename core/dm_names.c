@@ -43,6 +43,14 @@ void sdg_dm_thin_prefix(const struct sdg *g, const struct sd_pool *p, char out[S
 	thin_prefix(g, p->id, out);
 }
 
+void sdg_dm_group_prefix(const uint8_t uuid[16], bool pools, char out[SDG_DM_NAME])
+{
+	char u[37];
+	sdg_uuid_format(uuid, u);
+	snprintf(out, SDG_DM_NAME, SDG_DM_UUID_PREFIX "%s-%s-", u,
+		 pools ? layer_word(SDG_DM_POOL) : "thin");
+}
+
 void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struct sdg_dm_id *out)
 {
 	if (snap)

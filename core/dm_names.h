@@ -69,6 +69,9 @@ void sdg_dm_origin(const struct sdg *g, const struct sd_pool *p, const struct sd
 		   struct sdg_dm_id *out);
 /* The uuid prefix every thin device (volume or snapshot) of pool p has. */
 void sdg_dm_thin_prefix(const struct sdg *g, const struct sd_pool *p, char out[SDG_DM_NAME]);
+/* The uuid prefix of every thin device (volume, snapshot, origin) of the
+ * group, or with pools set of every thin-pool of it. */
+void sdg_dm_group_prefix(const uint8_t uuid[16], bool pools, char out[SDG_DM_NAME]);
 /* The volume and snapshot of a volume's or snapshot's dm name in group
  * (vol and snap of SD_NAME_LEN; snap "" for a volume): 0, or -1 when the
  * name is not one of group's volume devices. */

@@ -46,8 +46,4 @@ typedef void (*sdg_handover_report)(void *ctx, uint32_t vmid, const char *vol, c
 int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
 			  sdg_handover_report report, struct sd_err *err);
 
-/* Renew this node's heartbeat in its host slot on the device (claiming the
- * slot the first time).  Other nodes read it before a forced takeover. */
-int sdg_heartbeat(const char *dev, struct sd_err *err);
-
 #endif

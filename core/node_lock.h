@@ -15,5 +15,8 @@
  * or -1 when the file cannot be opened (no writable runtime directory:
  * io keeps locking the device itself). */
 int sdg_node_lock_attach(struct sd_io *io, const uint8_t uuid[16]);
+/* The group's lock file itself (its note of the node's last heartbeat:
+ * sd_host_note_read), or -1. */
+int sdg_node_lock_open(const uint8_t uuid[16]);
 
 #endif

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "core/group_impl.h"
 #include "core/pool.h"
+#include "core/self_fence.h"
 #include "metadata/hostlock.h"
 #include "metadata/ops.h"
 #include "metadata/template.h"
@@ -162,6 +163,10 @@ int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, st
 							   "active on node %s; deactivate it there, "
 							   "or, once %s is fenced, take it over with "
 							   "--force", vmid, name, name));
+		if (wait_s < SDG_TAKEOVER_MIN_S) /* core/self_fence.h: why */
+			return sd_fail(err, SD_E_INVAL, "a forced takeover watches the owner's "
+				       "heartbeat for at least %u s (asked: %u s)",
+				       SDG_TAKEOVER_MIN_S, wait_s);
 		int rc = owner_dead(g, p, wait_s, err);
 		if (rc)
 			return rc;

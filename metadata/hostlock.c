@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -68,9 +69,64 @@ static int read_all(struct sd_hostlock *h, struct slot *slots)
 	return rc;
 }
 
-/* Write our slot, durably, with the lock fields given. */
-static int write_own(struct sd_hostlock *h, uint32_t choosing, uint64_t ticket)
+/* The node's lock file (io->lock_fd when it is a file of its own, not the
+ * device) serves two locks and keeps a note.  Its flock lets one process of
+ * the node at a time into the cluster lock (held for a whole command); a
+ * lock on its first byte (an open-file-description lock, which no flock
+ * sees) orders the writes of the node's slot, each held for one write.
+ * The note, written under that byte lock, is the node's last slot write:
+ * its counter (so the counter never repeats, whichever process writes
+ * next), when it was sent (so the node knows how fresh its heartbeat on
+ * the LUN is without reading the LUN: sd_host_note_read) and its lock
+ * fields (so the monitor's heartbeat, which does not wait for a command's
+ * flock, rewrites them as they are: a node busy in a long commit on a
+ * slow LUN keeps beating, and nobody takes it for dead meanwhile). */
+struct slot_note {
+	uint64_t counter, submitted_ms;
+	uint32_t choosing, pad;
+	uint64_t ticket;
+};
+
+static bool has_note(const struct sd_io *io)
 {
+	return io->lock_fd >= 0 && io->lock_fd != io->fd;
+}
+
+static int byte_lock(const struct sd_io *io, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	while (fcntl(io->lock_fd, F_OFD_SETLKW, &fl))
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static int note_read(int fd, struct slot_note *n)
+{
+	ssize_t got = pread(fd, n, sizeof(*n), 0);
+	if (got < 0)
+		return -errno;
+	if (got != (ssize_t)sizeof(*n))
+		*n = (struct slot_note){0}; /* no slot write yet since the node booted */
+	return 0;
+}
+
+int sd_host_note_read(int fd, uint64_t *counter, uint64_t *submitted_ms)
+{
+	struct slot_note n;
+	int rc = note_read(fd, &n);
+	*counter = rc ? 0 : n.counter;
+	*submitted_ms = rc ? 0 : n.submitted_ms;
+	return rc;
+}
+
+/* Write our slot, durably, with the lock fields given; the byte lock is
+ * held when the io has a note. */
+static int write_locked(struct sd_hostlock *h, uint32_t choosing, uint64_t ticket)
+{
+	struct slot_note note = {0};
+	if (has_note(h->io) && note_read(h->io->lock_fd, &note) == 0 && note.counter > h->counter)
+		h->counter = note.counter; /* another process of the node wrote the slot since */
 	struct sd_host_slot *d = sd_io_alloc(SD_BLOCK);
 	if (!d)
 		return -ENOMEM;
@@ -84,8 +140,22 @@ static int write_own(struct sd_hostlock *h, uint32_t choosing, uint64_t ticket)
 	d->nonce = cpu_to_le64(h->nonce);
 	d->crc = cpu_to_le32(crc32c(d, offsetof(struct sd_host_slot, crc)));
 	struct sd_iov v = { h->geo->host_area_offset + (uint64_t)(h->id - 1) * SD_BLOCK, d, SD_BLOCK };
+	note = (struct slot_note){ h->counter, sd_monotonic_ms(), choosing, 0, ticket };
 	int rc = sd_io_write(h->io, &v, 1, true);
 	free(d);
+	if (rc == 0 && has_note(h->io) && pwrite(h->io->lock_fd, &note, sizeof(note), 0) < 0)
+		rc = -errno;
+	return rc;
+}
+
+static int write_own(struct sd_hostlock *h, uint32_t choosing, uint64_t ticket)
+{
+	int rc = has_note(h->io) ? byte_lock(h->io, F_WRLCK) : 0;
+	if (rc)
+		return rc;
+	rc = write_locked(h, choosing, ticket);
+	if (has_note(h->io))
+		byte_lock(h->io, F_UNLCK);
 	return rc;
 }
 
@@ -141,13 +211,32 @@ int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geome
 	return sd_fail(err, SD_E_CONFLICT, "could not claim a host slot for %s", name);
 }
 
-/* Our slot must still be ours: another node writing it (the same name, or
- * a claim race lost without noticing) would void the bakery's single-writer
- * rule, so it ends the acquisition loudly instead. */
-static bool slot_stolen(const struct sd_hostlock *h, const struct slot *slots)
+/* Our slot must still be as this node last wrote it (counter: the note's
+ * when there is one): another node writing it (the same name, or a claim
+ * race lost without noticing) would void the bakery's single-writer rule,
+ * so it ends the acquisition loudly instead. */
+static bool slot_stolen(const struct sd_hostlock *h, const struct slot *slots, uint64_t counter)
 {
 	const struct slot *s = &slots[h->id - 1];
-	return !s->valid || s->nonce != h->nonce || s->counter != h->counter;
+	return !s->valid || s->nonce != h->nonce || s->counter != counter;
+}
+
+/* Read every slot and check ours, under the byte lock: no write of the
+ * node's (the monitor's beat) lands between the read and the check. */
+static int read_checked(struct sd_hostlock *h, struct slot *slots, bool *stolen)
+{
+	bool noted = has_note(h->io);
+	int rc = noted ? byte_lock(h->io, F_WRLCK) : 0;
+	if (rc)
+		return rc;
+	struct slot_note note = { .counter = h->counter };
+	if (noted && note_read(h->io->lock_fd, &note) == 0 && note.counter > h->counter)
+		h->counter = note.counter;
+	rc = read_all(h, slots);
+	*stolen = rc == 0 && slot_stolen(h, slots, h->counter);
+	if (noted)
+		byte_lock(h->io, F_UNLCK);
+	return rc;
 }
 
 /* j blocks us when it is choosing, or holds a smaller (ticket, id). */
@@ -165,9 +254,10 @@ int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err)
 	int rc;
 	if (h->depth++)
 		return 0;
-	if ((rc = write_own(h, 1, 0)) || (rc = read_all(h, slots)))
+	bool stolen;
+	if ((rc = write_own(h, 1, 0)) || (rc = read_checked(h, slots, &stolen)))
 		goto io_error;
-	if (slot_stolen(h, slots))
+	if (stolen)
 		goto stolen;
 	uint64_t ticket = 0;
 	for (uint32_t i = 0; i < h->geo->host_slots; i++)
@@ -178,9 +268,9 @@ int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err)
 		goto io_error;
 	memset(seen_since, 0, sizeof(seen_since));
 	for (unsigned pause = 1;; pause = pause < 16 ? pause * 2 : 16) {
-		if ((rc = read_all(h, slots)))
+		if ((rc = read_checked(h, slots, &stolen)))
 			goto io_error;
-		if (slot_stolen(h, slots))
+		if (stolen)
 			goto stolen;
 		bool blocked = false;
 		uint64_t now = sd_monotonic_ms();
@@ -211,6 +301,31 @@ stolen:
 int sd_host_beat(struct sd_hostlock *h)
 {
 	return write_own(h, 0, h->depth ? h->ticket : 0);
+}
+
+int sd_host_beat_node(struct sd_hostlock *h)
+{
+	int rc;
+	if (!has_note(h->io)) { /* the device's own flock: wait for it, as every writer */
+		if ((rc = sd_io_flock(h->io, LOCK_EX)) == 0) {
+			rc = write_own(h, 0, 0);
+			sd_io_flock(h->io, LOCK_UN);
+		}
+		return rc;
+	}
+	if ((rc = byte_lock(h->io, F_WRLCK)))
+		return rc;
+	struct slot_note note;
+	if ((rc = note_read(h->io->lock_fd, &note)) == 0) {
+		/* no process of the node holds its flock: no ticket of the node's
+		 * is alive (one that died holding it leaves it to be cleared) */
+		bool idle = sd_io_flock(h->io, LOCK_EX | LOCK_NB) == 0;
+		rc = idle ? write_locked(h, 0, 0) : write_locked(h, note.choosing, note.ticket);
+		if (idle)
+			sd_io_flock(h->io, LOCK_UN);
+	}
+	byte_lock(h->io, F_UNLCK);
+	return rc;
 }
 
 /* A release that does not reach the disk leaves our ticket in the slot,

@@ -26,9 +26,22 @@ int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geome
 int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err);
 int sd_hostlock_release(struct sd_hostlock *h, struct sd_err *err);
 
-/* Heartbeat: rewrite our slot (counter + 1).  Only while no process of
- * this node is inside the lock (hold the node's flock). */
+/* Heartbeat of the process inside the lock (or holding the node's flock):
+ * rewrite our slot (counter + 1) with our own lock fields. */
 int sd_host_beat(struct sd_hostlock *h);
+/* Heartbeat for the node, whichever of its processes is inside the lock:
+ * rewrite the slot (counter + 1) with the lock fields as the node last
+ * wrote them, without waiting for the node's flock (a process holding it
+ * may be in a long commit); cleared when no process holds that flock.
+ * Without a lock file of its own (io->lock_fd the device) it waits for
+ * the flock and writes no ticket. */
+int sd_host_beat_node(struct sd_hostlock *h);
+
+/* The note of the node's last slot write in its lock file fd (hostlock.c):
+ * the counter written and when the write was submitted (sd_monotonic_ms;
+ * 0 when no process of the node wrote the slot since it booted).  0, or
+ * -errno. */
+int sd_host_note_read(int fd, uint64_t *counter, uint64_t *submitted_ms);
 
 /* The claimed host slots, for inspect: up to max entries, returns the
  * count or a negative errno. */

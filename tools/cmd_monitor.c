@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/heartbeat.h"
 #include "core/monitor.h"
 #include "core/pool.h"
 #include "core/pool_wait.h"
+#include "core/self_fence.h"
 #include "core/space.h"
 #include "core/volume.h"
 
@@ -117,25 +119,33 @@ static int grow(const char *dev, const struct sdg_monitor_cfg *cfg)
 	return 0;
 }
 
-/* Heartbeat and pool growth, each failure reported; 1 if any failed.  A
- * failed heartbeat is also counted in the lock file (lock >= 0), where
- * status shows it. */
-static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg, int lock)
+/* --once: a heartbeat and pool growth, each failure reported; 1 if any
+ * failed. */
+static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg)
+{
+	struct sd_err err = {0};
+	int failed = sdg_heartbeat(dev, &err) ? cli_error(&err) : 0;
+	return grow(dev, cfg) || failed;
+}
+
+/* The heartbeat thread's failures since the last look: the last one
+ * reported, all counted in the lock file, where status shows them. */
+static void beat_health(struct sdg_heart *hb, int lock)
 {
 	static struct cli_beat_health health;
-	struct sd_err err = {0};
-	int failed = 0;
-	if (sdg_heartbeat(dev, &err)) {
-		failed = cli_error(&err);
-		health.failures++;
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		health.last_failure_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-		snprintf(health.last_error, sizeof(health.last_error), "%s", err.msg);
-		if (lock >= 0)
-			cli_monitor_note_beat(lock, &health);
-	}
-	return grow(dev, cfg) || failed;
+	uint64_t n = sdg_heart_failures(hb, health.last_error, sizeof(health.last_error),
+					&health.last_failure_ns);
+	if (n == health.failures)
+		return;
+	health.failures = n;
+	fprintf(stderr, "stardm: %s\n", health.last_error);
+	cli_monitor_note_beat(lock, &health);
+}
+
+static void report_fence(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "stardm: monitor: %s\n", line);
 }
 
 /* Releases at the commit point; the number still pending, -1 (reported)
@@ -155,7 +165,7 @@ static int handovers(const char *dev, const char *pve_dir)
  * through one path would stop when that path fails.  A lookup that fails
  * (the group on two devices while multipath assembles) keeps the last
  * device; each change is reported once. */
-static void follow_device(const char *id, char dev[PATH_MAX])
+static void follow_device(const char *id, char dev[PATH_MAX], struct sdg_heart *hb)
 {
 	static char said[sizeof(((struct sd_err *)0)->msg)];
 	char now[PATH_MAX];
@@ -173,6 +183,7 @@ static void follow_device(const char *id, char dev[PATH_MAX])
 	printf("stardm monitor: group %s is now on %s (was %s)\n", id, now, dev);
 	fflush(stdout);
 	snprintf(dev, PATH_MAX, "%s", now);
+	sdg_heart_device(hb, dev);
 }
 
 int cmd_monitor(int argc, char **argv)
@@ -192,8 +203,10 @@ int cmd_monitor(int argc, char **argv)
 	if (sdg_open(o.pos[0], 0, &g, &err))
 		return cli_error(&err);
 	char dev[PATH_MAX], id[37];
+	uint8_t uuid[16];
 	snprintf(dev, sizeof(dev), "%s", sdg_device(g));
-	sdg_uuid_format(sdg_geometry(g)->uuid, id);
+	memcpy(uuid, sdg_geometry(g)->uuid, sizeof(uuid));
+	sdg_uuid_format(uuid, id);
 	/* a group named (not a device path) is followed by its uuid */
 	bool follow = strcmp(dev, o.pos[0]) != 0;
 	int lock = o.once ? -1 : cli_monitor_lock(sdg_name(g), &err);
@@ -210,7 +223,7 @@ int cmd_monitor(int argc, char **argv)
 	}
 	const char *pve_dir = o.pve_dir ? o.pve_dir : "/etc/pve";
 	if (o.once) {
-		int failed = beat_and_grow(dev, &cfg, -1);
+		int failed = beat_and_grow(dev, &cfg);
 		return handovers(dev, pve_dir) < 0 || failed ? EXIT_FAIL : EXIT_OK;
 	}
 	/* SA_RESTART: a signal must not fail the I/O the pass is doing */
@@ -221,24 +234,46 @@ int cmd_monitor(int argc, char **argv)
 	unsigned interval = o.interval ? o.interval : 2;
 	printf("stardm monitor: watching group %s on %s every %u s\n", o.pos[0], dev, interval);
 	fflush(stdout);
+	struct sdg_heart *hb;
+	struct sdg_fence *fence;
+	if (sdg_heart_start(dev, &hb, &err))
+		return cli_error(&err);
+	if (sdg_fence_start(hb, uuid, report_fence, NULL, &fence, &err)) {
+		sdg_heart_stop(hb);
+		return cli_error(&err);
+	}
 	int events = sdg_events_open();
 	while (!stop) {
 		sdg_events_arm(&events); /* before the look: no event is missed */
 		if (follow)
-			follow_device(id, dev);
-		beat_and_grow(dev, &cfg, lock);
-		int pending = handovers(dev, pve_dir);
+			follow_device(id, dev, hb);
+		beat_health(hb, lock);
+		int pending = 0;
+		if (sdg_fence_hold(fence)) {
+			grow(dev, &cfg);
+			pending = handovers(dev, pve_dir);
+		}
+		sdg_fence_release(fence);
 		for (unsigned i = 0; i < interval * 10 && !stop; i++) {
-			if (sdg_events_wait(&events, 100)) {
+			bool event = sdg_events_wait(&events, 100);
+			if (!event && !(pending > 0 && i % 2))
+				continue;
+			if (sdg_fence_hold(fence)) {
 				/* a pool crossed its low water mark (or any dm event):
 				 * grow now, then wait out the rest of the interval */
-				sdg_events_arm(&events);
-				grow(dev, &cfg);
+				if (event) {
+					sdg_events_arm(&events);
+					grow(dev, &cfg);
+				}
+				/* a guest may be waiting for a handover: every 0.2 s */
+				if (pending > 0 && i % 2)
+					pending = handovers(dev, pve_dir);
 			}
-			if (pending > 0 && i % 2) /* a guest may be waiting: every 0.2 s */
-				pending = handovers(dev, pve_dir);
+			sdg_fence_release(fence);
 		}
 	}
+	sdg_fence_stop(fence);
+	sdg_heart_stop(hb);
 	if (events >= 0)
 		close(events);
 	return EXIT_OK;

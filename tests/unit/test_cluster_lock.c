@@ -5,9 +5,12 @@
  * a commit's re-read and its write; without the cluster lock updates are
  * then lost (the control case shows the test can fail). */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,6 +287,147 @@ static void test_release_that_cannot_write_fails(void)
 	sd_io_close(io);
 }
 
+/* The counter of the node's slot of one node: its processes take turns
+ * under the node's lock file, whose note carries the last counter written
+ * and when it was sent, so a process that keeps its claim (the monitor's
+ * heartbeat) counts on after another's writes: the counter never repeats,
+ * and the node knows its last beat's time without reading the LUN. */
+static void test_note_keeps_the_count(void)
+{
+	const char *path = tmp_image(3, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	char note_path[PATH_MAX];
+	snprintf(note_path, sizeof(note_path), "%s.lock", path);
+	int note = open(note_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	CU_ASSERT_FATAL(note >= 0);
+	struct sd_io *monitor_io = open_io(path), *command_io = open_io(path);
+	monitor_io->lock_fd = command_io->lock_fd = note;
+	struct sd_hostlock monitor, command;
+	struct sd_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&monitor, monitor_io, &g, "node0", 0, &err), 0);
+	uint64_t before = sd_monotonic_ms();
+	CU_ASSERT_EQUAL(sd_host_beat(&monitor), 0);
+	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&command, command_io, &g, "node0", 0, &err), 0);
+	for (int i = 0; i < 3; i++) { /* a command's acquire and release */
+		CU_ASSERT_EQUAL(sd_hostlock_acquire(&command, &err), 0);
+		CU_ASSERT_EQUAL(sd_hostlock_release(&command, &err), 0);
+	}
+	CU_ASSERT_EQUAL(sd_host_beat(&monitor), 0); /* its own count is 3 writes behind */
+	struct sd_host_slot_info slot[1];
+	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(monitor_io, &g, slot, 1), 1);
+	uint64_t counter, sent;
+	CU_ASSERT_EQUAL(sd_host_note_read(note, &counter, &sent), 0);
+	/* claim, beat, 3 x (choosing, ticket, release), beat */
+	CU_ASSERT_EQUAL(slot[0].counter, 12);
+	CU_ASSERT_EQUAL(counter, slot[0].counter);
+	CU_ASSERT(sent >= before && sent <= sd_monotonic_ms());
+	sd_io_close(monitor_io);
+	sd_io_close(command_io);
+	close(note);
+	unlink(note_path);
+}
+
+/* The monitor's beat for the node (sd_host_beat_node) while a command of
+ * the node is inside the cluster lock: the slot keeps the command's ticket
+ * (others go on waiting for it) and the command, checking its slot, does
+ * not take the beat for another node's write; once no process of the node
+ * holds its flock (the command died), the beat clears the ticket. */
+static void test_node_beat_keeps_the_ticket(void)
+{
+	const char *path = tmp_image(3, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	char note_path[PATH_MAX];
+	snprintf(note_path, sizeof(note_path), "%s.lock", path);
+	int cmd_fd = open(note_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int mon_fd = open(note_path, O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(cmd_fd >= 0 && mon_fd >= 0);
+	struct sd_io *cmd_io = open_io(path), *mon_io = open_io(path);
+	cmd_io->lock_fd = cmd_fd;
+	mon_io->lock_fd = mon_fd;
+	struct sd_hostlock cmd, mon;
+	struct sd_err err = {0};
+	struct sd_host_slot_info slot[1];
+	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&mon, mon_io, &g, "node0", 0, &err), 0);
+	CU_ASSERT_EQUAL(sd_host_beat_node(&mon), 0);
+	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&cmd, cmd_io, &g, "node0", 0, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(sd_io_flock(cmd_io, LOCK_EX), 0);
+	CU_ASSERT_EQUAL_FATAL(sd_hostlock_acquire(&cmd, &err), 0);
+	CU_ASSERT_EQUAL(sd_host_beat_node(&mon), 0);
+	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(mon_io, &g, slot, 1), 1);
+	CU_ASSERT(cmd.ticket > 0);
+	CU_ASSERT_EQUAL(slot[0].ticket, cmd.ticket);
+	uint64_t beaten = slot[0].counter;
+	/* the command, still inside, waits for the owner of a pool: its own
+	 * beats and the monitor's take turns */
+	CU_ASSERT_EQUAL(sd_host_beat(&cmd), 0);
+	CU_ASSERT_EQUAL(sd_host_beat_node(&mon), 0);
+	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(mon_io, &g, slot, 1), 1);
+	CU_ASSERT_EQUAL(slot[0].counter, beaten + 2);
+	CU_ASSERT_EQUAL(slot[0].ticket, cmd.ticket);
+	CU_ASSERT_EQUAL(sd_hostlock_release(&cmd, &err), 0);
+	CU_ASSERT_EQUAL(sd_hostlock_acquire(&cmd, &err), 0); /* its slot check passes */
+	close(cmd_fd); /* the command dies inside: its flock goes, its ticket stays */
+	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(mon_io, &g, slot, 1), 1);
+	CU_ASSERT(slot[0].ticket > 0);
+	CU_ASSERT_EQUAL(sd_host_beat_node(&mon), 0);
+	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(mon_io, &g, slot, 1), 1);
+	CU_ASSERT_EQUAL(slot[0].ticket, 0);
+	sd_io_close(cmd_io);
+	sd_io_close(mon_io);
+	close(mon_fd);
+	unlink(note_path);
+}
+
+/* A command of the node takes the cluster lock again and again while the
+ * monitor's beats (another process) land in its slot between its writes:
+ * none of them is taken for another node's write. */
+static void test_beats_between_a_commands_writes(void)
+{
+	const char *path = tmp_image(3, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	char note_path[PATH_MAX];
+	snprintf(note_path, sizeof(note_path), "%s.lock", path);
+	int cmd_fd = open(note_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	CU_ASSERT_FATAL(cmd_fd >= 0);
+	struct sd_io *cmd_io = open_io(path);
+	cmd_io->lock_fd = cmd_fd;
+	struct sd_hostlock cmd;
+	struct sd_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&cmd, cmd_io, &g, "node0", 0, &err), 0);
+	pid_t beater = fork();
+	CU_ASSERT_FATAL(beater >= 0);
+	if (beater == 0) {
+		struct sd_io *mon_io = open_io(path);
+		mon_io->lock_fd = open(note_path, O_RDWR | O_CLOEXEC);
+		struct sd_hostlock mon;
+		if (mon_io->lock_fd < 0 || sd_host_claim(&mon, mon_io, &g, "node0", 0, &err))
+			_exit(2);
+		for (uint64_t end = sd_monotonic_ms() + 1500; sd_monotonic_ms() < end;)
+			if (sd_host_beat_node(&mon))
+				_exit(3);
+		_exit(0);
+	}
+	int failed = 0;
+	for (int i = 0; i < 200 && !failed; i++) {
+		if (sd_io_flock(cmd_io, LOCK_EX) || sd_hostlock_acquire(&cmd, &err) ||
+		    sd_hostlock_release(&cmd, &err))
+			failed = 1;
+		sd_io_flock(cmd_io, LOCK_UN);
+	}
+	if (failed)
+		fprintf(stderr, "\n  %s\n", err.msg);
+	CU_ASSERT_EQUAL(failed, 0);
+	int status;
+	CU_ASSERT_EQUAL(waitpid(beater, &status, 0), beater);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	sd_io_close(cmd_io);
+	close(cmd_fd);
+	unlink(note_path);
+}
+
 void add_cluster_lock_tests(void)
 {
 	CU_pSuite s = CU_add_suite("cluster lock", NULL, NULL);
@@ -292,4 +436,9 @@ void add_cluster_lock_tests(void)
 		    test_without_cluster_lock_updates_are_lost);
 	CU_add_test(s, "a release that cannot write fails loudly", test_release_that_cannot_write_fails);
 	CU_add_test(s, "a node choosing its ticket holds the others off", test_choosing_holds_others_off);
+	CU_add_test(s, "the node's note keeps its slot's count", test_note_keeps_the_count);
+	CU_add_test(s, "the node's beat keeps a live ticket, clears a dead one",
+		    test_node_beat_keeps_the_ticket);
+	CU_add_test(s, "the node's beats between a command's own writes",
+		    test_beats_between_a_commands_writes);
 }

@@ -115,9 +115,9 @@ check "  node b let the template go with the clone" [ "$($N b "dmsetup ls | grep
 # back, is a reader and an owner of nothing until it starts a clone again
 check "node a runs the monitor (heartbeat)" $N a 'stardm monitor t1 --interval 1 >/tmp/mon.log 2>&1 &'
 check "b's forced takeover of clone 103 is refused while a's heartbeat moves" fails_with b "is alive" \
-	"stardm activate t1 vm-103-disk-0 --force --timeout 4"
+	"stardm activate t1 vm-103-disk-0 --force --timeout 10"
 check "node a crashes with clones 101 and 103 running" crash a
-check "b takes clone 103 over with --force" $N b "stardm activate t1 vm-103-disk-0 --force --timeout 4 >/dev/null"
+check "b takes clone 103 over with --force" $N b "stardm activate t1 vm-103-disk-0 --force --timeout 10 >/dev/null"
 check "  every block its guest wrote verifies on b" verify b
 check "  its own MiB 9 is its own" holds b vm-103-disk-0 c103 9
 check "  the base, read-only on b, for comparing" $N b "stardm activate t1 base-100-disk-0 >/dev/null"

@@ -127,13 +127,15 @@ check "a runs the monitor (heartbeat)" $N a 'stardm monitor san1 --interval 1 >/
 check "a activates vm-105-disk-0 and writes" $N a \
 	'd=$(stardm activate san1 vm-105-disk-0) && dd if=/dev/urandom of=/tmp/p bs=1M count=4 2>/dev/null && dd if=/tmp/p of=$d bs=1M oflag=direct 2>/dev/null && md5sum </tmp/p | cut -c1-32 >/tmp/want'
 want=$($N a 'cat /tmp/want')
-check "b's forced takeover is refused while a's heartbeat moves" fails_with b "is alive" \
+check "a forced takeover watching a's heartbeat for less than 10 s is refused" fails_with b "at least 10 s" \
 	'stardm activate san1 vm-105-disk-0 --force --timeout 4'
+check "b's forced takeover is refused while a's heartbeat moves" fails_with b "is alive" \
+	'stardm activate san1 vm-105-disk-0 --force --timeout 10'
 check "  not live on b" [ "$(live b 105)" = 0 ]
 check "node a crashes" crash a
 check "b without --force is refused, naming a" fails_with b "active on node a" 'stardm activate san1 vm-105-disk-0'
 check "b takes over with --force once a's heartbeat stood still" $N b \
-	'stardm activate san1 vm-105-disk-0 --force --timeout 4'
+	'stardm activate san1 vm-105-disk-0 --force --timeout 10'
 check "  the data a wrote is there" sh -c "[ \"\$($N b 'dd if=/dev/mapper/stardm-san1-vm-105-disk-0 bs=1M count=4 iflag=direct 2>/dev/null | md5sum | cut -c1-32')\" = '$want' ]"
 owner=$(owner b 105)
 check "  inspect: b owns the pool now ($owner)" [ "$owner" = b ]

@@ -175,7 +175,7 @@ sleep 3
 check "  $dst has not loaded the pool" [ "$(live $dst $VM)" = 0 ]
 check "  migrate-finish without --force fails clearly" fails_with $dst "did not release" "stardm migrate-finish san1 $V0 --timeout 2"
 check "  migrate-finish --force takes over once $src's heartbeat stood still" $N $dst \
-	"stardm migrate-finish san1 $V0 --force --timeout 4"
+	"stardm migrate-finish san1 $V0 --force --timeout 10"
 check "  the watcher finishes the other disk" $N $dst "i=0; while [ \$i -lt 50 ]; do dmsetup table $(basename $DEV1) | grep -q ' thin ' && exit 0; sleep 0.1; i=\$((i + 1)); done; exit 1"
 check "  $dst owns the pool" [ "$(owner $dst $VM)" = $dst ]
 $N $dst "mv /etc/pve/nodes/$src/qemu-server/$VM.conf /etc/pve/nodes/$dst/qemu-server/"  # HA's recovery moves the config

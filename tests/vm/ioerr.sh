@@ -112,18 +112,28 @@ check "  the create again succeeds" stardm create $G vm-102-disk-0 --size 64M
 check "  the snapshot again succeeds" stardm snapshot $G vm-101-disk-0 s0
 check "  thin_check of the pool (inactive) is clean" pool_checked_clean
 
-# the heartbeat: the monitor rewrites the host slot every pass; 5 s of a
-# failing LUN must not stop it
+# the heartbeat: the monitor rewrites the host slot every second; 8 s of
+# a failing LUN must not stop it, and, as this node then looks dead to the
+# others, its disks are suspended (no write of it may land once another
+# node could take its pools) until its beats land again
+# the disk's dm state: ACTIVE or SUSPENDED
+state() { dmsetup info stardm-e1-vm-101-disk-0 | sed -n 's/^State: *//p'; }
 check "the node monitor runs" sh -c "stardm monitor $G --interval 1 >/tmp/mon.log 2>&1 & echo \$! >/tmp/mon.pid"
 sleep 3
-check "the whole LUN fails writes for 5 s" all_fail
-sleep 5
+check "  the disk is live (not suspended)" [ "$(state)" = ACTIVE ]
+check "the whole LUN fails writes for 8 s" all_fail
+sleep 8
+check "  the monitor suspended the node's disk" [ "$(state)" = SUSPENDED ]
 check "the LUN works again" working
 hb() { stardm inspect $G --json | tr -d ' \n' | grep -o '"counter":[0-9]*' | head -1; }
 h1=$(hb); sleep 3; h2=$(hb)
 check "  the monitor is still running" kill -0 "$(cat /tmp/mon.pid)"
 check "  its heartbeat moves again ($h1, then $h2)" differ "$h1" "$h2"
 check "  it said the heartbeat failed" grep -q -i 'heartbeat' /tmp/mon.log
+i=0
+while [ "$(state)" != ACTIVE ] && [ $i -lt 20 ]; do sleep 1; i=$((i + 1)); done
+check "  the disk is resumed (after $i s more), as the monitor says" \
+	sh -c "cat /tmp/mon.log; [ '$(state)' = ACTIVE ] && grep -q 'disks of the group are resumed' /tmp/mon.log"
 kill "$(cat /tmp/mon.pid)"
 check "  after the outage: the disk deactivates, repair-pool, it activates" \
 	sh -c "stardm deactivate $G vm-101-disk-0 && stardm repair-pool $G --vmid 101 && stardm activate $G vm-101-disk-0 >/dev/null"

@@ -1,0 +1,230 @@
+#include "core/self_fence.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "core/dm_names.h"
+#include "core/dm_ops.h"
+#include "core/group_impl.h"
+#include "core/node_lock.h"
+#include "core/owner.h"
+#include "metadata/hostlock.h"
+
+_Static_assert(SDG_FENCE_AFTER_MS < SDG_TAKEOVER_MIN_S * 1000u,
+	       "a node must stop writing before another may take its pools");
+
+struct sdg_fence {
+	pthread_t thread;
+	pthread_mutex_t work; /* held by the monitor's dm work and by (un)fencing */
+	atomic_bool stop;
+	bool fenced;          /* under work */
+	struct sdg_heart *hb;
+	uint8_t uuid[16];
+	int note_fd;
+	sdg_fence_report report;
+	void *ctx;
+	char **thins, **pools; /* what the fence suspended */
+	size_t nthins, npools;
+};
+
+static void say(struct sdg_fence *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct sdg_fence *f, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	f->report(f->ctx, line);
+}
+
+/* Suspend (flushing what is in flight) every device of the group here
+ * whose uuid starts with the group's thin or pool prefix. */
+static size_t suspend_all(struct sdg_fence *f, bool pools, char ***names)
+{
+	char prefix[SDG_DM_NAME];
+	struct sd_err err = {0};
+	size_t n = 0;
+	sdg_dm_group_prefix(f->uuid, pools, prefix);
+	if (sdg_dm->list_uuid_prefix(prefix, names, &n, &err)) {
+		say(f, "cannot list this node's devices of the group: %s", err.msg);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (sdg_dm->suspend((*names)[i], true, &err))
+			say(f, "cannot suspend %s: %s", (*names)[i], err.msg);
+	return n;
+}
+
+static void fence(struct sdg_fence *f, uint64_t age_ms)
+{
+	/* the guests' writes first, at once: the pools' own work waits for
+	 * the monitor's to finish (it might resume a pool it was growing) */
+	f->nthins = suspend_all(f, false, &f->thins);
+	say(f, "no heartbeat of this node reached the LUN for %llu ms: its %zu disks of the "
+	    "group here are suspended, then their pools, until one does (another node may "
+	    "take their pools over meanwhile)", (unsigned long long)age_ms, f->nthins);
+	pthread_mutex_lock(&f->work);
+	f->npools = suspend_all(f, true, &f->pools);
+	f->fenced = true;
+	pthread_mutex_unlock(&f->work);
+}
+
+static bool fenced_name(char **names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+/* The fenced thin devices of pool p back to work, or, when the pool is
+ * another node's now, to the error target: its guest here must not
+ * write through a pool that node has loaded. */
+static void thins_back(struct sdg_fence *f, struct sdg *g, const struct sd_pool *p, bool ours)
+{
+	char prefix[SDG_DM_NAME], **names;
+	size_t n;
+	struct sd_err err = {0};
+	sdg_dm_thin_prefix(g, p, prefix);
+	if (sdg_dm->list_uuid_prefix(prefix, &names, &n, &err))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!fenced_name(f->thins, f->nthins, names[i]))
+			continue;
+		uint64_t sectors;
+		struct sdm_target t;
+		int rc = 0;
+		if (!ours && !(rc = sdg_dm->size(names[i], &sectors, &err))) {
+			sdm_table_error(&t, sectors);
+			rc = sdg_dm->reload(names[i], &t, 1, &err);
+		}
+		if (rc || sdg_dm->resume(names[i], SDM_GUEST, &err))
+			say(f, "cannot resume %s: %s", names[i], err.msg);
+	}
+	sdm_free_names(names, n);
+}
+
+/* Resume what the fence suspended, pool by pool, under the cluster lock
+ * (no forced takeover is half done meanwhile): 0 once done. */
+static int unfence(struct sdg_fence *f)
+{
+	char dev[PATH_MAX];
+	struct sdg *g;
+	struct sd_err err = {0};
+	sdg_heart_get_device(f->hb, dev);
+	if (sdg_open(dev, SDG_WRITE, &g, &err)) {
+		say(f, "cannot read the group to resume this node's disks: %s", err.msg);
+		return -1;
+	}
+	uint32_t me = sdg_my_host_id(g);
+	for (size_t i = 0; i < g->state.pools.n; i++) {
+		const struct sd_pool *p = &g->state.pools.v[i];
+		struct sdg_dm_id id;
+		sdg_dm_pool(g, p, SDG_DM_POOL, &id);
+		if (!fenced_name(f->pools, f->npools, id.name))
+			continue;
+		bool ours = p->owner_host == me || (p->flags & SD_POOL_TEMPLATE);
+		if (ours && sdg_dm->resume(id.name, SDM_PRIVATE, &err))
+			say(f, "cannot resume %s: %s", id.name, err.msg);
+		if (!ours)
+			say(f, "the pool of VM %u was taken over by another node while this node "
+			    "was fenced: its disks here now fail every I/O; stop VM %u here",
+			    p->vmid, p->vmid);
+		thins_back(f, g, p, ours);
+	}
+	sdg_close(g, NULL);
+	return 0;
+}
+
+static void forget(struct sdg_fence *f)
+{
+	sdm_free_names(f->thins, f->nthins);
+	sdm_free_names(f->pools, f->npools);
+	f->thins = f->pools = NULL;
+	f->nthins = f->npools = 0;
+}
+
+static void *watch(void *arg)
+{
+	struct sdg_fence *f = arg;
+	while (!f->stop) {
+		sd_sleep_ms(100);
+		uint64_t counter, sent;
+		if (sd_host_note_read(f->note_fd, &counter, &sent) || !sent)
+			continue; /* no beat yet: nothing to be late */
+		uint64_t age = sd_monotonic_ms() - sent;
+		if (!f->fenced && age > SDG_FENCE_AFTER_MS) {
+			fence(f, age);
+		} else if (f->fenced && age < SDG_FENCE_AFTER_MS / 2) {
+			pthread_mutex_lock(&f->work);
+			if (unfence(f) == 0) {
+				f->fenced = false;
+				say(f, "heartbeats reach the LUN in time again: this node's "
+				    "disks of the group are resumed");
+				forget(f);
+			}
+			pthread_mutex_unlock(&f->work);
+		}
+	}
+	return NULL;
+}
+
+int sdg_fence_start(struct sdg_heart *hb, const uint8_t uuid[16], sdg_fence_report report,
+		    void *ctx, struct sdg_fence **out, struct sd_err *err)
+{
+	struct sdg_fence *f = calloc(1, sizeof(*f));
+	if (!f)
+		return sd_fail(err, ENOMEM, "fence: out of memory");
+	f->hb = hb;
+	memcpy(f->uuid, uuid, 16);
+	f->report = report;
+	f->ctx = ctx;
+	f->note_fd = sdg_node_lock_open(uuid);
+	if (f->note_fd < 0) {
+		int e = errno;
+		free(f);
+		return sd_fail(err, e, "cannot open this node's lock file of the group: %s",
+			       strerror(e));
+	}
+	pthread_mutex_init(&f->work, NULL);
+	int rc = pthread_create(&f->thread, NULL, watch, f);
+	if (rc) {
+		close(f->note_fd);
+		free(f);
+		return sd_fail(err, rc, "fence: cannot start its thread: %s", strerror(rc));
+	}
+	*out = f;
+	return 0;
+}
+
+void sdg_fence_stop(struct sdg_fence *f)
+{
+	if (!f)
+		return;
+	f->stop = true;
+	pthread_join(f->thread, NULL);
+	pthread_mutex_destroy(&f->work);
+	close(f->note_fd);
+	forget(f);
+	free(f);
+}
+
+bool sdg_fence_hold(struct sdg_fence *f)
+{
+	pthread_mutex_lock(&f->work);
+	return !f->fenced;
+}
+
+void sdg_fence_release(struct sdg_fence *f)
+{
+	pthread_mutex_unlock(&f->work);
+}

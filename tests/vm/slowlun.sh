@@ -1,0 +1,82 @@
+#!/bin/sh
+# A slow LUN under one node of two (run by tests/vm/run-cluster; make
+# faults): node a reaches the LUN only through a dm-delay map, node b
+# directly.  At 1 s per I/O node a is slow but alive: its heartbeat lands
+# every second or two, b's forced takeover is refused, a's disk keeps
+# working.  At 5 s per I/O a's beats land 5 s apart, too late for a to know
+# it still counts as alive: its monitor suspends its disk (nothing more of
+# a reaches the LUN) while b still refuses to take over.  When a's writes
+# fail outright, a fences itself within 5 s and b may take the pool over
+# after its 10 s; a's guest never writes again: block 0, which a's guest
+# rewrote without pause, keeps what b wrote after the takeover.  Once a's
+# LUN works again a's monitor sees that the pool is b's and points a's
+# disk at the error target.  Ends with "slowlun: N passed, N failed".
+set -u
+. "$(dirname "$0")/cluster-lib.sh"
+V=vm-100-disk-0
+A=/dev/mapper/slow # node a's way to the LUN
+SZ=$($N a "blockdev --getsz /dev/vda" | tr -d ' \n')
+# delay MS: node a's LUN answers each I/O MS milliseconds late
+delay() { $N a "dmsetup suspend slow && dmsetup load slow --table '0 $SZ delay /dev/vda 0 $1' && dmsetup resume slow"; }
+# a's disk's dm state: ACTIVE or SUSPENDED
+state() { $N a "dmsetup info stardm-san1-$V | sed -n 's/^State: *//p'" | tr -d ' \n'; }
+# what a's guest has written: its writer counts its writes in /tmp/n
+written() { $N a "cat /tmp/n" | tr -d ' \n'; }
+
+check "node a reaches the LUN through a delay map" \
+	$N a "dmsetup create slow --table '0 $SZ delay /dev/vda 0 0' && dmsetup mknodes"
+check "init on b" $N b "stardm init /dev/vda --name san1"
+check "node a: the monitor on its map" \
+	$N a "stardm monitor $A --interval 1 >/tmp/mon.log 2>&1 & echo \$! >/tmp/mon.pid"
+check "node a: VM 100's disk, live" $N a "stardm create $A $V --size 64M && stardm activate $A $V >/dev/null"
+# a's guest: rewrites block 0 with a counter, one synchronous write after
+# another, for the rest of the suite
+check "node a: its guest writes block 0 without pause" $N a \
+	"(i=0; while :; do printf 'a wrote %010d\n' \$i >/tmp/blk; dd if=/tmp/blk of=/dev/mapper/stardm-san1-$V bs=4096 conv=sync oflag=direct 2>/dev/null && i=\$((i + 1)) && echo \$i >/tmp/n; done) >/dev/null 2>&1 &"
+sleep 2
+
+check "node a's LUN: 1 s per I/O" delay 1000
+sleep 4
+check "  b's forced takeover is refused: a is alive" fails_with b "is alive" \
+	"stardm activate san1 $V --force --timeout 10"
+check "  a's disk is not suspended" [ "$(state)" = ACTIVE ]
+w1=$(written); sleep 3; w2=$(written)
+check "  a's guest goes on writing ($w1, then $w2)" differ "$w1" "$w2"
+check "  a still owns the pool" [ "$(owner b 100)" = a ]
+
+check "node a's LUN: 5 s per I/O" delay 5000
+i=0
+while [ "$(state)" != SUSPENDED ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+check "  a's monitor suspends a's disk ($i s)" [ "$(state)" = SUSPENDED ]
+check "  and says why" $N a "grep 'no heartbeat of this node reached the LUN' /tmp/mon.log"
+check "  b's forced takeover is refused: a's beats still land" fails_with b "is alive" \
+	"stardm activate san1 $V --force --timeout 10"
+w1=$(written); sleep 6; w2=$(written)
+check "  a's guest writes nothing meanwhile ($w1, then $w2)" same "$w1" "$w2"
+
+check "node a's LUN fast again" delay 0
+i=0
+while [ "$(state)" != ACTIVE ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+check "  a's disk is resumed ($i s)" [ "$(state)" = ACTIVE ]
+w1=$(written); sleep 2; w2=$(written)
+check "  a's guest writes again ($w1, then $w2)" differ "$w1" "$w2"
+check "  a still owns the pool" [ "$(owner b 100)" = a ]
+
+check "node a's LUN fails every write" \
+	$N a "dmsetup suspend slow && dmsetup load slow --table '0 $SZ flakey /dev/vda 0 0 3600 1 error_writes' && dmsetup resume slow"
+i=0
+while [ "$(state)" != SUSPENDED ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+check "  a's monitor suspends a's disk ($i s)" [ "$(state)" = SUSPENDED ]
+check "b takes the pool over: a's heartbeat stood still" \
+	$N b "stardm activate san1 $V --force --timeout 10 >/dev/null"
+check "  b writes block 0" $N b "printf 'b took over\n' >/tmp/blk && dd if=/tmp/blk of=/dev/mapper/stardm-san1-$V bs=4096 conv=sync oflag=direct 2>/dev/null"
+check "node a's LUN works again" delay 0
+sleep 8
+check "  block 0 still holds b's write: nothing of a landed after the takeover" \
+	[ "$($N b "dd if=/dev/mapper/stardm-san1-$V bs=4096 count=1 iflag=direct 2>/dev/null | head -c 11")" = "b took over" ]
+check "  a's monitor: the pool was taken over" $N a "grep 'was taken over by another node' /tmp/mon.log"
+check "  a's disk fails every I/O" \
+	$N a "cat /tmp/mon.log; dmsetup info stardm-san1-$V; dmsetup table stardm-san1-$V; ! timeout 10 dd if=/dev/mapper/stardm-san1-$V of=/dev/null bs=4096 count=1 iflag=direct && dmsetup table stardm-san1-$V | grep -q ' error'"
+check "  b owns the pool" [ "$(owner b 100)" = b ]
+$N a 'kill $(cat /tmp/mon.pid)' >/dev/null 2>&1
+finish slowlun
