@@ -86,6 +86,19 @@ static bool fenced_name(char **names, size_t n, const char *name)
 	return false;
 }
 
+/* Point the device at the error target (its size kept) and resume it. */
+static int to_error(const char *name, unsigned dm_flags, struct sd_err *err)
+{
+	uint64_t sectors;
+	struct sdm_target t;
+	int rc = sdg_dm->size(name, &sectors, err);
+	if (rc == 0) {
+		sdm_table_error(&t, sectors);
+		rc = sdg_dm->reload(name, &t, 1, err);
+	}
+	return rc ? rc : sdg_dm->resume(name, dm_flags, err);
+}
+
 /* The fenced thin devices of pool p back to work, or, when the pool is
  * another node's now, to the error target: its guest here must not
  * write through a pool that node has loaded. */
@@ -100,17 +113,35 @@ static void thins_back(struct sdg_fence *f, struct sdg *g, const struct sd_pool 
 	for (size_t i = 0; i < n; i++) {
 		if (!fenced_name(f->thins, f->nthins, names[i]))
 			continue;
-		uint64_t sectors;
-		struct sdm_target t;
-		int rc = 0;
-		if (!ours && !(rc = sdg_dm->size(names[i], &sectors, &err))) {
-			sdm_table_error(&t, sectors);
-			rc = sdg_dm->reload(names[i], &t, 1, &err);
-		}
-		if (rc || sdg_dm->resume(names[i], SDM_GUEST, &err))
+		int rc = ours ? sdg_dm->resume(names[i], SDM_GUEST, &err)
+			      : to_error(names[i], SDM_GUEST, &err);
+		if (rc)
 			say(f, "cannot resume %s: %s", names[i], err.msg);
 	}
 	sdm_free_names(names, n);
+}
+
+/* A pool another node took over while this node was fenced: nothing of
+ * this node's copy of it may reach the LUN again, yet it must resume to be
+ * removed (a thin-pool closing its metadata commits what it holds).  Its
+ * metadata and data layers go to the error target first; then the pool
+ * resumes, and whatever it writes fails. */
+static void pool_cut_off(struct sdg_fence *f, struct sdg *g, const struct sd_pool *p)
+{
+	static const enum sdg_dm_role below[] = { SDG_DM_TMETA, SDG_DM_TDATA };
+	struct sd_err err = {0};
+	struct sdg_dm_id id;
+	for (size_t i = 0; i < 2; i++) {
+		sdg_dm_pool(g, p, below[i], &id);
+		if (to_error(id.name, SDM_PRIVATE, &err)) {
+			say(f, "cannot cut %s off the LUN: %s; the pool of VM %u stays suspended",
+			    id.name, err.msg, p->vmid);
+			return;
+		}
+	}
+	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
+	if (sdg_dm->resume(id.name, SDM_PRIVATE, &err))
+		say(f, "cannot resume %s: %s", id.name, err.msg);
 }
 
 /* Resume what the fence suspended, pool by pool, under the cluster lock
@@ -135,10 +166,12 @@ static int unfence(struct sdg_fence *f)
 		bool ours = p->owner_host == me || (p->flags & SD_POOL_TEMPLATE);
 		if (ours && sdg_dm->resume(id.name, SDM_PRIVATE, &err))
 			say(f, "cannot resume %s: %s", id.name, err.msg);
-		if (!ours)
+		if (!ours) {
 			say(f, "the pool of VM %u was taken over by another node while this node "
-			    "was fenced: its disks here now fail every I/O; stop VM %u here",
-			    p->vmid, p->vmid);
+			    "was fenced: its disks here now fail every I/O; stop VM %u here and "
+			    "deactivate them", p->vmid, p->vmid);
+			pool_cut_off(f, g, p);
+		}
 		thins_back(f, g, p, ours);
 	}
 	sdg_close(g, NULL);

@@ -75,8 +75,16 @@ sleep 8
 check "  block 0 still holds b's write: nothing of a landed after the takeover" \
 	[ "$($N b "dd if=/dev/mapper/stardm-san1-$V bs=4096 count=1 iflag=direct 2>/dev/null | head -c 11")" = "b took over" ]
 check "  a's monitor: the pool was taken over" $N a "grep 'was taken over by another node' /tmp/mon.log"
-check "  a's disk fails every I/O" \
-	$N a "cat /tmp/mon.log; dmsetup info stardm-san1-$V; dmsetup table stardm-san1-$V; ! timeout 10 dd if=/dev/mapper/stardm-san1-$V of=/dev/null bs=4096 count=1 iflag=direct && dmsetup table stardm-san1-$V | grep -q ' error'"
+check "  a's disk fails every I/O, its pool's layers cut off the LUN" \
+	$N a "! timeout 10 dd if=/dev/mapper/stardm-san1-$V of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null &&
+	dmsetup table stardm-san1-$V | grep -q ' error' && dmsetup table stardm-san1-vm100-tmeta | grep -q ' error' &&
+	dmsetup table stardm-san1-vm100-tdata | grep -q ' error'"
+check "  a deactivates it: nothing of the group left on a" \
+	$N a "stardm deactivate $A $V && [ \$(dmsetup ls | grep -c stardm-san1) = 0 ]"
+check "  block 0 on b still holds b's write" \
+	[ "$($N b "dd if=/dev/mapper/stardm-san1-$V bs=4096 count=1 iflag=direct 2>/dev/null | head -c 11")" = "b took over" ]
 check "  b owns the pool" [ "$(owner b 100)" = b ]
+check "  b deactivates; thin_check finds the pool's metadata clean" \
+	$N b "stardm deactivate san1 $V && stardm inspect san1 --check-pool >/tmp/c && cat /tmp/c && grep -q 'thin_check: ok' /tmp/c"
 $N a 'kill $(cat /tmp/mon.pid)' >/dev/null 2>&1
 finish slowlun
