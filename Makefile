@@ -12,7 +12,7 @@
 #   make fuzz-coverage   line coverage of the parsers reached by its corpus
 #   make bench-metadata  commit latency vs one 4 KiB O_DIRECT write+flush
 #   make bench           fio + control-plane benchmarks vs LVM in the VM rig
-#   make faults          I/O errors under stardm in the VM rig (also in make check)
+#   make faults          I/O errors and a slow LUN under stardm in the VM rig (also in make check)
 #   make soak-vm         the space suite writing 1 GiB per VM (make check: 512 MiB)
 #   make powercut        power cuts replayed at every flush of a workload
 #                        (dm-log-writes in the VM rig; POWERCUT_WORKLOAD=...)
@@ -176,9 +176,10 @@ BENCH ?= short
 bench: all $(B)/bench-metadata $(B)/timeit
 	tools/bench/run $(BENCH)
 
-# I/O errors under stardm in the VM rig (docs/faults.md)
+# I/O errors and a slow LUN under stardm in the VM rig (docs/faults.md)
 faults: hooks
 	tests/vm/run-script tests/vm/ioerr.sh $(HOOKS_B)/stardm
+	tests/vm/run-cluster tests/vm/slowlun.sh $(HOOKS_B)/stardm
 
 # The space suite with 1 GiB written per VM (make check writes 512 MiB)
 soak-vm: hooks

@@ -17,15 +17,19 @@
 #include "core/discard.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
+#include "core/group_impl.h"
 #include "core/handover.h"
 #include "core/handover_follow.h"
+#include "core/heartbeat.h"
 #include "core/monitor.h"
 #include "core/owner.h"
 #include "core/pool.h"
 #include "core/report.h"
+#include "core/self_fence.h"
 #include "core/space.h"
 #include "core/template.h"
 #include "core/volume.h"
+#include "metadata/ops.h"
 #include "fake_dm.h"
 #include "helpers.h"
 
@@ -852,6 +856,85 @@ static void test_node_lock_file(void)
 	unsetenv("STARDM_RUN_DIR");
 }
 
+static char fence_said[4096];
+static void fence_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	strncat(fence_said, line, sizeof(fence_said) - strlen(fence_said) - 2);
+	strcat(fence_said, "\n");
+}
+
+/* Wait up to 10 s for the volume's and its pool's devices to be (or not
+ * to be) suspended; whether they are. */
+static bool wait_suspended(bool want)
+{
+	for (int i = 0; i < 100; i++) {
+		if (fake_dm_suspended("stardm-g-" VOL) == want &&
+		    fake_dm_suspended("stardm-g-vm100-pool") == want)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* The self-fence: no beat of this node reached the LUN for 5 s (its
+ * heartbeat writes to a device that is gone): its disk, then its pool, are
+ * suspended; beats landing again resume them.  Fenced a second time, and
+ * another node takes the pool over meanwhile: once beats land, the pool's
+ * layers go to the error target before it resumes, and so does the disk. */
+static void test_self_fence(void)
+{
+	fresh();
+	char dir[] = "/tmp/stardm-run.XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	setenv("STARDM_RUN_DIR", dir, 1);
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	struct sd_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(sdg_heartbeat(lun, &err), 0);
+	struct sdg *g = open_w();
+	uint8_t uuid[16];
+	memcpy(uuid, sdg_geometry(g)->uuid, 16);
+	close_g(g);
+	const char *gone = "/nonexistent/lun";
+	struct sdg_heart *hb;
+	struct sdg_fence *f;
+	fence_said[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(gone, &hb, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(hb, uuid, fence_line, NULL, &f, &err), 0);
+	CU_ASSERT(wait_suspended(true));
+	CU_ASSERT_PTR_NOT_NULL(strstr(fence_said, "no heartbeat of this node reached the LUN"));
+	sdg_heart_device(hb, lun);
+	CU_ASSERT(wait_suspended(false));
+	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-" VOL), "thin");
+	sdg_heart_device(hb, gone);
+	CU_ASSERT(wait_suspended(true));
+	/* node b takes the pool over (as a forced takeover would) */
+	setenv("STARDM_NODE_NAME", "node-b", 1);
+	g = open_w();
+	struct sd_pool *p = sd_find_pool_vmid(&g->state, 100);
+	p->owner_host = sdg_my_host_id(g);
+	p->owner_generation++;
+	CU_ASSERT_EQUAL(sdg_commit(g, &err), 0);
+	close_g(g);
+	as_node(0);
+	sdg_heart_device(hb, lun);
+	CU_ASSERT(wait_suspended(false));
+	usleep(300000); /* the disk's table swap follows its pool's resume */
+	CU_ASSERT_PTR_NOT_NULL(strstr(fence_said, "was taken over by another node"));
+	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-vm100-tmeta"), "error");
+	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-vm100-tdata"), "error");
+	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-" VOL), "error");
+	sdg_fence_stop(f);
+	sdg_heart_stop(hb);
+	char id[37], path[PATH_MAX];
+	sdg_uuid_format(uuid, id);
+	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("STARDM_RUN_DIR");
+}
+
 /* The node's no_space_timeout: set through the kernel's table (which
  * loads dm_thin_pool first), read back as it is. */
 static void test_no_space_timeout(void)
@@ -891,4 +974,5 @@ void add_core_tests(void)
 	CU_add_test(s, "the monitor grows thin pools by the floor, full ones by 20%",
 		    test_monitor_growth);
 	CU_add_test(s, "the monitor grows metadata at 60%, before it fills", test_monitor_metadata);
+	CU_add_test(s, "a node whose beats stop landing suspends its disks", test_self_fence);
 }

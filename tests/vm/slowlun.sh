@@ -21,6 +21,7 @@ delay() { $N a "dmsetup suspend slow && dmsetup load slow --table '0 $SZ delay /
 # a's disk's dm state: ACTIVE or SUSPENDED
 state() { $N a "dmsetup info stardm-san1-$V | sed -n 's/^State: *//p'" | tr -d ' \n'; }
 # what a's guest has written: its writer counts its writes in /tmp/n
+# (replaced whole, never read half-written)
 written() { $N a "cat /tmp/n" | tr -d ' \n'; }
 
 check "node a reaches the LUN through a delay map" \
@@ -32,7 +33,7 @@ check "node a: VM 100's disk, live" $N a "stardm create $A $V --size 64M && star
 # a's guest: rewrites block 0 with a counter, one synchronous write after
 # another, for the rest of the suite
 check "node a: its guest writes block 0 without pause" $N a \
-	"(i=0; while :; do printf 'a wrote %010d\n' \$i >/tmp/blk; dd if=/tmp/blk of=/dev/mapper/stardm-san1-$V bs=4096 conv=sync oflag=direct 2>/dev/null && i=\$((i + 1)) && echo \$i >/tmp/n; done) >/dev/null 2>&1 &"
+	"(i=0; while :; do printf 'a wrote %010d\n' \$i >/tmp/blk; dd if=/tmp/blk of=/dev/mapper/stardm-san1-$V bs=4096 conv=sync oflag=direct 2>/dev/null && i=\$((i + 1)) && echo \$i >/tmp/n.new && mv /tmp/n.new /tmp/n; done) >/dev/null 2>&1 &"
 sleep 2
 
 check "node a's LUN: 1 s per I/O" delay 1000
@@ -51,7 +52,7 @@ check "  a's monitor suspends a's disk ($i s)" [ "$(state)" = SUSPENDED ]
 check "  and says why" $N a "grep 'no heartbeat of this node reached the LUN' /tmp/mon.log"
 check "  b's forced takeover is refused: a's beats still land" fails_with b "is alive" \
 	"stardm activate san1 $V --force --timeout 10"
-w1=$(written); sleep 6; w2=$(written)
+w1=$(written); sleep 12; w2=$(written) # unfenced, two writes at least
 check "  a's guest writes nothing meanwhile ($w1, then $w2)" same "$w1" "$w2"
 
 check "node a's LUN fast again" delay 0
