@@ -100,7 +100,7 @@ void sdg_node_name(char out[64])
  * process of this node at a time in its host slot, whichever path to the
  * LUN each took), then this node's slot and the bakery lock over all slots
  * (one node at a time), and only then read the state. */
-static int take_cluster_lock(struct sdg *g, struct sd_err *err)
+static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err)
 {
 	struct sd_copy_status copy[2];
 	int rc = sd_store_probe(g->io, &g->lock_geo, copy, err);
@@ -109,6 +109,11 @@ static int take_cluster_lock(struct sdg *g, struct sd_err *err)
 	g->node_lock_fd = sdg_node_lock_attach(g->io, g->lock_geo.uuid);
 	if ((rc = sd_io_flock(g->io, LOCK_EX)))
 		return sd_fail(err, -rc, "cannot lock %s: %s", g->path, strerror(-rc));
+	/* a writer could load or resume a disk the self-fence holds */
+	if (!(flags & SDG_FENCED_OK) && sdg_node_fenced(g->lock_geo.uuid))
+		return sd_fail(err, EIO, "this node's heartbeat does not reach %s in time: its "
+			       "disks of the group are suspended until it does (stardm monitor "
+			       "says when); try again then", g->path);
 	char name[64];
 	sdg_node_name(name);
 	rc = sd_host_claim(&g->cluster, g->io, &g->lock_geo, name, 500, err);
@@ -132,7 +137,7 @@ static int open_once(const char *group, int flags, bool rescan, struct sdg **out
 	if (rc == 0)
 		rc = sd_io_open(g->path, flags & SDG_WRITE, SD_IO_AUTO, &g->io, err);
 	if (rc == 0 && (flags & SDG_WRITE))
-		rc = take_cluster_lock(g, err);
+		rc = take_cluster_lock(g, flags, err);
 	if (rc == 0) {
 		rc = sd_store_open(g->io, (flags & SDG_WRITE) ? SD_STORE_LOCK : 0, &g->st,
 				   &g->state, err);

@@ -14,6 +14,7 @@ struct sdg;
 
 enum {
 	SDG_WRITE = 1,  /* open read-write, take the host-local and the cluster lock */
+	SDG_FENCED_OK = 2, /* write even while this node is fenced (the fence's own resume) */
 };
 
 /* This node's name for its host slot: $STARDM_NODE_NAME, else the host name. */

@@ -7,6 +7,7 @@
 #ifndef STARDM_CORE_NODE_LOCK_H
 #define STARDM_CORE_NODE_LOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "metadata/io.h"
@@ -18,5 +19,11 @@ int sdg_node_lock_attach(struct sd_io *io, const uint8_t uuid[16]);
 /* The group's lock file itself (its note of the node's last heartbeat:
  * sd_host_note_read), or -1. */
 int sdg_node_lock_open(const uint8_t uuid[16]);
+/* The mark the self-fence (core/self_fence.h) keeps in the runtime
+ * directory while this node's disks of the group are suspended: writers
+ * refuse to start meanwhile, and a monitor started again finds what its
+ * predecessor left suspended.  Set or clear it: 0, or -errno. */
+int sdg_node_fence_mark(const uint8_t uuid[16], bool on);
+bool sdg_node_fenced(const uint8_t uuid[16]);
 
 #endif

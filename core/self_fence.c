@@ -46,9 +46,10 @@ static void say(struct sdg_fence *f, const char *fmt, ...)
 	f->report(f->ctx, line);
 }
 
-/* Suspend (flushing what is in flight) every device of the group here
- * whose uuid starts with the group's thin or pool prefix. */
-static size_t suspend_all(struct sdg_fence *f, bool pools, char ***names)
+/* Every device of the group here whose uuid starts with the group's thin
+ * or pool prefix, suspended (flushing what is in flight) when suspend is
+ * set. */
+static size_t group_devices(struct sdg_fence *f, bool pools, bool suspend, char ***names)
 {
 	char prefix[SDG_DM_NAME];
 	struct sd_err err = {0};
@@ -58,7 +59,7 @@ static size_t suspend_all(struct sdg_fence *f, bool pools, char ***names)
 		say(f, "cannot list this node's devices of the group: %s", err.msg);
 		return 0;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && suspend; i++)
 		if (sdg_dm->suspend((*names)[i], true, &err))
 			say(f, "cannot suspend %s: %s", (*names)[i], err.msg);
 	return n;
@@ -66,14 +67,17 @@ static size_t suspend_all(struct sdg_fence *f, bool pools, char ***names)
 
 static void fence(struct sdg_fence *f, uint64_t age_ms)
 {
+	int rc = sdg_node_fence_mark(f->uuid, true);
+	if (rc)
+		say(f, "cannot mark this node fenced: %s", strerror(-rc));
 	/* the guests' writes first, at once: the pools' own work waits for
 	 * the monitor's to finish (it might resume a pool it was growing) */
-	f->nthins = suspend_all(f, false, &f->thins);
+	f->nthins = group_devices(f, false, true, &f->thins);
 	say(f, "no heartbeat of this node reached the LUN for %llu ms: its %zu disks of the "
 	    "group here are suspended, then their pools, until one does (another node may "
 	    "take their pools over meanwhile)", (unsigned long long)age_ms, f->nthins);
 	pthread_mutex_lock(&f->work);
-	f->npools = suspend_all(f, true, &f->pools);
+	f->npools = group_devices(f, true, true, &f->pools);
 	f->fenced = true;
 	pthread_mutex_unlock(&f->work);
 }
@@ -152,7 +156,7 @@ static int unfence(struct sdg_fence *f)
 	struct sdg *g;
 	struct sd_err err = {0};
 	sdg_heart_get_device(f->hb, dev);
-	if (sdg_open(dev, SDG_WRITE, &g, &err)) {
+	if (sdg_open(dev, SDG_WRITE | SDG_FENCED_OK, &g, &err)) {
 		say(f, "cannot read the group to resume this node's disks: %s", err.msg);
 		return -1;
 	}
@@ -201,6 +205,7 @@ static void *watch(void *arg)
 			pthread_mutex_lock(&f->work);
 			if (unfence(f) == 0) {
 				f->fenced = false;
+				sdg_node_fence_mark(f->uuid, false);
 				say(f, "heartbeats reach the LUN in time again: this node's "
 				    "disks of the group are resumed");
 				forget(f);
@@ -229,6 +234,11 @@ int sdg_fence_start(struct sdg_heart *hb, const uint8_t uuid[16], sdg_fence_repo
 			       strerror(e));
 	}
 	pthread_mutex_init(&f->work, NULL);
+	if (sdg_node_fenced(uuid)) { /* a monitor before us stopped while fenced */
+		f->nthins = group_devices(f, false, false, &f->thins);
+		f->npools = group_devices(f, true, false, &f->pools);
+		f->fenced = true;
+	}
 	int rc = pthread_create(&f->thread, NULL, watch, f);
 	if (rc) {
 		close(f->note_fd);

@@ -3,8 +3,10 @@
  * before they may, it stops writing.  A thread of the node monitor reads
  * in the node's lock file when the node's last heartbeat that reached the
  * LUN was sent (no I/O to the LUN, which may be the slow part); once that
- * is SDG_FENCE_AFTER_MS old it suspends the group's thin devices here,
- * then its pools, so nothing more of this node reaches the LUN.  Once
+ * is SDG_FENCE_AFTER_MS old it marks the node fenced (writers of the
+ * node refuse to start: core/node_lock.h) and suspends the group's thin
+ * devices here, then its pools, so nothing more of this node reaches the
+ * LUN.  Once
  * beats land in time again it resumes, under the cluster lock, the pools
  * still this node's; a pool another node took meanwhile keeps its layers
  * suspended and its disks here fail every I/O.

@@ -287,6 +287,12 @@ static void test_ownership(void)
 	CU_ASSERT(run(SNAP, VOL, "s1", &err) < 0);
 	CU_ASSERT_EQUAL(err.code, SD_E_OWNED);
 	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	/* a forced takeover watching the owner for less than the self-fence's
+	 * bound (core/self_fence.h) is refused before it waits */
+	struct sdg *g = open_w();
+	CU_ASSERT(sdg_pool_claim(g, 100, true, SDG_TAKEOVER_MIN_S - 1, &err) < 0);
+	CU_ASSERT_EQUAL(err.code, SD_E_INVAL);
+	close_g(g);
 	as_node(0);
 	ok(DEACTIVATE, VOL, NULL);
 	as_node(1);
@@ -904,12 +910,20 @@ static void test_self_fence(void)
 	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(hb, uuid, fence_line, NULL, &f, &err), 0);
 	CU_ASSERT(wait_suspended(true));
 	CU_ASSERT_PTR_NOT_NULL(strstr(fence_said, "no heartbeat of this node reached the LUN"));
+	/* no writer of the node starts meanwhile: it could load or resume a disk */
+	struct sdg *w = NULL;
+	CU_ASSERT(sdg_open(lun, SDG_WRITE, &w, &err) < 0);
+	CU_ASSERT_EQUAL(err.code, EIO);
 	sdg_heart_device(hb, lun);
 	CU_ASSERT(wait_suspended(false));
 	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-" VOL), "thin");
 	sdg_heart_device(hb, gone);
 	CU_ASSERT(wait_suspended(true));
-	/* node b takes the pool over (as a forced takeover would) */
+	/* node b (its own runtime directory) takes the pool over, as a forced
+	 * takeover would */
+	char dir_b[] = "/tmp/stardm-run.XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir_b) != NULL);
+	setenv("STARDM_RUN_DIR", dir_b, 1);
 	setenv("STARDM_NODE_NAME", "node-b", 1);
 	g = open_w();
 	struct sd_pool *p = sd_find_pool_vmid(&g->state, 100);
@@ -917,6 +931,12 @@ static void test_self_fence(void)
 	p->owner_generation++;
 	CU_ASSERT_EQUAL(sdg_commit(g, &err), 0);
 	close_g(g);
+	char id[37], path[PATH_MAX];
+	sdg_uuid_format(uuid, id);
+	snprintf(path, sizeof(path), "%s/group-%s.lock", dir_b, id);
+	unlink(path);
+	rmdir(dir_b);
+	setenv("STARDM_RUN_DIR", dir, 1);
 	as_node(0);
 	sdg_heart_device(hb, lun);
 	CU_ASSERT(wait_suspended(false));
@@ -925,10 +945,10 @@ static void test_self_fence(void)
 	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-vm100-tmeta"), "error");
 	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-vm100-tdata"), "error");
 	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-" VOL), "error");
+	CU_ASSERT_EQUAL(sdg_open(lun, SDG_WRITE, &w, &err), 0); /* the mark went */
+	sdg_close(w, NULL);
 	sdg_fence_stop(f);
 	sdg_heart_stop(hb);
-	char id[37], path[PATH_MAX];
-	sdg_uuid_format(uuid, id);
 	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
 	unlink(path);
 	rmdir(dir);

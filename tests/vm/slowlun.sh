@@ -10,7 +10,10 @@
 # after its 10 s; a's guest never writes again: block 0, which a's guest
 # rewrote without pause, keeps what b wrote after the takeover.  Once a's
 # LUN works again a's monitor sees that the pool is b's and points a's
-# disk at the error target.  Ends with "slowlun: N passed, N failed".
+# disk at the error target.  Last, a live migration's release on a whose
+# metadata commit fails: exit 10, nothing handed over, and the release
+# run again once the LUN works completes the migration.  Ends with
+# "slowlun: N passed, N failed".
 set -u
 . "$(dirname "$0")/cluster-lib.sh"
 V=vm-100-disk-0
@@ -88,4 +91,38 @@ check "  b owns the pool" [ "$(owner b 100)" = b ]
 check "  b deactivates; thin_check finds the pool's metadata clean" \
 	$N b "stardm deactivate san1 $V && stardm inspect san1 --check-pool >/tmp/c && cat /tmp/c && grep -q 'thin_check: ok' /tmp/c"
 $N a 'kill $(cat /tmp/mon.pid)' >/dev/null 2>&1
+
+# a live migration's release whose commit cannot be written: both copies'
+# metadata slots fail writes under node a (the host slots and the data
+# work, so the cluster lock is taken and the source fences its disk first)
+slots() { $N b "stardm inspect san1 --json" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(*[c["slots"][0]["offset"] // 512 for c in d["copies"]], d["group"]["metadata_slot_size"] // 256)'; }
+set -- $(slots)
+A0=$1 B0=$2 SL=$3 # each copy's first slot and both slots' length, in sectors
+meta_fails() { $N a "dmsetup suspend slow && { echo '0 $A0 linear /dev/vda 0'
+	echo '$A0 $SL flakey /dev/vda $A0 0 3600 1 error_writes'
+	echo '$((A0 + SL)) $((B0 - A0 - SL)) linear /dev/vda $((A0 + SL))'
+	echo '$B0 $SL flakey /dev/vda $B0 0 3600 1 error_writes'
+	echo '$((B0 + SL)) $((SZ - B0 - SL)) linear /dev/vda $((B0 + SL))'; } | dmsetup load slow && dmsetup resume slow"; }
+W=vm-200-disk-0
+check "node a: VM 200's disk, live, written" $N a "stardm create $A $W --size 64M && stardm activate $A $W >/dev/null &&
+	dd if=/dev/urandom of=/tmp/w bs=1M count=4 2>/dev/null && dd if=/tmp/w of=/dev/mapper/stardm-san1-$W bs=1M oflag=direct 2>/dev/null"
+want=$($N a "md5sum </tmp/w" | cut -c1-32)
+check "node b: migrate-prepare, QEMU's probe, gate" $N b "stardm migrate-prepare san1 $W >/dev/null &&
+	dd if=/dev/mapper/stardm-san1-$W of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null && stardm migrate-gate san1 $W"
+$N b "(stardm migrate-finish san1 $W --timeout 120 >/tmp/fin.log 2>&1; echo \$? >/tmp/fin.rc) &"
+check "node a's metadata slots fail writes" meta_fails
+check "  a's release at the commit point fails: exit 10, one line" $N a \
+	"stardm migrate-release $A $W 2>/tmp/err; rc=\$?; cat /tmp/err; [ \$rc = 10 ] && [ \$(wc -l </tmp/err) = 1 ]"
+check "  the pool is still a's; b has not loaded it" [ "$(owner b 200)$(live b 200)" = a0 ]
+check "node a's LUN works again" delay 0
+check "a's release again succeeds" $N a "stardm migrate-release $A $W"
+i=0
+while ! $N b "[ -s /tmp/fin.rc ]" && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+check "  b's migrate-finish completes" $N b "cat /tmp/fin.log; [ \"\$(cat /tmp/fin.rc)\" = 0 ]"
+check "  b owns the pool" [ "$(owner b 200)" = b ]
+check "  b reads what a wrote" same "$($N b "dd if=/dev/mapper/stardm-san1-$W bs=1M count=4 iflag=direct 2>/dev/null | md5sum" | cut -c1-32)" "$want"
+check "  a deactivates: nothing of VM 200 left on a" $N a "stardm deactivate $A $W && [ \$(dmsetup ls | grep -c -E 'vm-?200') = 0 ]"
 finish slowlun
