@@ -81,6 +81,10 @@ static int beat_on(struct beat_ctx *c, const char *dev, struct sd_err *err)
 {
 	if (c->io && strcmp(c->dev, dev))
 		ctx_close(c);
+	/* a device that shrank under the group (or is gone) is no longer the
+	 * LUN the slot was claimed on: probe it afresh (a size query, no I/O) */
+	if (c->io && (sd_io_refresh_size(c->io) || c->io->size < c->geo.lun_size))
+		ctx_close(c);
 	int rc = c->io ? 0 : ctx_open(c, dev, err);
 	if (rc == 0)
 		rc = ctx_beat(c, err);
