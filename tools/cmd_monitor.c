@@ -1,8 +1,10 @@
 /* stardm monitor GROUP [--interval S] [--once] [--pve-dir DIR]: the node
- * monitor (one per group per node; udev/stardm-monitor@.service).  Every
- * pass it renews the node's heartbeat in its host slot, extends this node's
- * live pools before they fill, and releases pools whose live migration
- * passed its commit point.  stardm extend-pool: the extension by hand. */
+ * monitor (one per group per node; udev/stardm-monitor@.service).  A thread
+ * renews the node's heartbeat in its host slot every second, another
+ * suspends the node's disks of the group while no beat reaches the LUN
+ * (core/self_fence.h); every pass it extends this node's live pools before
+ * they fill, and releases pools whose live migration passed its commit
+ * point.  stardm extend-pool: the extension by hand. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -186,6 +188,53 @@ static void follow_device(const char *id, char dev[PATH_MAX], struct sdg_heart *
 	sdg_heart_device(hb, dev);
 }
 
+struct watch {
+	const char *id;    /* the group's uuid, followed when follow is set */
+	bool follow;
+	const struct sdg_monitor_cfg *cfg;
+	const char *pve_dir;
+	unsigned interval; /* seconds between passes */
+	int lock;          /* the monitor's lock file (its health notes) */
+	struct sdg_heart *hb;
+	struct sdg_fence *fence;
+};
+
+/* The passes until a signal: pool growth (also at once on a dm event) and
+ * handovers (every 0.2 s while one is pending), none while fenced. */
+static void watch(const struct watch *w, char dev[PATH_MAX])
+{
+	int events = sdg_events_open();
+	while (!stop) {
+		sdg_events_arm(&events); /* before the look: no event is missed */
+		if (w->follow)
+			follow_device(w->id, dev, w->hb);
+		beat_health(w->hb, w->lock);
+		int pending = 0;
+		if (sdg_fence_hold(w->fence)) {
+			grow(dev, w->cfg);
+			pending = handovers(dev, w->pve_dir);
+		}
+		sdg_fence_release(w->fence);
+		for (unsigned i = 0; i < w->interval * 10 && !stop; i++) {
+			bool event = sdg_events_wait(&events, 100);
+			bool handover_due = pending > 0 && i % 2;
+			if (!event && !handover_due)
+				continue;
+			if (sdg_fence_hold(w->fence)) {
+				if (event) { /* a pool crossed its low water mark (or any dm event) */
+					sdg_events_arm(&events);
+					grow(dev, w->cfg);
+				}
+				if (handover_due) /* a guest may be waiting */
+					pending = handovers(dev, w->pve_dir);
+			}
+			sdg_fence_release(w->fence);
+		}
+	}
+	if (events >= 0)
+		close(events);
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -242,40 +291,10 @@ int cmd_monitor(int argc, char **argv)
 		sdg_heart_stop(hb);
 		return cli_error(&err);
 	}
-	int events = sdg_events_open();
-	while (!stop) {
-		sdg_events_arm(&events); /* before the look: no event is missed */
-		if (follow)
-			follow_device(id, dev, hb);
-		beat_health(hb, lock);
-		int pending = 0;
-		if (sdg_fence_hold(fence)) {
-			grow(dev, &cfg);
-			pending = handovers(dev, pve_dir);
-		}
-		sdg_fence_release(fence);
-		for (unsigned i = 0; i < interval * 10 && !stop; i++) {
-			bool event = sdg_events_wait(&events, 100);
-			if (!event && !(pending > 0 && i % 2))
-				continue;
-			if (sdg_fence_hold(fence)) {
-				/* a pool crossed its low water mark (or any dm event):
-				 * grow now, then wait out the rest of the interval */
-				if (event) {
-					sdg_events_arm(&events);
-					grow(dev, &cfg);
-				}
-				/* a guest may be waiting for a handover: every 0.2 s */
-				if (pending > 0 && i % 2)
-					pending = handovers(dev, pve_dir);
-			}
-			sdg_fence_release(fence);
-		}
-	}
+	struct watch w = { id, follow, &cfg, pve_dir, interval, lock, hb, fence };
+	watch(&w, dev);
 	sdg_fence_stop(fence);
 	sdg_heart_stop(hb);
-	if (events >= 0)
-		close(events);
 	return EXIT_OK;
 }
 
