@@ -287,6 +287,32 @@ static void test_release_that_cannot_write_fails(void)
 	sd_io_close(io);
 }
 
+/* A group image and the node's lock file beside it (note_path). */
+static const char *noted_image(struct sd_geometry *g, char note_path[PATH_MAX])
+{
+	const char *path = tmp_image(3, IMG);
+	format_image(path, SLOT, 1 << 20, g);
+	snprintf(note_path, PATH_MAX, "%s.lock", path);
+	return path;
+}
+
+/* One process's way to the image: its own open of the node's lock file as
+ * its lock_fd (flocks and byte locks of two opens exclude each other). */
+static struct sd_io *noted_io(const char *path, const char *note_path)
+{
+	struct sd_io *io = open_io(path);
+	io->lock_fd = open(note_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	CU_ASSERT_FATAL(io->lock_fd >= 0);
+	return io;
+}
+
+static void noted_close(struct sd_io *io)
+{
+	if (io->lock_fd >= 0)
+		close(io->lock_fd);
+	sd_io_close(io);
+}
+
 /* The counter of the node's slot of one node: its processes take turns
  * under the node's lock file, whose note carries the last counter written
  * and when it was sent, so a process that keeps its claim (the monitor's
@@ -294,15 +320,10 @@ static void test_release_that_cannot_write_fails(void)
  * and the node knows its last beat's time without reading the LUN. */
 static void test_note_keeps_the_count(void)
 {
-	const char *path = tmp_image(3, IMG);
 	struct sd_geometry g;
-	format_image(path, SLOT, 1 << 20, &g);
 	char note_path[PATH_MAX];
-	snprintf(note_path, sizeof(note_path), "%s.lock", path);
-	int note = open(note_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	CU_ASSERT_FATAL(note >= 0);
-	struct sd_io *monitor_io = open_io(path), *command_io = open_io(path);
-	monitor_io->lock_fd = command_io->lock_fd = note;
+	const char *path = noted_image(&g, note_path);
+	struct sd_io *monitor_io = noted_io(path, note_path), *command_io = noted_io(path, note_path);
 	struct sd_hostlock monitor, command;
 	struct sd_err err = {0};
 	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&monitor, monitor_io, &g, "node0", 0, &err), 0);
@@ -317,14 +338,13 @@ static void test_note_keeps_the_count(void)
 	struct sd_host_slot_info slot[1];
 	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(monitor_io, &g, slot, 1), 1);
 	uint64_t counter, sent;
-	CU_ASSERT_EQUAL(sd_host_note_read(note, &counter, &sent), 0);
+	CU_ASSERT_EQUAL(sd_host_note_read(monitor_io->lock_fd, &counter, &sent), 0);
 	/* claim, beat, 3 x (choosing, ticket, release), beat */
 	CU_ASSERT_EQUAL(slot[0].counter, 12);
 	CU_ASSERT_EQUAL(counter, slot[0].counter);
 	CU_ASSERT(sent >= before && sent <= sd_monotonic_ms());
-	sd_io_close(monitor_io);
-	sd_io_close(command_io);
-	close(note);
+	noted_close(monitor_io);
+	noted_close(command_io);
 	unlink(note_path);
 }
 
@@ -335,17 +355,10 @@ static void test_note_keeps_the_count(void)
  * holds its flock (the command died), the beat clears the ticket. */
 static void test_node_beat_keeps_the_ticket(void)
 {
-	const char *path = tmp_image(3, IMG);
 	struct sd_geometry g;
-	format_image(path, SLOT, 1 << 20, &g);
 	char note_path[PATH_MAX];
-	snprintf(note_path, sizeof(note_path), "%s.lock", path);
-	int cmd_fd = open(note_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	int mon_fd = open(note_path, O_RDWR | O_CLOEXEC);
-	CU_ASSERT_FATAL(cmd_fd >= 0 && mon_fd >= 0);
-	struct sd_io *cmd_io = open_io(path), *mon_io = open_io(path);
-	cmd_io->lock_fd = cmd_fd;
-	mon_io->lock_fd = mon_fd;
+	const char *path = noted_image(&g, note_path);
+	struct sd_io *cmd_io = noted_io(path, note_path), *mon_io = noted_io(path, note_path);
 	struct sd_hostlock cmd, mon;
 	struct sd_err err = {0};
 	struct sd_host_slot_info slot[1];
@@ -368,15 +381,15 @@ static void test_node_beat_keeps_the_ticket(void)
 	CU_ASSERT_EQUAL(slot[0].ticket, cmd.ticket);
 	CU_ASSERT_EQUAL(sd_hostlock_release(&cmd, &err), 0);
 	CU_ASSERT_EQUAL(sd_hostlock_acquire(&cmd, &err), 0); /* its slot check passes */
-	close(cmd_fd); /* the command dies inside: its flock goes, its ticket stays */
+	close(cmd_io->lock_fd); /* the command dies inside: its flock goes, its ticket stays */
+	cmd_io->lock_fd = -1;
 	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(mon_io, &g, slot, 1), 1);
 	CU_ASSERT(slot[0].ticket > 0);
 	CU_ASSERT_EQUAL(sd_host_beat_node(&mon), 0);
 	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(mon_io, &g, slot, 1), 1);
 	CU_ASSERT_EQUAL(slot[0].ticket, 0);
-	sd_io_close(cmd_io);
-	sd_io_close(mon_io);
-	close(mon_fd);
+	noted_close(cmd_io);
+	noted_close(mon_io);
 	unlink(note_path);
 }
 
@@ -385,25 +398,19 @@ static void test_node_beat_keeps_the_ticket(void)
  * none of them is taken for another node's write. */
 static void test_beats_between_a_commands_writes(void)
 {
-	const char *path = tmp_image(3, IMG);
 	struct sd_geometry g;
-	format_image(path, SLOT, 1 << 20, &g);
 	char note_path[PATH_MAX];
-	snprintf(note_path, sizeof(note_path), "%s.lock", path);
-	int cmd_fd = open(note_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	CU_ASSERT_FATAL(cmd_fd >= 0);
-	struct sd_io *cmd_io = open_io(path);
-	cmd_io->lock_fd = cmd_fd;
+	const char *path = noted_image(&g, note_path);
+	struct sd_io *cmd_io = noted_io(path, note_path);
 	struct sd_hostlock cmd;
 	struct sd_err err = {0};
 	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&cmd, cmd_io, &g, "node0", 0, &err), 0);
 	pid_t beater = fork();
 	CU_ASSERT_FATAL(beater >= 0);
 	if (beater == 0) {
-		struct sd_io *mon_io = open_io(path);
-		mon_io->lock_fd = open(note_path, O_RDWR | O_CLOEXEC);
+		struct sd_io *mon_io = noted_io(path, note_path);
 		struct sd_hostlock mon;
-		if (mon_io->lock_fd < 0 || sd_host_claim(&mon, mon_io, &g, "node0", 0, &err))
+		if (sd_host_claim(&mon, mon_io, &g, "node0", 0, &err))
 			_exit(2);
 		for (uint64_t end = sd_monotonic_ms() + 1500; sd_monotonic_ms() < end;)
 			if (sd_host_beat_node(&mon))
@@ -423,8 +430,7 @@ static void test_beats_between_a_commands_writes(void)
 	int status;
 	CU_ASSERT_EQUAL(waitpid(beater, &status, 0), beater);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	sd_io_close(cmd_io);
-	close(cmd_fd);
+	noted_close(cmd_io);
 	unlink(note_path);
 }
 
