@@ -16,9 +16,11 @@
  * that did was sent before the window began, so the owner suspends within
  * SDG_FENCE_AFTER_MS of the window's start, and the writes it had already
  * sent land within one I/O time after that: safe while an I/O takes less
- * than the difference (5 s).  A LUN faster than about 2 s per I/O never
- * fences (a beat a second lands well inside the 5 s); between the two the
- * node's disks stall while beats are late and go on when they are not. */
+ * than the difference (5 s).  A beat is one write with FUA (one round
+ * trip: metadata/io_uring.c), so a LUN faster than about 2 s per I/O never
+ * fences (a beat lands within two I/O times of the one before); between
+ * the two the node's disks stall while beats are late and go on when they
+ * are not. */
 #ifndef STARDM_CORE_SELF_FENCE_H
 #define STARDM_CORE_SELF_FENCE_H
 
