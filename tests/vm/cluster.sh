@@ -2,7 +2,8 @@
 # Two-node suite (run by tests/vm/run-cluster): both nodes share one LUN and
 # change the group's metadata at the same time with no lock outside the LUN;
 # pool ownership; live migrations back and forth with a verifying writer;
-# forced takeover after a node crash.
+# forced takeover after a node crash.  STARDM_CLUSTER_MIGRATIONS=N: N
+# migrations (default 10; make soak-vm: 20).
 # Ends with "cluster: N passed, N failed".
 set -u
 . "$(dirname "$0")/cluster-lib.sh"
@@ -85,7 +86,8 @@ seq=0
 check "the guest writes on a" writer a $seq 40
 seq=40
 src=a dst=b moves=0 never_both=1
-for round in $(seq 1 20); do
+MOVES=${STARDM_CLUSTER_MIGRATIONS:-10} # an even number: make soak-vm runs 20
+for round in $(seq 1 $MOVES); do
 	ok=1
 	$N $dst "stardm migrate-prepare san1 $V" >/dev/null 2>&1 || ok=0
 	$N $dst "dd if=$DEV of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null" || ok=0      # QEMU's probe
@@ -108,7 +110,7 @@ for round in $(seq 1 20); do
 	[ $ok = 1 ] && moves=$((moves + 1))
 	t=$src; src=$dst; dst=$t
 done
-check "20 migrations (10 round trips) completed ($moves)" [ $moves = 20 ]
+check "$MOVES migrations ($((MOVES / 2)) round trips) completed ($moves)" [ "$moves" = "$MOVES" ]
 check "  the pool was never live on both nodes" [ $never_both = 1 ]
 check "every block verifies on $src after $seq writes" verify $src
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Thin provisioning on the real kernel (run by tests/vm/run-cluster; node a
 # only, the host reads the LUN file): ten VMs with 8 GiB thin disks on the
-# 16 GiB LUN, each writing W MiB (STARDM_SPACE_MIB: 512 in make check,
+# 16 GiB LUN, each writing W MiB (STARDM_SPACE_MIB: 256 in make check,
 # 1024 in make soak-vm), all fit; each pool starts at 256 MiB and
 # the node monitor grows it under the write flood without the guest seeing
 # an error; what each VM wrote reads back; the LUN file holds about what
@@ -12,7 +12,7 @@ set -u
 LUN_FILE=$STARDM_CLUSTER_DIR/lun.img
 VMS="201 202 203 204 205 206 207 208 209 210"
 MIB=1048576
-W=${STARDM_SPACE_MIB:-512} # what each VM writes, in MiB (a multiple of 16)
+W=${STARDM_SPACE_MIB:-256} # what each VM writes, in MiB (a multiple of 16)
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # pattern VMID: the 1 MiB block VM VMID writes over and over
 pattern() { echo "yes 'vm-$1 wrote this ' | head -c $MIB"; }
