@@ -44,7 +44,7 @@ sleep 4
 check "  b's forced takeover is refused: a is alive" fails_with b "is alive" \
 	"stardm activate san1 $V --force --timeout 10"
 check "  a's disk is not suspended" [ "$(state)" = ACTIVE ]
-w1=$(written); sleep 3; w2=$(written)
+w1=$(written); sleep 6; w2=$(written)
 check "  a's guest goes on writing ($w1, then $w2)" differ "$w1" "$w2"
 check "  a still owns the pool" [ "$(owner b 100)" = a ]
 
@@ -121,8 +121,14 @@ check "node a's LUN works again" delay 0
 check "a's release again succeeds" $N a "stardm migrate-release $A $W"
 i=0
 while ! $N b "[ -s /tmp/fin.rc ]" && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
-check "  b's migrate-finish completes" $N b "cat /tmp/fin.log; [ \"\$(cat /tmp/fin.rc)\" = 0 ]"
+# the outage failed the flush of the pool's last commit on a (flakey fails
+# every flush): the pool is marked needs_check, and the VM comes back on b
+# as after any SAN write outage (docs/proxmox.md): stop, repair, start
+check "  b's migrate-finish stops at the pool's needs_check mark" \
+	$N b "cat /tmp/fin.log; [ \"\$(cat /tmp/fin.rc)\" != 0 ] && grep -q needs_check /tmp/fin.log"
 check "  b owns the pool" [ "$(owner b 200)" = b ]
+check "  b: the disk deactivates, repair-pool, it activates" \
+	$N b "stardm deactivate san1 $W && stardm repair-pool san1 --vmid 200 && stardm activate san1 $W >/dev/null"
 check "  b reads what a wrote" same "$($N b "dd if=/dev/mapper/stardm-san1-$W bs=1M count=4 iflag=direct 2>/dev/null | md5sum" | cut -c1-32)" "$want"
 check "  a deactivates: nothing of VM 200 left on a" $N a "stardm deactivate $A $W && [ \$(dmsetup ls | grep -c -E 'vm-?200') = 0 ]"
 finish slowlun
