@@ -9,8 +9,6 @@
 . /usr/local/bin/lib.sh
 SZ=$(blockdev --getsz /dev/vda)
 MIB=2048 # sectors
-# metadata copy A's two slots: at 2 MiB, 8 MiB each (docs/format.md)
-A0=$((2 * MIB)) AL=$((16 * MIB))
 dmsetup create lun --table "0 $SZ linear /dev/vda 0" && dmsetup mknodes
 G=/dev/mapper/lun
 swap() { dmsetup suspend lun && dmsetup load lun && dmsetup resume lun; }
@@ -21,8 +19,6 @@ li() { echo "$1 $2 linear /dev/vda $1"; }
 # work, so the group reads from copy B and every commit fails
 slots_fail() { { li 0 $A0; echo "$A0 $AL error"; li $((A0 + AL)) $((SZ - A0 - AL)); } | swap; }
 all_fail() { fl 0 "$SZ" | swap; }
-# copy B's slots: 1 MiB and two slots before the LUN's end (docs/format.md)
-B0=$((SZ - MIB - AL))
 writes_fail() { { li 0 $A0; fl $A0 $AL; li $((A0 + AL)) $((B0 - A0 - AL)); fl $B0 $AL
 	li $((B0 + AL)) $((SZ - B0 - AL)); } | swap; }
 working() { li 0 "$SZ" | swap; }
@@ -40,6 +36,13 @@ listed() { stardm list $G >/tmp/list && grep -q "^$1 " /tmp/list; }
 unlisted() { stardm list $G >/tmp/list && grep -q "^vm-101-disk-0 " /tmp/list && ! grep -q "^$1 " /tmp/list; }
 
 check "init a group on the LUN" stardm init $G --name e1
+# metadata copy A's two slots at 2 MiB, copy B's one MiB and two slots
+# before the LUN's end (docs/format.md), in sectors; the slot size as the
+# group records it
+S=$(stardm inspect $G --json | tr -d ' \n' | grep -o '"metadata_slot_size":[0-9]*' | cut -d: -f2)
+A0=$((2 * MIB)) AL=$((2 * ${S:-0} / 512))
+B0=$((SZ - MIB - AL))
+check "  its metadata slots: $((AL / 2 / MIB)) MiB each" [ "$AL" -gt 0 ]
 check "a disk, live, written" sh -c "stardm create $G vm-101-disk-0 --size 64M &&
 	d=\$(stardm activate $G vm-101-disk-0) && dd if=/dev/urandom of=/tmp/p bs=1M count=8 2>/dev/null &&
 	dd if=/tmp/p of=\$d bs=1M oflag=direct 2>/dev/null"
@@ -111,6 +114,25 @@ check "  it holds what was written before" same "$(sum)" "$want"
 check "  the create again succeeds" stardm create $G vm-102-disk-0 --size 64M
 check "  the snapshot again succeeds" stardm snapshot $G vm-101-disk-0 s0
 check "  thin_check of the pool (inactive) is clean" pool_checked_clean
+
+# a table load: vm-102's pool metadata device unreadable when the disk is
+# activated; the activation fails with one line, leaves no device behind
+# and no claim on the pool, and works once the LUN does
+check "vm-102's disk activates and deactivates" sh -c "stardm activate $G vm-102-disk-0 >/dev/null &&
+	dmsetup table stardm-e1-vm102-tmeta >/tmp/tmeta && stardm deactivate $G vm-102-disk-0"
+set -- $(awk 'NR == 1 { print $5, $2 }' /tmp/tmeta)
+off=${1:-} len=${2:-}
+check "  its pool's metadata device: $len sectors at sector $off of the LUN" \
+	sh -c '[ -n "$1" ] && [ -n "$2" ] && [ "$(wc -l </tmp/tmeta)" = 1 ]' - "$off" "$len"
+tmeta_fails() { { li 0 "$off"; echo "$off $len error"; li $((off + len)) $((SZ - off - len)); } | swap; }
+check "those sectors fail reads and writes" tmeta_fails
+one_line_failure() { "$@" >/tmp/out 2>/tmp/err; rc=$?; cat /tmp/err
+	[ "$rc" != 0 ] && [ "$(wc -l </tmp/err)" = 1 ] && grep -q '^stardm: ' /tmp/err; }
+check "  activating the disk fails, one line" one_line_failure stardm activate $G vm-102-disk-0
+check "  no device of its pool is left" sh -c "dmsetup ls; [ \$(dmsetup ls | grep -c stardm-e1-vm102) = 0 ]"
+check "  the pool is nobody's" sh -c "stardm inspect $G --json | tr -d ' \n' | grep -q '\"vmid\":102,[^}]*\"owner_host\":0,'"
+check "the LUN works again" working
+check "  the disk activates and deactivates" sh -c "stardm activate $G vm-102-disk-0 >/dev/null && stardm deactivate $G vm-102-disk-0"
 
 # the heartbeat: the monitor rewrites the host slot every second; 8 s of
 # a failing LUN must not stop it, and, as this node then looks dead to the
