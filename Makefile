@@ -13,8 +13,8 @@
 #   make bench-metadata  commit latency vs one 4 KiB O_DIRECT write+flush
 #   make bench           fio + control-plane benchmarks vs LVM in the VM rig
 #   make faults          I/O errors and a slow LUN under stardm in the VM rig (also in make check)
-#   make soak-vm         longer VM suites: space (1 GiB per VM; make check: 256 MiB),
-#                        20 migrations in cluster and 6 in handover (make check: 10, 3)
+#   make soak-vm         longer VM suites: the space suite's flood (1 GiB per VM; not in
+#                        make check), 20 migrations in cluster and 6 in handover (make check: 10, 3)
 #   make powercut        power cuts replayed at every flush of a workload
 #                        (dm-log-writes in the VM rig; POWERCUT_WORKLOAD=...)
 CC ?= gcc
@@ -182,8 +182,9 @@ faults: hooks
 	tests/vm/run-script tests/vm/ioerr.sh $(HOOKS_B)/stardm
 	tests/vm/run-cluster tests/vm/slowlun.sh $(HOOKS_B)/stardm
 
-# The space, cluster and handover suites at their soak sizes (make check
-# runs them smaller to stay within its time)
+# The space suite's write flood (not in make check: its time), and the
+# cluster and handover suites at their soak sizes (make check runs them
+# smaller to stay within its time)
 soak-vm: hooks
 	STARDM_SPACE_MIB=1024 tests/vm/run-cluster tests/vm/space.sh $(HOOKS_B)/stardm
 	STARDM_CLUSTER_MIGRATIONS=20 tests/vm/run-cluster tests/vm/cluster.sh $(HOOKS_B)/stardm

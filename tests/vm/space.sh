@@ -1,8 +1,8 @@
 #!/bin/sh
 # Thin provisioning on the real kernel (run by tests/vm/run-cluster; node a
 # only, the host reads the LUN file): ten VMs with 8 GiB thin disks on the
-# 16 GiB LUN, each writing W MiB (STARDM_SPACE_MIB: 256 in make check,
-# 1024 in make soak-vm), all fit; each pool starts at 256 MiB and
+# 16 GiB LUN, each writing W MiB (STARDM_SPACE_MIB: 256 by default, 1024
+# in make soak-vm, which runs it; make check does not), all fit; each pool starts at 256 MiB and
 # the node monitor grows it under the write flood without the guest seeing
 # an error; what each VM wrote reads back; the LUN file holds about what
 # was written, and gets space back from a guest's TRIM and from a removed
