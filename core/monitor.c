@@ -8,19 +8,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "core/group_impl.h"
 #include "core/handover.h"
-#include "core/node_lock.h"
 #include "core/owner.h"
 #include "core/pool.h"
-#include "core/rescan.h"
 #include "core/space.h"
 #include "core/volume.h"
-#include "metadata/hostlock.h"
 #include "metadata/ops.h"
 
 /* What a live pool needs: its data grown (past the threshold, or out of
