@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/trace.h"
 #include "core/group_impl.h"
 #include "core/node_lock.h"
 #include "core/rescan.h"
@@ -107,7 +108,10 @@ static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err)
 	if (rc)
 		return rc;
 	g->node_lock_fd = sdg_node_lock_attach(g->io, g->lock_geo.uuid);
-	if ((rc = sd_io_flock(g->io, LOCK_EX)))
+	uint64_t t = sd_trace_begin();
+	rc = sd_io_flock(g->io, LOCK_EX);
+	sd_trace_end(t, "node-flock");
+	if (rc)
 		return sd_fail(err, -rc, "cannot lock %s: %s", g->path, strerror(-rc));
 	/* a writer could load or resume a disk the self-fence holds */
 	if (!(flags & SDG_FENCED_OK) && sdg_node_fenced(g->lock_geo.uuid))
@@ -116,7 +120,9 @@ static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err)
 			       "says when); try again then", g->path);
 	char name[64];
 	sdg_node_name(name);
+	t = sd_trace_begin(); /* a node's first claim waits 500 ms for rivals */
 	rc = sd_host_claim(&g->cluster, g->io, &g->lock_geo, name, 500, err);
+	sd_trace_end(t, "host-claim");
 	if (rc == 0)
 		rc = sd_hostlock_acquire(&g->cluster, err);
 	g->cluster_held = rc == 0;
@@ -131,16 +137,24 @@ static int open_once(const char *group, int flags, bool rescan, struct sdg **out
 		return sd_fail(err, ENOMEM, "out of memory");
 	sd_state_init(&g->state);
 	g->node_lock_fd = -1;
+	uint64_t t = sd_trace_begin();
 	int rc = resolve(group, g->path, sizeof(g->path), err);
 	if (rc == 0 && rescan)
 		sdg_device_rescan(g->path);
+	sd_trace_end(t, "find-group");
+	t = sd_trace_begin();
 	if (rc == 0)
 		rc = sd_io_open(g->path, flags & SDG_WRITE, SD_IO_AUTO, &g->io, err);
+	sd_trace_end(t, "open-lun");
+	t = sd_trace_begin();
 	if (rc == 0 && (flags & SDG_WRITE))
 		rc = take_cluster_lock(g, flags, err);
+	sd_trace_end(t, "cluster-lock");
 	if (rc == 0) {
+		t = sd_trace_begin();
 		rc = sd_store_open(g->io, (flags & SDG_WRITE) ? SD_STORE_LOCK : 0, &g->st,
 				   &g->state, err);
+		sd_trace_end(t, "read-metadata");
 		if (rc) { /* prefix the device, keep the reason */
 			struct sd_err why = *err;
 			rc = sd_fail(err, -rc, "%s: %s", g->path, why.msg);
@@ -169,7 +183,9 @@ int sdg_close(struct sdg *g, struct sd_err *err)
 	if (!g)
 		return 0;
 	/* before the flock goes: another process of this node shares our slot */
+	uint64_t t = sd_trace_begin();
 	int rc = g->cluster_held ? sd_hostlock_release(&g->cluster, err) : 0;
+	sd_trace_end(t, "cluster-unlock");
 	sd_store_close(g->st);
 	sd_io_close(g->io);
 	if (g->node_lock_fd >= 0)
@@ -181,7 +197,10 @@ int sdg_close(struct sdg *g, struct sd_err *err)
 
 int sdg_commit(struct sdg *g, struct sd_err *err)
 {
-	return sd_store_commit(g->st, &g->state, err);
+	uint64_t t = sd_trace_begin();
+	int rc = sd_store_commit(g->st, &g->state, err);
+	sd_trace_end(t, "commit");
+	return rc;
 }
 
 static int check_clean(const char *device, struct sd_io *io, bool force, struct sd_err *err)

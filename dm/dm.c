@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/trace.h"
 #include "dm.h"
 
 static char last_log[256];
@@ -68,6 +69,15 @@ static struct dm_task *task(int type, const char *name)
 	return dmt;
 }
 
+/* dm_task_run, its time charged to phase (base/trace.h) */
+static int run(struct dm_task *dmt, const char *phase)
+{
+	uint64_t t = sd_trace_begin();
+	int ok = dm_task_run(dmt);
+	sd_trace_end(t, phase);
+	return ok;
+}
+
 uint16_t sdm_udev_flags(unsigned flags)
 {
 	if (flags & SDM_PRIVATE)
@@ -99,12 +109,13 @@ static uint64_t udev_timeout_ms(void)
  * (its undo above all) must not wait again, each time for the whole limit. */
 static bool udev_stuck;
 
-static int run_synced(struct dm_task *dmt, unsigned flags, const char *what, const char *name,
-		      struct sd_err *err)
+static int run_synced(struct dm_task *dmt, unsigned flags, const char *phase, const char *what,
+		      const char *name, struct sd_err *err)
 {
 	uint32_t cookie = 0;
-	int ok = dmt && dm_task_set_cookie(dmt, &cookie, sdm_udev_flags(flags)) && dm_task_run(dmt);
+	int ok = dmt && dm_task_set_cookie(dmt, &cookie, sdm_udev_flags(flags)) && run(dmt, phase);
 	int e = finish(dmt, ok);
+	uint64_t t = sd_trace_begin();
 	uint64_t limit = udev_stuck ? 0 : udev_timeout_ms(), waited = 0;
 	int ready = !cookie;
 	while (!ready && dm_udev_wait_immediate(cookie, &ready) && !ready && waited < limit) {
@@ -114,6 +125,7 @@ static int run_synced(struct dm_task *dmt, unsigned flags, const char *what, con
 	/* the /dev/mapper nodes libdevmapper makes itself where udev does not
 	 * (a full dm_udev_wait does this too) */
 	dm_task_update_nodes();
+	sd_trace_end(t, "udev-wait");
 	if (e)
 		return fail(err, e, what, name);
 	if (!ready && !udev_stuck) {
@@ -136,7 +148,7 @@ static int add_targets(struct dm_task *dmt, const struct sdm_target *t, size_t n
 static int list_targets(bool *linear, bool *thin)
 {
 	struct dm_task *dmt = task(DM_DEVICE_LIST_VERSIONS, NULL);
-	if (!dmt || !dm_task_run(dmt)) {
+	if (!dmt || !run(dmt, "dm-versions")) {
 		if (dmt)
 			dm_task_destroy(dmt);
 		return -1;
@@ -188,7 +200,7 @@ int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, s
 	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
 	int ok = dmt && (!uuid || !*uuid || dm_task_set_uuid(dmt, uuid)) &&
 		 add_targets(dmt, t, n) && (!(flags & SDM_READONLY) || dm_task_set_ro(dmt));
-	int rc = ok ? run_synced(dmt, flags, "creating", name, err)
+	int rc = ok ? run_synced(dmt, flags, "dm-create", "creating", name, err)
 		    : fail(err, finish(dmt, 0), "creating", name);
 	if (rc == 0)
 		return rc;
@@ -203,7 +215,7 @@ int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, s
 int sdm_reload(const char *name, const struct sdm_target *t, size_t n, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_RELOAD, name);
-	int ok = dmt && add_targets(dmt, t, n) && dm_task_run(dmt);
+	int ok = dmt && add_targets(dmt, t, n) && run(dmt, "dm-load");
 	int e = finish(dmt, ok);
 	return e ? fail(err, e, "loading a table into", name) : 0;
 }
@@ -211,7 +223,7 @@ int sdm_reload(const char *name, const struct sdm_target *t, size_t n, struct sd
 int sdm_suspend(const char *name, bool flush, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_SUSPEND, name);
-	int ok = dmt && (flush || dm_task_no_flush(dmt)) && dm_task_run(dmt);
+	int ok = dmt && (flush || dm_task_no_flush(dmt)) && run(dmt, "dm-suspend");
 	int e = finish(dmt, ok);
 	return e ? fail(err, e, "suspending", name) : 0;
 }
@@ -224,7 +236,7 @@ int sdm_resume(const char *name, struct sd_err *err)
 int sdm_resume_flags(const char *name, unsigned flags, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_RESUME, name);
-	return dmt ? run_synced(dmt, flags, "resuming", name, err) : fail(err, ENOMEM, "resuming", name);
+	return dmt ? run_synced(dmt, flags, "dm-resume", "resuming", name, err) : fail(err, ENOMEM, "resuming", name);
 }
 
 int sdm_remove(const char *name, struct sd_err *err)
@@ -232,7 +244,7 @@ int sdm_remove(const char *name, struct sd_err *err)
 	struct dm_task *dmt = task(DM_DEVICE_REMOVE, name);
 	if (!dmt || !dm_task_retry_remove(dmt))
 		return fail(err, finish(dmt, 0), "removing", name);
-	return run_synced(dmt, 0, "removing", name, err);
+	return run_synced(dmt, 0, "dm-remove", "removing", name, err);
 }
 
 int sdm_remove_unused(const char *name, struct sd_err *err)
@@ -270,7 +282,7 @@ int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_INFO, name);
 	struct dm_info di;
-	int ok = dmt && dm_task_run(dmt) && dm_task_get_info(dmt, &di);
+	int ok = dmt && run(dmt, "dm-info") && dm_task_get_info(dmt, &di);
 	int e = finish(dmt, ok);
 	if (e)
 		return fail(err, e, "querying", name);
@@ -284,7 +296,7 @@ int sdm_wait_event(const char *name, uint32_t event_nr, uint32_t *now, struct sd
 	struct dm_task *dmt = task(DM_DEVICE_WAITEVENT, name);
 	struct dm_info di;
 	errno = 0;
-	int ok = dmt && dm_task_set_event_nr(dmt, event_nr) && dm_task_run(dmt) &&
+	int ok = dmt && dm_task_set_event_nr(dmt, event_nr) && run(dmt, "dm-wait-event") &&
 		 dm_task_get_info(dmt, &di);
 	int saved = errno;
 	int e = finish(dmt, ok);
@@ -301,7 +313,7 @@ int sdm_message(const char *name, const char *msg, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_TARGET_MSG, name);
 	int ok = dmt && dm_task_set_sector(dmt, 0) && dm_task_set_message(dmt, msg) &&
-		 dm_task_run(dmt);
+		 run(dmt, "dm-message");
 	int e = finish(dmt, ok);
 	if (!e)
 		return 0;
@@ -313,7 +325,7 @@ int sdm_message(const char *name, const char *msg, struct sd_err *err)
 static struct dm_task *status_task(const char *name, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_STATUS, name);
-	if (dmt && dm_task_run(dmt))
+	if (dmt && run(dmt, "dm-status"))
 		return dmt;
 	fail(err, finish(dmt, 0), "reading the table of", name);
 	return NULL;
@@ -353,7 +365,7 @@ int sdm_size(const char *name, uint64_t *sectors, struct sd_err *err)
 int sdm_status(const char *name, char **out, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_STATUS, name);
-	if (!dmt || !dm_task_run(dmt))
+	if (!dmt || !run(dmt, "dm-status"))
 		return fail(err, finish(dmt, 0), "reading the status of", name);
 	uint64_t start, len;
 	char *type = NULL, *params = NULL;
@@ -368,7 +380,7 @@ int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd
 	struct dm_task *dmt = task(DM_DEVICE_LIST, NULL);
 	*names = NULL;
 	*n = 0;
-	if (!dmt || !dm_task_run(dmt))
+	if (!dmt || !run(dmt, "dm-list"))
 		return fail(err, finish(dmt, 0), "listing", "devices");
 	struct dm_names *nm = dm_task_get_names(dmt);
 	size_t cap = 0;
@@ -377,7 +389,7 @@ int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd
 		for (unsigned next = 0;; next = nm->next) {
 			nm = (struct dm_names *)((char *)nm + next);
 			struct dm_task *q = task(DM_DEVICE_INFO, nm->name);
-			const char *uuid = q && dm_task_run(q) ? dm_task_get_uuid(q) : NULL;
+			const char *uuid = q && run(q, "dm-info") ? dm_task_get_uuid(q) : NULL;
 			if (uuid && !strncmp(uuid, prefix, strlen(prefix))) {
 				if (*n == cap) {
 					cap = cap ? cap * 2 : 16;

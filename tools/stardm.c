@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/trace.h"
 #include "cli.h"
 #include "version.h" /* generated: $(B)/version.h */
 
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return cli_usage(NULL, "missing command (see 'stardm help')");
 	const char *name = argv[1];
+	sd_trace_command(name);
 	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h"))
 		return help(argc - 1, argv + 1);
 	if (!strcmp(name, "--version") || !strcmp(name, "version")) {

@@ -412,6 +412,22 @@ run 11 "set-reserve takes a number" -- set-reserve "$r" lots
 [ -s "$STARDM" ] && [ "$(grep -c STARDM_CRASH_AFTER_STEPS "$STARDM")" = 0 ] &&
 	ok "the binary has no crash-injection hook" || bad "the binary has no crash-injection hook"
 
+# STARDM_TRACE: where a command's time went, one line per phase at exit;
+# each phase is charged its own time, so the lines add up to the total
+t=$W/trace.img
+truncate -s 256M "$t"
+"$STARDM" init "$t" --name tr >/dev/null 2>&1
+STARDM_TRACE=1 "$STARDM" create "$t" vm-1-disk-0 --size 8M >"$W/out" 2>"$W/err"
+[ $? = 0 ] && ok "STARDM_TRACE=1 create" || bad "STARDM_TRACE=1 create"
+expect_in "$W/err" "^stardm: trace: create " "  ...names the command"
+[ "$(awk '$3 == "commit" {print $4}' "$W/err")" = 1 ] && ok "  ...one commit" || bad "  ...one commit"
+[ "$(awk '$3 == "cluster-lock" {print $4}' "$W/err")" = 1 ] && ok "  ...one cluster lock" || bad "  ...one cluster lock"
+sums=$(awk '$6 == "ms" && $3 != "total" {s += $5} $3 == "total" {t = $5}
+	END {d = s - t; if (d < 0) d = -d; print (t > 0 && d < 0.05) ? "yes" : "no " s " " t}' "$W/err")
+[ "$sums" = yes ] && ok "  ...the phases add up to the total" || bad "  ...the phases add up to the total ($sums)"
+"$STARDM" create "$t" vm-2-disk-0 --size 8M >"$W/out" 2>"$W/err"
+[ $? = 0 ] && [ ! -s "$W/err" ] && ok "  ...and nothing without it" || bad "  ...and nothing without it"
+
 # both I/O backends serve the CLI
 for b in uring aio; do
 	STARDM_IO=$b "$STARDM" inspect "$lun" --json >"$W/out" 2>"$W/err" && ok "inspect through $b" || bad "inspect through $b"
