@@ -150,26 +150,48 @@ static int pool_tid(const char *name, bool expect_ro, uint64_t *tid, struct sd_e
 	return rc;
 }
 
-/* One pending op, made idempotent: a crash may have applied it already. */
+/* One pending op, made idempotent: a crash may have applied it already.
+ * A create the kernel refuses as existing was made before that crash and
+ * is made again (the thin device deleted first), so that it is what the
+ * metadata says; only then is it worth the extra message. */
 static int apply(struct sdg *g, const struct sd_pool *p, const char *pool,
 		 const struct sd_pending *op, struct sd_err *err)
 {
-	char msg[96];
+	char msg[96], del[32];
 	sdg_crash_point();
-	if (op->op == SD_OP_DELETE)
+	snprintf(del, sizeof(del), "delete %u", op->thin_id);
+	if (op->op == SD_OP_DELETE) {
 		sdg_discard_thin(g, p, op);
-	if (op->op != SD_OP_DELETE) {
-		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
-		sdg_dm->message(pool, msg, NULL); /* may not exist: fine */
+		sdg_dm->message(pool, del, NULL); /* may be gone already: fine */
+		return 0;
 	}
 	if (op->op == SD_OP_CREATE)
 		snprintf(msg, sizeof(msg), "create_thin %u", op->thin_id);
-	else if (op->op == SD_OP_SNAP)
-		snprintf(msg, sizeof(msg), "create_snap %u %u", op->thin_id, op->origin_id);
 	else
-		snprintf(msg, sizeof(msg), "delete %u", op->thin_id);
-	int rc = sdg_dm->message(pool, msg, err);
-	return op->op == SD_OP_DELETE ? 0 : rc;
+		snprintf(msg, sizeof(msg), "create_snap %u %u", op->thin_id, op->origin_id);
+	struct sd_err first;
+	int rc = sdg_dm->message(pool, msg, &first);
+	if (rc != -EEXIST) {
+		if (rc && err)
+			*err = first;
+		return rc;
+	}
+	if ((rc = sdg_dm->message(pool, del, err)))
+		return rc;
+	return sdg_dm->message(pool, msg, err);
+}
+
+/* The pending ops of transaction t of pool p, in order. */
+static int apply_transaction(struct sdg *g, const struct sd_pool *p, const char *pool, uint64_t t,
+			     struct sd_err *err)
+{
+	int rc = 0;
+	for (size_t i = 0; i < g->state.pending.n && !rc; i++) {
+		const struct sd_pending *op = &g->state.pending.v[i];
+		if (op->pool_id == p->id && op->transaction_id == t)
+			rc = apply(g, p, pool, op, err);
+	}
+	return rc;
 }
 
 static int pool_thins(const struct sdg *g, const struct sd_pool *p, char ***names, size_t *n,
@@ -205,7 +227,8 @@ int sdg_pool_healthy(const struct sdg *g, const struct sd_pool *p, struct sd_err
 	return pool_tid(id.name, (p->flags & SD_POOL_TEMPLATE) != 0, &tid, err);
 }
 
-int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
+int sdg_pool_sync_quiet(struct sdg *g, struct sd_pool *p, const struct sdg_dm_id *quiet,
+			struct sd_err *err)
 {
 	struct sdg_dm_id id;
 	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
@@ -218,12 +241,13 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 		return sd_fail(err, EIO, "pool %s is at transaction %" PRIu64 ", ahead of the "
 			       "metadata (%" PRIu64 "): refusing to guess", name, tid, p->transaction_id);
 	for (uint64_t t = tid + 1; t <= p->transaction_id; t++) {
-		for (size_t i = 0; i < g->state.pending.n; i++) {
-			const struct sd_pending *op = &g->state.pending.v[i];
-			if (op->pool_id == p->id && op->transaction_id == t &&
-			    (rc = apply(g, p, name, op, err)))
-				return rc;
-		}
+		bool hold = quiet && t == p->transaction_id;
+		if (hold && (rc = sdg_dm->suspend(quiet->name, true, err)))
+			return rc;
+		rc = apply_transaction(g, p, name, t, err);
+		int rr = hold ? sdg_dm->resume(quiet->name, quiet->dm_flags, rc ? NULL : err) : 0;
+		if (rc || (rc = rr))
+			return rc;
 		char msg[96];
 		sdg_crash_point();
 		snprintf(msg, sizeof(msg), "set_transaction_id %" PRIu64 " %" PRIu64, t - 1, t);
@@ -232,6 +256,11 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 	}
 	sd_pool_applied(&g->state, p->id, p->transaction_id);
 	return resume_suspended_thins(g, p, err);
+}
+
+int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
+{
+	return sdg_pool_sync_quiet(g, p, NULL, err);
 }
 
 int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err)

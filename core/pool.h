@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "core/dm_names.h"
 #include "core/group.h"
 
 bool sdg_pool_active(const struct sdg *g, const struct sd_pool *p);
@@ -24,6 +25,12 @@ int sdg_pool_fence(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 int sdg_pool_healthy(const struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 /* Send pending messages to a live pool. */
 int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err);
+/* The same, with quiet (a live thin device of the pool: a snapshot's
+ * origin) suspended with a flush around the last transaction's messages
+ * only: the guest's I/O waits for the message that needs it still and its
+ * commit, not for the pool's status, the transaction id or the rest. */
+int sdg_pool_sync_quiet(struct sdg *g, struct sd_pool *p, const struct sdg_dm_id *quiet,
+			struct sd_err *err);
 /* Reload a live pool's layers after its extents grew. */
 int sdg_pool_refresh(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 

@@ -369,12 +369,7 @@ int sdg_snapshot_create(struct sdg *g, const char *vol, const char *snap, struct
 	/* an active origin is suspended (with flush) so the snapshot is consistent */
 	struct sdg_dm_id dev;
 	sdg_dm_volume(g, vol, NULL, &dev);
-	bool live = sdg_volume_active(g, vol, NULL);
-	if (live && (rc = sdg_dm->suspend(dev.name, true, err)))
-		return rc;
-	rc = sdg_pool_sync(g, p, err);
-	int rr = live ? sdg_dm->resume(dev.name, dev.dm_flags, rc ? NULL : err) : 0;
-	return rc ? rc : rr;
+	return sdg_pool_sync_quiet(g, p, sdg_volume_active(g, vol, NULL) ? &dev : NULL, err);
 }
 
 int sdg_snapshot_delete(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)

@@ -321,11 +321,13 @@ int sdm_message(const char *name, const char *msg, struct sd_err *err)
 		       last_log[0] ? ": " : "", last_log);
 }
 
-/* A DM_DEVICE_STATUS task run on name, or NULL (err filled). */
-static struct dm_task *status_task(const char *name, struct sd_err *err)
+/* A DM_DEVICE_TABLE task run on name, or NULL (err filled): the targets'
+ * types and extents without their status, which a thin-pool would first
+ * commit its metadata for. */
+static struct dm_task *table_task(const char *name, struct sd_err *err)
 {
-	struct dm_task *dmt = task(DM_DEVICE_STATUS, name);
-	if (dmt && run(dmt, "dm-status"))
+	struct dm_task *dmt = task(DM_DEVICE_TABLE, name);
+	if (dmt && run(dmt, "dm-table"))
 		return dmt;
 	fail(err, finish(dmt, 0), "reading the table of", name);
 	return NULL;
@@ -333,7 +335,7 @@ static struct dm_task *status_task(const char *name, struct sd_err *err)
 
 int sdm_target_type(const char *name, char *out, size_t len, struct sd_err *err)
 {
-	struct dm_task *dmt = status_task(name, err);
+	struct dm_task *dmt = table_task(name, err);
 	if (!dmt)
 		return -EIO;
 	uint64_t start, sectors;
@@ -346,7 +348,7 @@ int sdm_target_type(const char *name, char *out, size_t len, struct sd_err *err)
 
 int sdm_size(const char *name, uint64_t *sectors, struct sd_err *err)
 {
-	struct dm_task *dmt = status_task(name, err);
+	struct dm_task *dmt = table_task(name, err);
 	if (!dmt)
 		return -EIO;
 	uint64_t start, len;
@@ -364,8 +366,11 @@ int sdm_size(const char *name, uint64_t *sectors, struct sd_err *err)
 
 int sdm_status(const char *name, char **out, struct sd_err *err)
 {
+	/* without a flush: a thin-pool would commit its metadata first, a
+	 * write to the LUN (while a snapshot's origin waits, for one) that
+	 * nothing read here needs: the counts are the pool's own either way */
 	struct dm_task *dmt = task(DM_DEVICE_STATUS, name);
-	if (!dmt || !run(dmt, "dm-status"))
+	if (!dmt || !dm_task_no_flush(dmt) || !run(dmt, "dm-status"))
 		return fail(err, finish(dmt, 0), "reading the status of", name);
 	uint64_t start, len;
 	char *type = NULL, *params = NULL;

@@ -78,7 +78,8 @@ int sdm_target_type(const char *name, char *out, size_t len, struct sd_err *err)
 int sdm_size(const char *name, uint64_t *sectors, struct sd_err *err);
 /* Send a target message (sector 0). */
 int sdm_message(const char *name, const char *msg, struct sd_err *err);
-/* The status line of the first target; *out is malloc'd. */
+/* The status line of the first target (a thin-pool does not commit for
+ * it); *out is malloc'd. */
 int sdm_status(const char *name, char **out, struct sd_err *err);
 /* Names of devices whose dm uuid starts with prefix; *names is an array of
  * malloc'd strings (free with sdm_free_names). */

@@ -333,7 +333,9 @@ static int pool_message(struct pool_md *m, const char *msg, struct sd_err *err)
 	uint64_t from, to;
 	if (sscanf(msg, "create_thin %" SCNu32, &a) == 1 ||
 	    sscanf(msg, "create_snap %" SCNu32 " %" SCNu32, &a, &b) == 2) {
-		if (has_thin(m, a) || (msg[7] == 's' && !has_thin(m, b)) || m->n == MAX_THINS)
+		if (has_thin(m, a)) /* as dm-thin answers */
+			return sd_fail(err, EEXIST, "message %s refused: thin %u exists", msg, a);
+		if ((msg[7] == 's' && !has_thin(m, b)) || m->n == MAX_THINS)
 			return sd_fail(err, EINVAL, "message %s refused", msg);
 		m->thins[m->n++] = a;
 		return 0;
@@ -482,6 +484,13 @@ uint64_t fake_dm_pool_tid(const char *pool)
 bool fake_dm_pool_has(const char *pool, uint32_t thin_id)
 {
 	return has_thin(pool_md(pool, false), thin_id);
+}
+
+void fake_dm_pool_add_thin(const char *pool, uint32_t thin_id)
+{
+	struct pool_md *m = pool_md(pool, true);
+	if (!has_thin(m, thin_id) && m->n < MAX_THINS)
+		m->thins[m->n++] = thin_id;
 }
 
 void fake_dm_pool_fill(const char *pool, unsigned pct, unsigned meta_pct)

@@ -50,6 +50,9 @@ uint64_t fake_dm_pool_tid(const char *pool);
  * meta_pct percent of its metadata blocks. */
 void fake_dm_pool_fill(const char *pool, unsigned pct, unsigned meta_pct);
 bool fake_dm_pool_has(const char *pool, uint32_t thin_id);
+/* Thin id made in the pool's metadata behind stardm's back, as a crash
+ * between a create message and the transaction id leaves it. */
+void fake_dm_pool_add_thin(const char *pool, uint32_t thin_id);
 /* The kernel failed a write to the pool's metadata: status says ro and
  * needs_check. */
 void fake_dm_pool_needs_check(const char *pool, bool on);

@@ -227,7 +227,9 @@ static void test_replay_order(void)
 }
 
 /* A snapshot of an active origin suspends it (with flush) around the
- * pool's message, so the snapshot holds what the guest wrote. */
+ * pool's message, so the snapshot holds what the guest wrote; around that
+ * message only (the guest's I/O waits while it is suspended): the pool's
+ * status is read before, its transaction id set after. */
 static void test_snapshot_suspends_origin(void)
 {
 	fresh();
@@ -239,8 +241,36 @@ static void test_snapshot_suspends_origin(void)
 	ok(SNAP, VOL, "s1");
 	CU_ASSERT(in_order(line(0, "suspend", n.vol.name, NULL),
 			   line(1, "message", n.pool.name, "create_snap 1 0"),
-			   line(2, "resume", n.vol.name, NULL), NULL));
+			   line(2, "resume", n.vol.name, NULL),
+			   line(3, "message", n.pool.name, "set_transaction_id 1 2"), NULL));
+	char window[3 * (SDG_DM_NAME + 128)];
+	snprintf(window, sizeof(window), "%s%s%s", line_buf[0], line_buf[1], line_buf[2]);
+	CU_ASSERT_PTR_NOT_NULL(strstr(fake_dm_log(), window));
+	CU_ASSERT_PTR_NULL(strstr(fake_dm_log(), "delete"));
 	CU_ASSERT(!fake_dm_suspended(n.vol.name));
+	ok(DEACTIVATE, VOL, NULL);
+}
+
+/* A create a crash left in the kernel (made, its transaction id not yet
+ * set) is made again at the next sync, not taken as it stands. */
+static void test_replay_remakes_existing(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	ok(DEACTIVATE, VOL, NULL);
+	ok(SNAP, VOL, "s1"); /* pending: the pool is down */
+	struct names n;
+	names_of(VOL, &n);
+	/* what a crash between the message and the transaction id leaves */
+	fake_dm_pool_add_thin(n.pool.name, 1);
+	fake_dm_clear_log();
+	ok(ACTIVATE, VOL, NULL);
+	CU_ASSERT(in_order(line(0, "message", n.pool.name, "create_snap 1 0"),
+			   line(1, "message", n.pool.name, "delete 1"),
+			   line(2, "message", n.pool.name, "create_snap 1 0"),
+			   line(3, "message", n.pool.name, "set_transaction_id 1 2"), NULL));
+	CU_ASSERT(fake_dm_pool_has(n.pool.name, 1));
 	ok(DEACTIVATE, VOL, NULL);
 }
 
@@ -986,6 +1016,7 @@ void add_core_tests(void)
 	CU_add_test(s, "a deleted snapshot's blocks discarded first", test_discard_before_delete);
 	CU_add_test(s, "pending changes replayed in transaction order", test_replay_order);
 	CU_add_test(s, "snapshot of an active origin suspends it", test_snapshot_suspends_origin);
+	CU_add_test(s, "a create a crash left in the kernel is made again", test_replay_remakes_existing);
 	CU_add_test(s, "activation undone at every failing step", test_activation_undo);
 	CU_add_test(s, "ownership between two nodes", test_ownership);
 	CU_add_test(s, "live-migration handover, source to target", test_handover);
