@@ -100,7 +100,7 @@ void sdg_discard_thin(struct sdg *g, const struct sd_pool *p, const struct sd_pe
 		sdg_dm->remove(dev.name, NULL);
 	struct sdm_target t;
 	sdm_table_thin(&t, del->discard_sectors, pool.path, del->thin_id);
-	if (sdg_dm->create(dev.name, dev.uuid, &t, 1, dev.dm_flags, NULL))
+	if (sdg_dm->create(dev.name, dev.uuid, &t, 1, dev.dm_flags | SDM_NODE_NOW, NULL))
 		return; /* already deleted (a repeated apply): nothing to give back */
 	int fd = open(dev.path, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {

@@ -14,14 +14,16 @@
 
 /* Call visit for every block device whose udev property key is value,
  * stardm's own dm devices left out (only a LUN carries a LUN's
- * properties); the number visited. */
+ * properties); the number visited.  Only devices 69-stardm-lun.rules
+ * tagged are read, so the cost does not grow with the node's disks. */
 typedef void (*lun_visit)(struct udev_device *d, int i, void *ctx);
 static int each_lun(const char *key, const char *value, lun_visit visit, void *ctx)
 {
 	struct udev *u = udev_new();
 	struct udev_enumerate *en = u ? udev_enumerate_new(u) : NULL;
 	int n = 0;
-	if (en && udev_enumerate_add_match_subsystem(en, "block") >= 0 &&
+	if (en && udev_enumerate_add_match_tag(en, "stardm_lun") >= 0 &&
+	    udev_enumerate_add_match_subsystem(en, "block") >= 0 &&
 	    udev_enumerate_add_match_property(en, key, value) >= 0 &&
 	    udev_enumerate_scan_devices(en) >= 0) {
 		struct udev_list_entry *e;

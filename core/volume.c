@@ -440,8 +440,8 @@ static int template_activate(struct sdg *g, uint32_t vid, uint32_t thin, uint64_
 	return 0;
 }
 
-int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool readonly,
-			bool force, unsigned wait_s, char path[PATH_MAX], struct sd_err *err)
+static int volume_activate(struct sdg *g, const char *vol, const char *snap, bool readonly,
+			   bool force, unsigned wait_s, char path[PATH_MAX], struct sd_err *err)
 {
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
@@ -485,7 +485,7 @@ undo:
 	return rc;
 }
 
-int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
+static int volume_deactivate(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
 {
 	struct sd_volume *v = NULL;
 	struct sd_pool *p = NULL;
@@ -523,6 +523,28 @@ int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, stru
 	if (!rc && origin)
 		rc = sdg_origin_down(g, origin, err);
 	return rc;
+}
+
+/* An activation or deactivation makes or removes up to four devices (the
+ * pool's layers and the volume's): udev works on their events side by
+ * side and the command waits once, at the end, as lvm2 does. */
+static int udev_batch_end(int rc, struct sd_err *err)
+{
+	int rr = sdg_dm->udev_batch(false, rc ? NULL : err);
+	return rc ? rc : rr;
+}
+
+int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool readonly,
+			bool force, unsigned wait_s, char path[PATH_MAX], struct sd_err *err)
+{
+	sdg_dm->udev_batch(true, NULL);
+	return udev_batch_end(volume_activate(g, vol, snap, readonly, force, wait_s, path, err), err);
+}
+
+int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)
+{
+	sdg_dm->udev_batch(true, NULL);
+	return udev_batch_end(volume_deactivate(g, vol, snap, err), err);
 }
 
 bool sdg_volume_any_active(const struct sdg *g, const struct sd_volume *v)

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libdevmapper.h>
+#include <linux/dm-ioctl.h> /* the device list's uuid flags */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <spawn.h>
@@ -98,23 +100,19 @@ static uint64_t udev_timeout_ms(void)
 	return (env && *env && !*end ? s : 30) * 1000;
 }
 
-/* Run a task that creates, removes or resumes a device.  With udev
- * running, libdevmapper leaves the node and links to udev and we wait on
- * the task's cookie, so that they exist (or are gone) when we return; the
- * wait is bounded, since a stuck udev worker must not hang a command for
- * ever (the device itself is there: only its links may be missing).
- * Without udev (DM_DISABLE_UDEV) libdevmapper makes the nodes itself and
- * the cookie is ready at once. */
 /* Set once a wait ran out: udev is stuck, and the rest of this command
  * (its undo above all) must not wait again, each time for the whole limit. */
 static bool udev_stuck;
+/* sdm_udev_batch: how deep (batches nest: the outermost one waits), and
+ * the cookie its tasks share (0: none yet) */
+static unsigned batching;
+static uint32_t batch_cookie;
 
-static int run_synced(struct dm_task *dmt, unsigned flags, const char *phase, const char *what,
-		      const char *name, struct sd_err *err)
+/* Wait (bounded) until udev has finished with the events of cookie, since
+ * a stuck udev worker must not hang a command for ever (the devices
+ * themselves are there: only their links may be missing). */
+static int udev_wait(uint32_t cookie, const char *what, const char *name, struct sd_err *err)
 {
-	uint32_t cookie = 0;
-	int ok = dmt && dm_task_set_cookie(dmt, &cookie, sdm_udev_flags(flags)) && run(dmt, phase);
-	int e = finish(dmt, ok);
 	uint64_t t = sd_trace_begin();
 	uint64_t limit = udev_stuck ? 0 : udev_timeout_ms(), waited = 0;
 	int ready = !cookie;
@@ -126,20 +124,84 @@ static int run_synced(struct dm_task *dmt, unsigned flags, const char *phase, co
 	 * (a full dm_udev_wait does this too) */
 	dm_task_update_nodes();
 	sd_trace_end(t, "udev-wait");
-	if (e)
-		return fail(err, e, what, name);
-	if (!ready && !udev_stuck) {
-		udev_stuck = true;
-		return sd_fail(err, ETIMEDOUT, "%s %s: udev did not finish with its event within "
-			       "%" PRIu64 " s (is systemd-udevd stuck?)", what, name, limit / 1000);
+	if (ready || udev_stuck)
+		return 0;
+	udev_stuck = true;
+	return sd_fail(err, ETIMEDOUT, "%s %s: udev did not finish with its event within "
+		       "%" PRIu64 " s (is systemd-udevd stuck?)", what, name, limit / 1000);
+}
+
+/* Run a task that creates, removes or resumes a device.  With udev
+ * running, libdevmapper leaves the node and links to udev and we wait on
+ * the task's cookie, so that they exist (or are gone) when we return; in a
+ * batch the wait comes once at its end, unless the caller opens the node
+ * at once (SDM_NODE_NOW).  A resume that changed no table (SDM_UNCHANGED)
+ * changes no node or link either: udev's pass over its event is not
+ * waited for.  Without udev (DM_DISABLE_UDEV) libdevmapper makes the nodes
+ * itself and the cookie is ready at once. */
+static int run_synced(struct dm_task *dmt, unsigned flags, const char *phase, const char *what,
+		      const char *name, struct sd_err *err)
+{
+	uint32_t own = 0;
+	bool later = batching && !(flags & SDM_NODE_NOW);
+	uint32_t *cookie = later ? &batch_cookie : &own;
+	bool sync = !(flags & SDM_UNCHANGED);
+	int ok = dmt && (!sync || dm_task_set_cookie(dmt, cookie, sdm_udev_flags(flags))) &&
+		 run(dmt, phase);
+	int e = finish(dmt, ok);
+	int rc = later || !sync ? 0 : udev_wait(own, what, name, err);
+	return e ? fail(err, e, what, name) : rc;
+}
+
+int sdm_udev_batch(bool on, struct sd_err *err)
+{
+	if (on || !batching) {
+		batching += on;
+		return 0;
 	}
+	if (--batching || !batch_cookie)
+		return 0;
+	uint32_t cookie = batch_cookie;
+	batch_cookie = 0;
+	return udev_wait(cookie, "waiting for", "the devices just made or removed", err);
+}
+
+/* A table's references to devices by /dev/mapper path become major:minor
+ * (as lvm2 writes them), so that a device made in a udev batch can be
+ * named before its node exists.  0, or -1 when out of room. */
+static int by_number(const char *params, char *out, size_t len)
+{
+	size_t at = 0;
+	for (const char *p = params; *p;) {
+		size_t word = strcspn(p, " "), gap = strspn(p + word, " ");
+		struct sdm_info info;
+		char name[DM_NAME_LEN], num[24];
+		const char *put = p;
+		size_t n = word;
+		if (word > 12 && word - 12 < sizeof(name) && !strncmp(p, "/dev/mapper/", 12)) {
+			snprintf(name, sizeof(name), "%.*s", (int)(word - 12), p + 12);
+			if (sdm_info(name, &info, NULL) == 0 && info.exists) {
+				n = (size_t)snprintf(num, sizeof(num), "%u:%u", info.major, info.minor);
+				put = num;
+			}
+		}
+		if (at + n + gap >= len)
+			return -1;
+		memcpy(out + at, put, n);
+		memcpy(out + at + n, p + word, gap);
+		at += n + gap;
+		p += word + gap;
+	}
+	out[at] = '\0';
 	return 0;
 }
 
 static int add_targets(struct dm_task *dmt, const struct sdm_target *t, size_t n)
 {
+	char params[sizeof(t[0].params)];
 	for (size_t i = 0; i < n; i++)
-		if (!dm_task_add_target(dmt, t[i].start, t[i].len, t[i].type, t[i].params))
+		if (by_number(t[i].params, params, sizeof(params)) ||
+		    !dm_task_add_target(dmt, t[i].start, t[i].len, t[i].type, params))
 			return 0;
 	return 1;
 }
@@ -380,6 +442,47 @@ int sdm_status(const char *name, char **out, struct sd_err *err)
 	return *out ? 0 : sd_fail(err, ENOMEM, "out of memory");
 }
 
+/* Whether the kernel's device list carries each device's uuid (dm ioctl
+ * 4.45 and later: after each name, aligned to 8 bytes, an event number,
+ * flags and, flagged, the uuid), which spares an info ioctl per device. */
+static bool list_has_uuids(struct dm_task *dmt)
+{
+	char v[32];
+	unsigned major = 0, minor = 0;
+	return dm_task_get_driver_version(dmt, v, sizeof(v)) &&
+	       sscanf(v, "%u.%u", &major, &minor) == 2 && (major > 4 || (major == 4 && minor >= 45));
+}
+
+/* The uuid of a listed device ("" for none) from the list itself, or NULL
+ * when the list does not say. */
+static const char *listed_uuid(const struct dm_names *nm, bool has_uuids)
+{
+	if (!has_uuids)
+		return NULL;
+	size_t at = offsetof(struct dm_names, name) + strlen(nm->name) + 1;
+	at = (at + 7) & ~(size_t)7;
+	const uint32_t *extra = (const uint32_t *)((const char *)nm + at); /* event_nr, flags */
+	if (extra[1] & DM_NAME_LIST_FLAG_HAS_UUID)
+		return (const char *)(extra + 2);
+	return extra[1] & DM_NAME_LIST_FLAG_DOESNT_HAVE_UUID ? "" : NULL;
+}
+
+static int add_name(char ***names, size_t *n, size_t *cap, const char *name, struct sd_err *err)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		char **p = realloc(*names, c * sizeof(*p));
+		if (!p)
+			return sd_fail(err, ENOMEM, "out of memory");
+		*names = p;
+		*cap = c;
+	}
+	if (!((*names)[*n] = strdup(name)))
+		return sd_fail(err, ENOMEM, "out of memory");
+	(*n)++;
+	return 0;
+}
+
 int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_LIST, NULL);
@@ -387,33 +490,24 @@ int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd
 	*n = 0;
 	if (!dmt || !run(dmt, "dm-list"))
 		return fail(err, finish(dmt, 0), "listing", "devices");
+	bool has_uuids = list_has_uuids(dmt);
 	struct dm_names *nm = dm_task_get_names(dmt);
 	size_t cap = 0;
 	int rc = 0;
-	if (nm && nm->dev) {
-		for (unsigned next = 0;; next = nm->next) {
-			nm = (struct dm_names *)((char *)nm + next);
-			struct dm_task *q = task(DM_DEVICE_INFO, nm->name);
-			const char *uuid = q && run(q, "dm-info") ? dm_task_get_uuid(q) : NULL;
-			if (uuid && !strncmp(uuid, prefix, strlen(prefix))) {
-				if (*n == cap) {
-					cap = cap ? cap * 2 : 16;
-					char **p = realloc(*names, cap * sizeof(*p));
-					if (!p) {
-						rc = sd_fail(err, ENOMEM, "out of memory");
-						if (q)
-							dm_task_destroy(q);
-						break;
-					}
-					*names = p;
-				}
-				(*names)[(*n)++] = strdup(nm->name);
-			}
-			if (q)
-				dm_task_destroy(q);
-			if (!nm->next)
-				break;
+	for (unsigned next = 0; nm && nm->dev && !rc; next = nm->next) {
+		nm = (struct dm_names *)((char *)nm + next);
+		const char *uuid = listed_uuid(nm, has_uuids);
+		struct dm_task *q = NULL;
+		if (!uuid) { /* an older kernel: ask the device */
+			q = task(DM_DEVICE_INFO, nm->name);
+			uuid = q && run(q, "dm-info") ? dm_task_get_uuid(q) : NULL;
 		}
+		if (uuid && !strncmp(uuid, prefix, strlen(prefix)))
+			rc = add_name(names, n, &cap, nm->name, err);
+		if (q)
+			dm_task_destroy(q);
+		if (!nm->next)
+			break;
 	}
 	dm_task_destroy(dmt);
 	return rc;
@@ -456,4 +550,5 @@ const struct sdm_ops sdm_kernel = {
 	.status = sdm_status,
 	.list_uuid_prefix = sdm_list_uuid_prefix,
 	.no_space_timeout = sdm_no_space_timeout,
+	.udev_batch = sdm_udev_batch,
 };

@@ -36,6 +36,12 @@ int sdm_check(struct sd_err *err);
  * rules (lvm2's event activation, multipath) must not read it, so that a
  * guest's PV or file system never reaches the host. */
 enum { SDM_READONLY = 1u << 0, SDM_PRIVATE = 1u << 1, SDM_GUEST = 1u << 2 };
+/* How a command waits for udev (sdm_udev_batch).  SDM_NODE_NOW: the
+ * caller opens the device's node at once, so its create waits for udev
+ * even in a batch.  SDM_UNCHANGED: a resume that changed no table (a
+ * suspend for a snapshot), whose node and links stay as they were: udev's
+ * pass over its event is not waited for. */
+enum { SDM_NODE_NOW = 1u << 3, SDM_UNCHANGED = 1u << 4 };
 /* The DM_UDEV_* flags that go with the uevents of a device made so. */
 uint16_t sdm_udev_flags(unsigned flags);
 
@@ -50,6 +56,12 @@ int sdm_resume(const char *name, struct sd_err *err);
 /* The same for a device made with flags (its uevent carries their udev flags). */
 int sdm_resume_flags(const char *name, unsigned flags, struct sd_err *err);
 int sdm_remove(const char *name, struct sd_err *err);
+/* udev synchronisation in one wait: after sdm_udev_batch(true) creates,
+ * resumes and removes do not each wait for udev to finish with their
+ * events; sdm_udev_batch(false) waits once for all of them (udev works on
+ * them side by side) and says how that went.  Tables name devices by
+ * number, so a device made in the batch can be used before its node. */
+int sdm_udev_batch(bool on, struct sd_err *err);
 /* Remove name unless something holds it open (then 1: it stays; no retry,
  * unlike sdm_remove, which waits seconds for a busy device to close). */
 int sdm_remove_unused(const char *name, struct sd_err *err);
@@ -121,6 +133,7 @@ struct sdm_ops {
 	int (*status)(const char *name, char **out, struct sd_err *err);
 	int (*list_uuid_prefix)(const char *prefix, char ***names, size_t *n, struct sd_err *err);
 	int (*no_space_timeout)(int set, unsigned *now, struct sd_err *err);
+	int (*udev_batch)(bool on, struct sd_err *err);
 };
 /* The kernel's, through libdevmapper. */
 extern const struct sdm_ops sdm_kernel;

@@ -409,6 +409,14 @@ static int f_no_space_timeout(int set, unsigned *now, struct sd_err *err)
 	return 0;
 }
 
+/* no udev here: nothing to wait for, in a batch or not */
+static int f_udev_batch(bool on, struct sd_err *err)
+{
+	(void)on;
+	(void)err;
+	return 0;
+}
+
 const struct sdm_ops fake_dm = {
 	.check = f_check,
 	.block_dev = f_block_dev,
@@ -430,6 +438,7 @@ const struct sdm_ops fake_dm = {
 	.status = f_status,
 	.list_uuid_prefix = f_list_uuid_prefix,
 	.no_space_timeout = f_no_space_timeout,
+	.udev_batch = f_udev_batch,
 };
 
 int fake_dm_count(void)
