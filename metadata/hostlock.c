@@ -53,20 +53,38 @@ static void decode(const struct sd_host_slot *d, uint32_t id, struct slot *s)
 	s->name[SD_NAME_LEN - 1] = '\0';
 }
 
-/* Read every host slot; slots[i] is host id i + 1. */
-static int read_all(struct sd_hostlock *h, struct slot *slots)
+/* Read every host slot; slots[i] is host id i + 1.  A node claims the
+ * lowest empty slot and nothing but a new format empties one, so the
+ * claimed slots are always the first ones: when the last of the first
+ * FIRST_READ slots is empty, so is every slot after it, and one small read
+ * has seen them all (most groups serve a few nodes; the area holds 256). */
+#define FIRST_READ 16
+static int read_span(struct sd_hostlock *h, struct slot *slots, uint32_t from, uint32_t to)
 {
-	size_t len = (size_t)h->geo->host_slots * SD_BLOCK;
+	size_t len = (size_t)(to - from) * SD_BLOCK;
 	void *buf = sd_io_alloc(len);
 	if (!buf)
 		return -ENOMEM;
-	struct sd_iov v = { h->geo->host_area_offset, buf, len };
+	struct sd_iov v = { h->geo->host_area_offset + (uint64_t)from * SD_BLOCK, buf, len };
 	int rc = sd_io_read(h->io, &v, 1);
-	for (uint32_t i = 0; i < h->geo->host_slots && !rc; i++)
-		decode((const struct sd_host_slot *)((char *)buf + (size_t)i * SD_BLOCK), i + 1,
-		       &slots[i]);
+	for (uint32_t i = from; i < to && !rc; i++)
+		decode((const struct sd_host_slot *)((char *)buf + (size_t)(i - from) * SD_BLOCK),
+		       i + 1, &slots[i]);
 	free(buf);
 	return rc;
+}
+
+static int read_all(struct sd_hostlock *h, struct slot *slots)
+{
+	uint32_t all = h->geo->host_slots, first = all < FIRST_READ ? all : FIRST_READ;
+	int rc = read_span(h, slots, 0, first);
+	if (rc || first == all)
+		return rc;
+	if (!slots[first - 1].empty)
+		return read_span(h, slots, first, all);
+	for (uint32_t i = first; i < all; i++) /* as the read would have found them */
+		slots[i] = (struct slot){ .empty = true };
+	return 0;
 }
 
 /* The node's lock file (io->lock_fd when it is a file of its own, not the

@@ -265,6 +265,36 @@ static void test_choosing_holds_others_off(void)
 	sd_io_close(io_b);
 }
 
+/* Most groups serve a few nodes, and a lock round reads the first host
+ * slots only while the rest are empty; a node past them is seen all the
+ * same: its ticket holds a node of the first slots off (until it goes
+ * stale, which the test shortens). */
+static void test_late_slot_holds_others_off(void)
+{
+	const char *path = tmp_image(3, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	struct sd_io *io = open_io(path);
+	struct sd_hostlock first, other, late;
+	struct sd_err err;
+	char name[16];
+	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&first, io, &g, "node0", 0, &err), 0);
+	for (int i = 1; i < 16; i++) {
+		snprintf(name, sizeof(name), "node%d", i);
+		CU_ASSERT_EQUAL_FATAL(sd_host_claim(&other, io, &g, name, 0, &err), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&late, io, &g, "node16", 0, &err), 0);
+	CU_ASSERT_EQUAL(late.id, 17);
+	CU_ASSERT_EQUAL_FATAL(sd_hostlock_acquire(&late, &err), 0);
+	first.stale_ms = 300;
+	uint64_t t0 = sd_monotonic_ms();
+	CU_ASSERT_EQUAL(sd_hostlock_acquire(&first, &err), 0);
+	CU_ASSERT(sd_monotonic_ms() - t0 >= 300);
+	CU_ASSERT_EQUAL(sd_hostlock_release(&first, &err), 0);
+	CU_ASSERT_EQUAL(sd_hostlock_release(&late, &err), 0);
+	sd_io_close(io);
+}
+
 /* Leaving the lock must reach the disk (other nodes wait behind our
  * ticket): a release that cannot write says so, and a later one works. */
 static void test_release_that_cannot_write_fails(void)
@@ -441,6 +471,8 @@ void add_cluster_lock_tests(void)
 	CU_add_test(s, "control: without the cluster lock updates are lost",
 		    test_without_cluster_lock_updates_are_lost);
 	CU_add_test(s, "a release that cannot write fails loudly", test_release_that_cannot_write_fails);
+	CU_add_test(s, "a node past the first host slots holds the others off",
+		    test_late_slot_holds_others_off);
 	CU_add_test(s, "a node choosing its ticket holds the others off", test_choosing_holds_others_off);
 	CU_add_test(s, "the node's note keeps its slot's count", test_note_keeps_the_count);
 	CU_add_test(s, "the node's beat keeps a live ticket, clears a dead one",
