@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include "core/dm_ops.h"
 #include "core/group_impl.h"
 #include "core/handover.h"
 #include "core/pool.h"
@@ -68,7 +69,7 @@ static bool stale_handover(const struct sdg *g, const struct sd_pool *p, uint32_
 	return true;
 }
 
-int sdg_autoactivate(struct sdg *g, struct sdg_autoactivation *r, struct sd_err *err)
+static int autoactivate(struct sdg *g, struct sdg_autoactivation *r, struct sd_err *err)
 {
 	*r = (struct sdg_autoactivation){ 0 };
 	uint32_t me = g->cluster.id;
@@ -105,4 +106,14 @@ int sdg_autoactivate(struct sdg *g, struct sdg_autoactivation *r, struct sd_err 
 		}
 	}
 	return rc < 0 ? rc : rc ? -1 : 0;
+}
+
+/* A node booting with many VMs' pools: udev works on all their devices'
+ * events side by side, and the run waits once, at its end. */
+int sdg_autoactivate(struct sdg *g, struct sdg_autoactivation *r, struct sd_err *err)
+{
+	sdg_dm->udev_batch(true, NULL);
+	int rc = autoactivate(g, r, err);
+	int rr = sdg_dm->udev_batch(false, rc ? NULL : err);
+	return rc ? rc : rr;
 }

@@ -18,6 +18,7 @@
 #include "core/owner.h"
 #include "core/pool.h"
 #include "core/template.h"
+#include "core/udev_props.h"
 #include "core/volume.h"
 #include "metadata/ops.h"
 
@@ -61,6 +62,7 @@ int sdg_handover_prepare(struct sdg *g, const char *vol, char path[PATH_MAX], st
 	sdm_table_zero(&t, v->size / 512);
 	if (!(rc = sdg_stack_create(&made, &z, &t, 1, SDM_READONLY, err))) {
 		sdm_table_reads_only(&t, v->size / 512, z.path);
+		sdg_udev_names_note(g, dev.name, vol, NULL);
 		rc = sdg_stack_create(&made, &dev, &t, 1, 0, err);
 	}
 	if (!rc) {

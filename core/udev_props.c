@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "base/rundir.h"
 #include "core/dm_names.h"
 #include "core/volume.h"
 
@@ -81,6 +82,53 @@ int sdg_udev_volume(const char *dm_name, const char *dm_uuid, struct sdg_volume_
 	if (group_from_udev(out->group_uuid, out->group) == 0)
 		return sdg_dm_parse_volume(dm_name, out->group, out->vol, out->snap);
 	return group_from_name(dm_name, out);
+}
+
+void sdg_udev_names_format(const struct sdg_volume_names *n, char *out, size_t len)
+{
+	int k = snprintf(out, len, "STARDM_VOLUME_GROUP=%s\nSTARDM_VOLUME_GROUP_UUID=%s\n"
+			 "STARDM_VOLUME=%s\n", n->group, n->group_uuid, n->vol);
+	if (n->snap[0] && k >= 0 && (size_t)k < len)
+		snprintf(out + k, len - (size_t)k, "STARDM_SNAPSHOT=%s\n", n->snap);
+}
+
+static void names_path(const char *dm_name, char out[PATH_MAX])
+{
+	snprintf(out, PATH_MAX, "%s/udev/%s", sd_run_dir(), dm_name);
+}
+
+void sdg_udev_names_note(const struct sdg *g, const char *dm_name, const char *vol,
+			 const char *snap)
+{
+	if (!sdg_udev_names())
+		return;
+	struct sdg_volume_names n = { 0 };
+	char text[512], path[PATH_MAX], tmp[PATH_MAX + 8];
+	snprintf(n.group, sizeof(n.group), "%s", sdg_name(g));
+	sdg_uuid_format(sdg_geometry(g)->uuid, n.group_uuid);
+	snprintf(n.vol, sizeof(n.vol), "%s", vol);
+	snprintf(n.snap, sizeof(n.snap), "%s", snap ? snap : "");
+	sdg_udev_names_format(&n, text, sizeof(text));
+	names_path(dm_name, path);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	char *dir = strrchr(path, '/');
+	*dir = '\0';
+	mkdir(path, 0755);
+	*dir = '/';
+	/* whole or not at all: udev may read it any time */
+	FILE *f = fopen(tmp, "we");
+	bool ok = f && fputs(text, f) >= 0;
+	if (f && fclose(f))
+		ok = false;
+	if (!ok || rename(tmp, path))
+		unlink(tmp);
+}
+
+void sdg_udev_names_forget(const char *dm_name)
+{
+	char path[PATH_MAX];
+	names_path(dm_name, path);
+	unlink(path);
 }
 
 bool sdg_is_uuid(const char *s)

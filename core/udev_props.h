@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/group.h"
 #include "metadata/state.h"
 
 /* A volume's (or active snapshot's) dm device, as its links name it. */
@@ -24,6 +25,17 @@ struct sdg_volume_names {
  * LUN's rule), else from the name's first split that leaves a Proxmox
  * volume name.  0, or -1 when the device is not a volume of stardm's. */
 int sdg_udev_volume(const char *dm_name, const char *dm_uuid, struct sdg_volume_names *out);
+/* The KEY=value lines 56-stardm.rules imports for a volume's device
+ * (STARDM_VOLUME_GROUP, _GROUP_UUID, STARDM_VOLUME, STARDM_SNAPSHOT). */
+void sdg_udev_names_format(const struct sdg_volume_names *n, char *out, size_t len);
+/* Before vol's (or its snapshot snap's) device dm_name is made: its names
+ * in /run/stardm/udev/DM_NAME, which 56-stardm.rules imports as a file
+ * instead of starting `stardm udev-name` for each of the device's events
+ * (a process start per event).  Best effort: without the file the rule
+ * runs the program.  sdg_udev_names_forget once the device is gone. */
+void sdg_udev_names_note(const struct sdg *g, const char *dm_name, const char *vol,
+			 const char *snap);
+void sdg_udev_names_forget(const char *dm_name);
 /* Whether s is a uuid as stardm prints them (8-4-4-4-12 hex digits). */
 bool sdg_is_uuid(const char *s);
 /* The devices the udev database says carry group, a name or a uuid (by

@@ -431,6 +431,7 @@ static int template_activate(struct sdg *g, uint32_t vid, uint32_t thin, uint64_
 	sdg_dm_volume(g, v->name, snap, &dev);
 	sdg_dm_pool(g, sd_find_pool(&g->state, pool_id), SDG_DM_POOL, &pool);
 	sdm_table_thin(&t, size / 512, pool.path, thin);
+	sdg_udev_names_note(g, dev.name, v->name, snap);
 	rc = sdg_dm->create(dev.name, dev.uuid, &t, 1, dev.dm_flags | SDM_READONLY, err);
 	if (rc) {
 		sdg_template_down(g, pool_id, NULL);
@@ -470,6 +471,7 @@ static int volume_activate(struct sdg *g, const char *vol, const char *snap, boo
 	sdg_dm_volume(g, vol, snap, &dev);
 	if ((rc = sdg_volume_table(g, sd_find_volume_id(&g->state, vid), thin, size, &t, err)))
 		goto undo;
+	sdg_udev_names_note(g, dev.name, vol, snap);
 	if ((rc = sdg_dm->create(dev.name, dev.uuid, &t, 1,
 			     dev.dm_flags | (readonly || snap ? SDM_READONLY : 0), err)))
 		goto undo;
@@ -504,12 +506,14 @@ static int volume_deactivate(struct sdg *g, const char *vol, const char *snap, s
 		if (g->state.snapshots.v[i].volume_id == v->id && (!snap || !strcmp(snap, sn)) &&
 		    sdg_volume_active(g, vol, sn)) {
 			sdg_dm_volume(g, vol, sn, &dev);
-			rc = sdg_dm->remove(dev.name, err);
+			if (!(rc = sdg_dm->remove(dev.name, err)))
+				sdg_udev_names_forget(dev.name);
 		}
 	}
 	if (!rc && !snap && sdg_volume_active(g, vol, NULL)) {
 		sdg_dm_volume(g, vol, NULL, &dev);
-		rc = sdg_dm->remove(dev.name, err);
+		if (!(rc = sdg_dm->remove(dev.name, err)))
+			sdg_udev_names_forget(dev.name);
 	}
 	uint32_t origin = v->origin_id, pool_id = p->id;
 	if (!rc && (p->flags & SD_POOL_TEMPLATE))
@@ -538,7 +542,13 @@ int sdg_volume_activate(struct sdg *g, const char *vol, const char *snap, bool r
 			bool force, unsigned wait_s, char path[PATH_MAX], struct sd_err *err)
 {
 	sdg_dm->udev_batch(true, NULL);
-	return udev_batch_end(volume_activate(g, vol, snap, readonly, force, wait_s, path, err), err);
+	int rc = volume_activate(g, vol, snap, readonly, force, wait_s, path, err);
+	int rr = sdg_dm->udev_batch(false, rc ? NULL : err);
+	if (!rc && rr) { /* made, but udev never named it: the command leaves nothing */
+		sdg_dm->udev_batch(true, NULL);
+		udev_batch_end(volume_deactivate(g, vol, snap, NULL), NULL);
+	}
+	return rc ? rc : rr;
 }
 
 int sdg_volume_deactivate(struct sdg *g, const char *vol, const char *snap, struct sd_err *err)

@@ -38,9 +38,8 @@ int cmd_udev_name(int argc, char **argv)
 	struct sdg_volume_names n;
 	if (sdg_udev_volume(o.pos[0], o.pos[1], &n))
 		return EXIT_NOT_FOUND;
-	printf("STARDM_VOLUME_GROUP=%s\nSTARDM_VOLUME_GROUP_UUID=%s\nSTARDM_VOLUME=%s\n", n.group,
-	       n.group_uuid, n.vol);
-	if (n.snap[0])
-		printf("STARDM_SNAPSHOT=%s\n", n.snap);
+	char text[512];
+	sdg_udev_names_format(&n, text, sizeof(text));
+	fputs(text, stdout);
 	return EXIT_OK;
 }

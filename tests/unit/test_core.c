@@ -302,6 +302,22 @@ static void test_activation_undo(void)
 	}
 }
 
+/* udev never finishing with an activation's devices (they are made, but
+ * not named) fails the command, which then leaves nothing behind. */
+static void test_activation_udev_timeout(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	fake_dm_fail("udev_wait", NULL, 1, ETIMEDOUT);
+	struct sd_err err;
+	CU_ASSERT_NOT_EQUAL(run(ACTIVATE, VOL, NULL, &err), 0);
+	CU_ASSERT_EQUAL(err.code, ETIMEDOUT);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	CU_ASSERT_EQUAL(pool_record().owner_host, 0);
+	ok(ACTIVATE, VOL, NULL);
+	CU_ASSERT_EQUAL(fake_dm_count(), 4);
+}
+
 /* A pool live on one node is refused to the other, whose error names the
  * owner for programs; after the owner's deactivation it moves. */
 static void test_ownership(void)
@@ -1017,6 +1033,8 @@ void add_core_tests(void)
 	CU_add_test(s, "pending changes replayed in transaction order", test_replay_order);
 	CU_add_test(s, "snapshot of an active origin suspends it", test_snapshot_suspends_origin);
 	CU_add_test(s, "a create a crash left in the kernel is made again", test_replay_remakes_existing);
+	CU_add_test(s, "udev never naming an activation's devices undoes it",
+		    test_activation_udev_timeout);
 	CU_add_test(s, "activation undone at every failing step", test_activation_undo);
 	CU_add_test(s, "ownership between two nodes", test_ownership);
 	CU_add_test(s, "live-migration handover, source to target", test_handover);

@@ -34,6 +34,10 @@ check "and so does its uuid (the plugin's group-uuid)" $N b "stardm list $uuid >
 check "create $V and a snapshot" $N a "stardm create san1 $V --size 256M && stardm snapshot san1 $V s1"
 check "activate prints the udev link" \
 	[ "$($N a "stardm activate san1 $V 2>/dev/null")" = "/dev/stardm/san1/$V" ]
+check "  its names came from the file stardm wrote before making it (no program per event)" \
+	$N a "grep -qx 'STARDM_VOLUME=$V' /run/stardm/udev/stardm-san1-$V && grep -qx 'STARDM_VOLUME_GROUP=san1' /run/stardm/udev/stardm-san1-$V"
+check "  without that file (a device of an earlier boot) the program names it" \
+	$N a "mv /run/stardm/udev/stardm-san1-$V /tmp/names && udevadm trigger --settle /dev/mapper/stardm-san1-$V && [ \"\$(readlink -f /dev/stardm/san1/$V)\" = \"\$(readlink -f /dev/mapper/stardm-san1-$V)\" ] && mv /tmp/names /run/stardm/udev/stardm-san1-$V"
 check "activate the snapshot" $N a "stardm activate san1 $V --snapshot s1 >/dev/null 2>&1"
 check "stardm path and the link agree" [ "$($N a "stardm path san1 $V")" = "/dev/stardm/san1/$V" ]
 check "the link is the volume's dm device" \
@@ -58,7 +62,7 @@ GUEST="devices { global_filter = [ \"a|^/dev/stardm/san1/$V\$|\", \"r|.*|\" ] }"
 check "a guest-style VG inside the volume" \
 	$N a "wipefs -qa /dev/stardm/san1/$V && pvcreate -q --config '$GUEST' /dev/stardm/san1/$V && vgcreate -q --config '$GUEST' guestvg /dev/stardm/san1/$V && lvcreate -q --config '$GUEST' -L 16M -n lv guestvg && vgchange -q --config '$GUEST' -an guestvg"
 check "deactivate on node a" $N a "stardm deactivate san1 $V"
-check "  its names are gone with it" $N a "[ ! -e /dev/stardm/san1/$V ] && [ ! -e /dev/disk/by-id/stardm-san1-$V ]"
+check "  its names are gone with it" $N a "[ ! -e /dev/stardm/san1/$V ] && [ ! -e /dev/disk/by-id/stardm-san1-$V ] && [ -d /run/stardm/udev ] && [ ! -e /run/stardm/udev/stardm-san1-$V ]"
 
 # the volume moves to node b: the same names there
 check "activate on node b" $N b "stardm activate san1 $V >/dev/null 2>&1 && stardm activate san1 $V --snapshot s1 >/dev/null 2>&1"
