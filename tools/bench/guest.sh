@@ -5,9 +5,11 @@
 # "@@R <json>" lines for the rest; tools/bench/report turns them into tables.
 # Settings (prepended by tools/bench/run): RT (s per fio job), SIZE_MB
 # (volume size), BASE_MB (a template's disk, for linked clones), POOLS (pool counts for the boot case), REPEAT (control-plane
-# repetitions), CHUNKS (thin chunk sizes in KiB).
+# repetitions), CHUNKS (thin chunk sizes in KiB), RUNS (runs of the stardm
+# and LVM-thin overwrite jobs at 64 KiB chunks, for their spread).
 set -u
 : "${RT:=2}" "${SIZE_MB:=1024}" "${BASE_MB:=4096}" "${POOLS:=100}" "${REPEAT:=5}" "${CHUNKS:=64 512}"
+: "${RUNS:=3}"
 T=/tmp/t
 for c in vgcreate vgchange lvcreate lvchange lvremove lvs; do ln -sf "$(command -v lvm)" /usr/local/bin/$c; done
 mkdir -p $T /etc/lvm /run/lock/lvm
@@ -89,7 +91,22 @@ for c in $CHUNKS; do
 	dev=$(stardm activate $G vm-$vm-disk-0)
 	writes3 "stardm-c$c first-write" "$dev"
 	fill "$dev"
-	six "stardm-c$c overwrite" "$dev"
+	lvcreate -q -T bench/pool$c -L "$((SIZE_MB + 64))M" --chunksize "${c}k" -V "${SIZE_MB}M" \
+		-n thin$c >/dev/null 2>&1 || echo "bench: lvcreate thin failed"
+	fill /dev/bench/thin$c
+	# stardm and LVM-thin in turns, RUNS times at 64 KiB chunks: the spread
+	# between runs tells a real gap from noise
+	runs=1
+	[ "$c" = 64 ] && runs=$RUNS
+	r=1
+	while [ $r -le $runs ]; do
+		sfx=""
+		[ $r = 1 ] || sfx=" run$r"
+		six "stardm-c$c overwrite$sfx" "$dev"
+		six "lvmthin-c$c overwrite$sfx" /dev/bench/thin$c
+		r=$((r + 1))
+	done
+	lvremove -q -f bench/pool$c >/dev/null 2>&1
 	snaps vm-$vm-disk-0 1 1
 	writes3 "stardm-c$c snap1" "$dev"
 	snaps vm-$vm-disk-0 2 4
@@ -97,12 +114,6 @@ for c in $CHUNKS; do
 	snaps vm-$vm-disk-0 5 16
 	writes3 "stardm-c$c snap16" "$dev"
 	stardm deactivate $G vm-$vm-disk-0 && stardm remove $G vm-$vm-disk-0
-
-	lvcreate -q -T bench/pool$c -L "$((SIZE_MB + 64))M" --chunksize "${c}k" -V "${SIZE_MB}M" \
-		-n thin$c >/dev/null 2>&1 || echo "bench: lvcreate thin failed"
-	fill /dev/bench/thin$c
-	six "lvmthin-c$c overwrite" /dev/bench/thin$c
-	lvremove -q -f bench/pool$c >/dev/null 2>&1
 done
 lvcreate -q -L "${SIZE_MB}M" -n linear bench >/dev/null 2>&1 || echo "bench: lvcreate linear failed"
 fill /dev/bench/linear

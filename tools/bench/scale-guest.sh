@@ -11,7 +11,10 @@
 # A tenth of the VMs run (their disks active), as on a node.  Then, per N
 # and per layout, REPEAT rounds of a new VM's life, each command timed:
 # create its disk (the VM's pool with it), activate, snapshot live,
-# deactivate, roll back, remove.  Results: "@@R <json>" lines.
+# deactivate, roll back, remove; then a node starting: the running VMs'
+# disks activated in one command (stardm autoactivate; lvm2's lvchange of
+# them, and every pool of the VG as lvm2's event-based activation does).
+# Results: "@@R <json>" lines.
 # Settings (prepended by tools/bench/scale): NS (the VM counts), REPEAT.
 set -u
 : "${NS:=10 100}" "${REPEAT:=5}"
@@ -133,6 +136,16 @@ for n in $NS; do
 		tm $T/l.remove lvremove -q -f vgc/pool$v
 	done
 	for o in create activate snapshot deactivate rollback remove; do op lvm2 $o "$n" $T/l.$o; done
+	# a node starting: the VMs it runs in one command, and every pool of the
+	# VG as lvm2's event-based activation does at boot (each node sees all)
+	vgchange -q -an vgc >/dev/null 2>&1
+	rm -f $T/lb.*
+	tm $T/lb.owned lvchange -q -ay $(running "$n" | sed 's|.*|vgc/vm-&-disk-0|')
+	vgchange -q -an vgc >/dev/null 2>&1
+	tm $T/lb.all vgchange -q -aay --autoactivation event vgc
+	pools=$(dmsetup ls | grep -c -- '-tpool')
+	vgchange -q -an vgc >/dev/null 2>&1
+	r "{\"kind\":\"boot\",\"tool\":\"lvm2\",\"n\":$n,\"owned\":$(running "$n" | wc -l),\"owned_us\":$(cat $T/lb.owned),\"all_us\":$(cat $T/lb.all),\"all_pools\":$pools}"
 done
 lvm_down
 
@@ -161,6 +174,14 @@ for n in $NS; do
 		tm $T/s.remove stardm remove scale vm-$v-disk-0
 	done
 	for o in create activate snapshot deactivate rollback remove; do op stardm $o "$n" $T/s.$o; done
+	# a node starting: its VMs' disks (marked for auto-activation), in one run
+	for v in $(running "$n"); do
+		stardm set-autoactivate scale vm-$v-disk-0 on && stardm deactivate scale vm-$v-disk-0
+	done
+	rm -f $T/sb.*
+	tm $T/sb.owned stardm autoactivate scale
+	up=$(dmsetup ls | grep -c -- '-pool\b')
+	r "{\"kind\":\"boot\",\"tool\":\"stardm\",\"n\":$n,\"owned\":$(running "$n" | wc -l),\"owned_us\":$(cat $T/sb.owned),\"pools_up\":$up}"
 	# where a command's time goes at this N: one traced round
 	v=$((n + REPEAT + 1))
 	for c in "create scale vm-$v-disk-0 --size 8M" "activate scale vm-$v-disk-0" "snapshot scale vm-$v-disk-0 s" \
