@@ -74,6 +74,14 @@ seq0=$(current)
 check "both copies' metadata slots fail writes" writes_fail
 check "create fails: exit 10, one line" exits_io stardm create $G vm-102-disk-0 --size 64M
 check "  snapshot fails the same way" exits_io stardm snapshot $G vm-101-disk-0 s0
+# a pool with nothing new to commit is left as it is (stardm reads its
+# status without the flush that would make it commit); the guest's write
+# to new space is what needs a commit here
+guest_write_fails() { dd if=/dev/zero of=/dev/mapper/stardm-e1-vm-101-disk-0 bs=1M seek=32 count=1 \
+	oflag=direct conv=fsync 2>/dev/null; i=0
+	while [ $i -lt 10 ] && ! dmsetup status stardm-e1-vm101-pool | grep -q needs_check; do sleep 1; i=$((i + 1)); done
+	dmsetup status stardm-e1-vm101-pool; dmsetup status stardm-e1-vm101-pool | grep -q needs_check; }
+check "  the guest writes to new space: its pool cannot commit, the kernel marks it needs_check" guest_write_fails
 check "  the state read back is the one before" sh -c "cat /tmp/insp.txt; [ '$(current)' = '$seq0' ]"
 check "  no half-made device is left" sh -c "dmsetup ls; [ \$(dmsetup ls | grep -c stardm-e1-vm102) = 0 ]"
 check "  the live disk still reads its data" same "$(sum)" "$want"
@@ -81,8 +89,8 @@ check "the LUN works again" working
 check "  consistent" consistent
 check "  no trace of the failed create" unlisted vm-102-disk-0
 
-# the live disk's pool could not commit while writes failed: dm-thin turns
-# it read-only and marks it needs_check (an idle pool too, within seconds).
+# the live disk's pool could not commit the guest's write while writes
+# failed: dm-thin turned it read-only and marked it needs_check.
 # It takes no change then, each refused before it is recorded, with one
 # line naming the repair; after repair-pool the disk works again and holds
 # what was written before.
