@@ -2,15 +2,17 @@
  * printed: the user gets one "stardm: ..." line, with the kernel's reason
  * folded into it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <libdevmapper.h>
-#include <linux/dm-ioctl.h> /* the device list's uuid flags */
+#include <linux/dm-ioctl.h> /* the device list with uuids (list_with_uuids) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -442,29 +444,44 @@ int sdm_status(const char *name, char **out, struct sd_err *err)
 	return *out ? 0 : sd_fail(err, ENOMEM, "out of memory");
 }
 
-/* Whether the kernel's device list carries each device's uuid (dm ioctl
- * 4.45 and later: after each name, aligned to 8 bytes, an event number,
- * flags and, flagged, the uuid), which spares an info ioctl per device. */
-static bool list_has_uuids(struct dm_task *dmt)
+/* The kernel's device list with every device's uuid, in one ioctl: dm
+ * 4.45 and later add the uuids when asked with DM_UUID_FLAG, which
+ * Debian 12's libdevmapper (1.02.185) never sets, so this one call goes to
+ * the control node itself.  NULL when the kernel is older or anything
+ * fails: the caller then asks each device through libdevmapper. */
+static struct dm_ioctl *list_with_uuids(void)
 {
-	char v[32];
-	unsigned major = 0, minor = 0;
-	return dm_task_get_driver_version(dmt, v, sizeof(v)) &&
-	       sscanf(v, "%u.%u", &major, &minor) == 2 && (major > 4 || (major == 4 && minor >= 45));
+	int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	for (size_t size = 16384; size <= (16u << 20); size *= 2) {
+		struct dm_ioctl *io = calloc(1, size);
+		if (!io)
+			break;
+		*io = (struct dm_ioctl){ .version = { 4, 45, 0 }, .data_size = (uint32_t)size,
+					 .data_start = sizeof(*io), .flags = DM_UUID_FLAG };
+		uint64_t t = sd_trace_begin();
+		int r = ioctl(fd, DM_LIST_DEVICES, io);
+		sd_trace_end(t, "dm-list");
+		if (r == 0 && !(io->flags & DM_BUFFER_FULL_FLAG)) {
+			close(fd);
+			return io;
+		}
+		free(io);
+		if (r)
+			break;
+	}
+	close(fd);
+	return NULL;
 }
 
-/* The uuid of a listed device ("" for none) from the list itself, or NULL
- * when the list does not say. */
-static const char *listed_uuid(const struct dm_names *nm, bool has_uuids)
+/* Each entry's uuid sits after its name, 8-byte aligned: an event number,
+ * flags, then the uuid when flagged. */
+static const char *entry_uuid(const struct dm_name_list *nl)
 {
-	if (!has_uuids)
-		return NULL;
-	size_t at = offsetof(struct dm_names, name) + strlen(nm->name) + 1;
-	at = (at + 7) & ~(size_t)7;
-	const uint32_t *extra = (const uint32_t *)((const char *)nm + at); /* event_nr, flags */
-	if (extra[1] & DM_NAME_LIST_FLAG_HAS_UUID)
-		return (const char *)(extra + 2);
-	return extra[1] & DM_NAME_LIST_FLAG_DOESNT_HAVE_UUID ? "" : NULL;
+	size_t at = offsetof(struct dm_name_list, name) + strlen(nl->name) + 1;
+	const uint32_t *extra = (const uint32_t *)((const char *)nl + ((at + 7) & ~(size_t)7));
+	return extra[1] & DM_NAME_LIST_FLAG_HAS_UUID ? (const char *)(extra + 2) : "";
 }
 
 static int add_name(char ***names, size_t *n, size_t *cap, const char *name, struct sd_err *err)
@@ -483,25 +500,18 @@ static int add_name(char ***names, size_t *n, size_t *cap, const char *name, str
 	return 0;
 }
 
-int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd_err *err)
+static int list_each_info(const char *prefix, char ***names, size_t *n, struct sd_err *err)
 {
 	struct dm_task *dmt = task(DM_DEVICE_LIST, NULL);
-	*names = NULL;
-	*n = 0;
 	if (!dmt || !run(dmt, "dm-list"))
 		return fail(err, finish(dmt, 0), "listing", "devices");
-	bool has_uuids = list_has_uuids(dmt);
 	struct dm_names *nm = dm_task_get_names(dmt);
 	size_t cap = 0;
 	int rc = 0;
 	for (unsigned next = 0; nm && nm->dev && !rc; next = nm->next) {
 		nm = (struct dm_names *)((char *)nm + next);
-		const char *uuid = listed_uuid(nm, has_uuids);
-		struct dm_task *q = NULL;
-		if (!uuid) { /* an older kernel: ask the device */
-			q = task(DM_DEVICE_INFO, nm->name);
-			uuid = q && run(q, "dm-info") ? dm_task_get_uuid(q) : NULL;
-		}
+		struct dm_task *q = task(DM_DEVICE_INFO, nm->name);
+		const char *uuid = q && run(q, "dm-info") ? dm_task_get_uuid(q) : NULL;
 		if (uuid && !strncmp(uuid, prefix, strlen(prefix)))
 			rc = add_name(names, n, &cap, nm->name, err);
 		if (q)
@@ -510,6 +520,28 @@ int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd
 			break;
 	}
 	dm_task_destroy(dmt);
+	return rc;
+}
+
+int sdm_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd_err *err)
+{
+	*names = NULL;
+	*n = 0;
+	setup_log();
+	struct dm_ioctl *io = list_with_uuids();
+	if (!io)
+		return list_each_info(prefix, names, n, err);
+	const struct dm_name_list *nl = (const struct dm_name_list *)((char *)io + io->data_start);
+	size_t cap = 0;
+	int rc = 0;
+	for (unsigned next = 0; nl->dev && !rc; next = nl->next) {
+		nl = (const struct dm_name_list *)((const char *)nl + next);
+		if (!strncmp(entry_uuid(nl), prefix, strlen(prefix)))
+			rc = add_name(names, n, &cap, nl->name, err);
+		if (!nl->next)
+			break;
+	}
+	free(io);
 	return rc;
 }
 
