@@ -4,11 +4,11 @@
 # Results go to the console: "@@FIO <label>" + fio's JSON + "@@END", and
 # "@@R <json>" lines for the rest; tools/bench/report turns them into tables.
 # Settings (prepended by tools/bench/run): RT (s per fio job), SIZE_MB
-# (volume size), BASE_MB (a template's disk, for linked clones), POOLS (pool counts for the boot case), REPEAT (control-plane
+# (volume size), BASE_MB (a template's disk, for linked clones), POOLS (pool counts for the boot case; empty: none), REPEAT (control-plane
 # repetitions), CHUNKS (thin chunk sizes in KiB), RUNS (runs of the stardm
 # and LVM-thin overwrite jobs at 64 KiB chunks, for their spread).
 set -u
-: "${RT:=2}" "${SIZE_MB:=1024}" "${BASE_MB:=4096}" "${POOLS:=100}" "${REPEAT:=5}" "${CHUNKS:=64 512}"
+: "${RT:=2}" "${SIZE_MB:=1024}" "${BASE_MB:=4096}" "${POOLS=100}" "${REPEAT:=5}" "${CHUNKS:=64 512}"
 : "${RUNS:=3}"
 T=/tmp/t
 for c in vgcreate vgchange lvcreate lvchange lvremove lvs; do ln -sf "$(command -v lvm)" /usr/local/bin/$c; done
