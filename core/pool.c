@@ -245,8 +245,7 @@ int sdg_pool_sync_quiet(struct sdg *g, struct sd_pool *p, const struct sdg_dm_id
 		if (hold && (rc = sdg_dm->suspend(quiet->name, true, err)))
 			return rc;
 		rc = apply_transaction(g, p, name, t, err);
-		int rr = hold ? sdg_dm->resume(quiet->name, quiet->dm_flags | SDM_UNCHANGED,
-					       rc ? NULL : err) : 0;
+		int rr = hold ? sdg_dm->resume(quiet->name, quiet->dm_flags, rc ? NULL : err) : 0;
 		if (rc || (rc = rr))
 			return rc;
 		char msg[96];

@@ -137,21 +137,20 @@ static int udev_wait(uint32_t cookie, const char *what, const char *name, struct
  * running, libdevmapper leaves the node and links to udev and we wait on
  * the task's cookie, so that they exist (or are gone) when we return; in a
  * batch the wait comes once at its end, unless the caller opens the node
- * at once (SDM_NODE_NOW).  A resume that changed no table (SDM_UNCHANGED)
- * changes no node or link either: udev's pass over its event is not
- * waited for.  Without udev (DM_DISABLE_UDEV) libdevmapper makes the nodes
- * itself and the cookie is ready at once. */
+ * at once (SDM_NODE_NOW).  Every such task carries a cookie: without one
+ * libdevmapper handles /dev/mapper itself behind udev's back, and a
+ * volume's node and links were seen gone after a resume so made.  Without
+ * udev (DM_DISABLE_UDEV) libdevmapper makes the nodes itself and the
+ * cookie is ready at once. */
 static int run_synced(struct dm_task *dmt, unsigned flags, const char *phase, const char *what,
 		      const char *name, struct sd_err *err)
 {
 	uint32_t own = 0;
 	bool later = batching && !(flags & SDM_NODE_NOW);
 	uint32_t *cookie = later ? &batch_cookie : &own;
-	bool sync = !(flags & SDM_UNCHANGED);
-	int ok = dmt && (!sync || dm_task_set_cookie(dmt, cookie, sdm_udev_flags(flags))) &&
-		 run(dmt, phase);
+	int ok = dmt && dm_task_set_cookie(dmt, cookie, sdm_udev_flags(flags)) && run(dmt, phase);
 	int e = finish(dmt, ok);
-	int rc = later || !sync ? 0 : udev_wait(own, what, name, err);
+	int rc = later ? 0 : udev_wait(own, what, name, err);
 	return e ? fail(err, e, what, name) : rc;
 }
 

@@ -38,10 +38,8 @@ int sdm_check(struct sd_err *err);
 enum { SDM_READONLY = 1u << 0, SDM_PRIVATE = 1u << 1, SDM_GUEST = 1u << 2 };
 /* How a command waits for udev (sdm_udev_batch).  SDM_NODE_NOW: the
  * caller opens the device's node at once, so its create waits for udev
- * even in a batch.  SDM_UNCHANGED: a resume that changed no table (a
- * suspend for a snapshot), whose node and links stay as they were: udev's
- * pass over its event is not waited for. */
-enum { SDM_NODE_NOW = 1u << 3, SDM_UNCHANGED = 1u << 4 };
+ * even in a batch. */
+enum { SDM_NODE_NOW = 1u << 3 };
 /* The DM_UDEV_* flags that go with the uevents of a device made so. */
 uint16_t sdm_udev_flags(unsigned flags);
 

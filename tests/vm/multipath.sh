@@ -59,5 +59,5 @@ check "  its monitor runs and said nothing since" \
 check "node a: path sda comes back, multipathd takes it in again" \
 	$N a "echo running >/sys/block/sda/device/state && for i in \$(seq 60); do [ \"\$(multipath -ll | grep -c 'active ready running')\" = 2 ] && exit 0; sleep 1; done; multipath -ll; exit 1"
 check "  the disk reads back all it was written" \
-	$N a "dd if=/dev/stardm/san1/vm-100-disk-0 bs=1M count=8 iflag=direct 2>/dev/null | cmp - /tmp/d && stardm deactivate san1 vm-100-disk-0"
+	$N a "dd if=/dev/stardm/san1/vm-100-disk-0 bs=1M count=8 iflag=direct 2>/tmp/dd.err | cmp - /tmp/d && stardm deactivate san1 vm-100-disk-0 || { cat /tmp/dd.err; ls -l /dev/stardm/san1/; udevadm info --query=property /dev/mapper/stardm-san1-vm-100-disk-0 | grep -e DEVLINKS -e STARDM_ -e DM_UDEV; dmsetup info -c; exit 1; }"
 finish multipath
