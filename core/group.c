@@ -152,8 +152,9 @@ static int open_once(const char *group, int flags, bool rescan, struct sdg **out
 	sd_trace_end(t, "cluster-lock");
 	if (rc == 0) {
 		t = sd_trace_begin();
-		rc = sd_store_open(g->io, (flags & SDG_WRITE) ? SD_STORE_LOCK : 0, &g->st,
-				   &g->state, err);
+		int sflags = ((flags & SDG_WRITE) ? SD_STORE_LOCK : 0) |
+			     ((flags & SDG_CHECK_ALL) ? SD_STORE_CHECK_ALL : 0);
+		rc = sd_store_open(g->io, sflags, &g->st, &g->state, err);
 		sd_trace_end(t, "read-metadata");
 		if (rc) { /* prefix the device, keep the reason */
 			struct sd_err why = *err;

@@ -15,6 +15,8 @@ struct sdg;
 enum {
 	SDG_WRITE = 1,  /* open read-write, take the host-local and the cluster lock */
 	SDG_FENCED_OK = 2, /* write even while this node is fenced (the fence's own resume) */
+	SDG_CHECK_ALL = 4, /* read and check all four metadata slots (inspect), not only
+			    * the newest that checks out */
 };
 
 /* This node's name for its host slot: $STARDM_NODE_NAME, else the host name. */

@@ -124,38 +124,41 @@ struct candidate {
 	void *buf; /* header block + payload */
 };
 
-/* Decode the headers in hdr (4 blocks, as read_headers left them), then
- * read in one batch the payloads of valid ones whose sequence number is at
- * least min_seq (commit only needs to look at slots newer than the state it
- * holds). */
-static int load_slots(struct sd_store *st, const void *hdr, const int hdr_rc[4],
-		      struct candidate cand[4], uint64_t min_seq)
+/* Decode the headers in hdr (4 blocks, as read_headers left them) into
+ * cand and the slot status; true for a slot whose header decoded. */
+static bool decode_header(struct sd_store *st, const void *hdr, const int hdr_rc[4], int i,
+			  struct candidate *cand)
+{
+	struct sd_slot_status *ss = &st->copy[i / 2].slot[i % 2];
+	struct sd_err e;
+	if (hdr_rc[i]) {
+		unreadable(ss, hdr_rc[i]);
+		return false;
+	}
+	if (sd_slot_header_decode((const char *)hdr + i * SD_BLOCK, &st->geo, i / 2, i % 2,
+				  &cand->info, &e)) {
+		snprintf(ss->error, sizeof(ss->error), "%s", e.msg);
+		return false;
+	}
+	ss->seqno = cand->info.seqno;
+	ss->payload_size = cand->info.payload_size;
+	return true;
+}
+
+/* Read in one batch the payloads of the slots in which[0..n) (headers
+ * decoded); a slot that cannot be read is left without a buffer. */
+static int read_payloads(struct sd_store *st, struct candidate cand[4], const int *which,
+			 unsigned n)
 {
 	struct sd_iov v[4];
-	int which[4], part_rc[4];
-	unsigned n = 0;
-	for (int i = 0; i < 4; i++) {
-		struct sd_slot_status *ss = &st->copy[i / 2].slot[i % 2];
-		struct sd_err e;
-		if (hdr_rc[i]) {
-			unreadable(ss, hdr_rc[i]);
-			continue;
-		}
-		if (sd_slot_header_decode((const char *)hdr + i * SD_BLOCK, &st->geo, i / 2, i % 2,
-					  &cand[i].info, &e)) {
-			snprintf(ss->error, sizeof(ss->error), "%s", e.msg);
-			continue;
-		}
-		ss->seqno = cand[i].info.seqno;
-		ss->payload_size = cand[i].info.payload_size;
-		if (cand[i].info.seqno < min_seq)
-			continue;
+	int part_rc[4];
+	for (unsigned k = 0; k < n; k++) {
+		int i = which[k];
 		cand[i].buf = sd_io_alloc(SD_BLOCK + cand[i].info.payload_size);
 		if (!cand[i].buf)
 			return -ENOMEM;
-		size_t len = slot_io_len(cand[i].info.payload_size);
-		which[n] = i;
-		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len };
+		v[k] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf,
+					slot_io_len(cand[i].info.payload_size) };
 	}
 	int rc = read_parts(st->io, v, n, part_rc);
 	for (unsigned k = 0; k < n; k++) {
@@ -169,35 +172,91 @@ static int load_slots(struct sd_store *st, const void *hdr, const int hdr_rc[4],
 	return rc;
 }
 
-/* The newest slot whose payload checks out wins. */
-static int pick_newest(struct sd_store *st, struct candidate cand[4], struct sd_state *state,
+/* Decode the headers, then read in one batch the payloads of those whose
+ * sequence number is at least min_seq (commit only needs to look at slots
+ * newer than the state it holds). */
+static int load_slots(struct sd_store *st, const void *hdr, const int hdr_rc[4],
+		      struct candidate cand[4], uint64_t min_seq)
+{
+	int which[4];
+	unsigned n = 0;
+	for (int i = 0; i < 4; i++)
+		if (decode_header(st, hdr, hdr_rc, i, &cand[i]) && cand[i].info.seqno >= min_seq)
+			which[n++] = i;
+	return read_payloads(st, cand, which, n);
+}
+
+/* Check a read slot's payload and decode it into *out; the slot status
+ * says why not. */
+static bool check_slot(struct sd_store *st, const struct candidate *cand, int i,
+		       struct sd_state *out)
+{
+	struct sd_slot_status *ss = &st->copy[i / 2].slot[i % 2];
+	const char *payload = (char *)cand->buf + SD_BLOCK;
+	struct sd_err e;
+	if (crc32c(payload, cand->info.payload_size) != cand->info.payload_crc) {
+		snprintf(ss->error, sizeof(ss->error), "payload checksum mismatch (torn or damaged)");
+		return false;
+	}
+	if (sd_payload_decode(payload, cand->info.payload_size, &st->geo, out, &e)) {
+		snprintf(ss->error, sizeof(ss->error), "%s", e.msg);
+		return false;
+	}
+	ss->valid = true;
+	return true;
+}
+
+/* The slots whose headers decoded, newest sequence number first (copy A
+ * before copy B on a tie): the order a reader tries them in. */
+static unsigned newest_first(const bool ok[4], const struct candidate cand[4], int order[4])
+{
+	unsigned n = 0;
+	for (int i = 0; i < 4; i++) {
+		if (!ok[i])
+			continue;
+		unsigned k = n++;
+		for (; k > 0 && cand[order[k - 1]].info.seqno < cand[i].info.seqno; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	return n;
+}
+
+/* Take the state of the newest slot that checks out.  Reading every slot
+ * (SD_STORE_CHECK_ALL) reports each slot's health, as inspect shows it;
+ * otherwise a slot is read only while no newer one checked out, so a
+ * command reads and decodes one payload, not four.  *failed is set when a
+ * slot that was read did not check out. */
+static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4],
+		       struct candidate cand[4], bool all, struct sd_state *state, bool *failed,
 		       struct sd_err *err)
 {
-	int best = -1;
-	for (int i = 0; i < 4; i++) {
-		struct sd_slot_status *ss = &st->copy[i / 2].slot[i % 2];
-		if (!cand[i].buf)
-			continue;
-		const char *payload = (char *)cand[i].buf + SD_BLOCK;
+	bool ok[4], readable = false;
+	int order[4], best = -1, read_rc = 0;
+	for (int i = 0; i < 4; i++)
+		ok[i] = decode_header(st, hdr, hdr_rc, i, &cand[i]);
+	unsigned n = newest_first(ok, cand, order);
+	if (all)
+		read_rc = read_payloads(st, cand, order, n);
+	for (unsigned k = 0; k < n && read_rc != -ENOMEM && (all || best < 0); k++) {
+		int i = order[k];
+		if (!all)
+			read_rc = read_payloads(st, cand, &i, 1);
 		struct sd_state tmp;
-		struct sd_err e;
-		if (crc32c(payload, cand[i].info.payload_size) != cand[i].info.payload_crc) {
-			snprintf(ss->error, sizeof(ss->error), "payload checksum mismatch (torn or damaged)");
+		readable |= cand[i].buf != NULL;
+		if (!cand[i].buf || !check_slot(st, &cand[i], i, &tmp)) {
+			*failed = true;
 			continue;
 		}
-		if (sd_payload_decode(payload, cand[i].info.payload_size, &st->geo, &tmp, &e)) {
-			snprintf(ss->error, sizeof(ss->error), "%s", e.msg);
-			continue;
-		}
-		ss->valid = true;
-		if (best < 0 || cand[i].info.seqno > cand[best].info.seqno) {
-			sd_state_free(state);
+		if (best < 0) {
 			*state = tmp;
 			best = i;
 		} else {
 			sd_state_free(&tmp);
 		}
 	}
+	if (read_rc == -ENOMEM || (best < 0 && !readable && read_rc))
+		return sd_fail(err, -read_rc, "cannot read metadata: %s", strerror(-read_rc));
 	if (best < 0)
 		return sd_fail(err, SD_E_CORRUPT, "no valid metadata slot in either copy");
 	st->seqno = cand[best].info.seqno;
@@ -211,26 +270,21 @@ enum { READ_ATTEMPTS = 64 };
 /* One pass of the read protocol: headers, then the payloads they name.
  * *moved is set when a slot failed and the headers changed under the read
  * (a writer committed in between: the failure says nothing about the disk). */
-static int read_once(struct sd_store *st, void *hdr, void *again, struct sd_state *state,
-		     bool *moved, struct sd_err *err)
+static int read_once(struct sd_store *st, void *hdr, void *again, bool all,
+		     struct sd_state *state, bool *moved, struct sd_err *err)
 {
 	struct candidate cand[4] = {0};
 	*moved = false;
 	memset(st->copy[0].slot, 0, sizeof(st->copy[0].slot));
 	memset(st->copy[1].slot, 0, sizeof(st->copy[1].slot));
 	int hdr_rc[4];
+	bool failed = false;
 	int rc = read_headers(st, hdr, hdr_rc);
-	if (rc == 0)
-		rc = load_slots(st, hdr, hdr_rc, cand, 0);
-	if (rc) {
+	if (rc)
 		rc = sd_fail(err, -rc, "cannot read metadata: %s", strerror(-rc));
-		goto out;
-	}
-	rc = pick_newest(st, cand, state, err);
-	bool all_valid = true;
-	for (int i = 0; i < 4; i++)
-		all_valid = all_valid && (!cand[i].buf || st->copy[i / 2].slot[i % 2].valid);
-	if (rc == 0 && all_valid)
+	else
+		rc = take_newest(st, hdr, hdr_rc, cand, all, state, &failed, err);
+	if (rc == 0 && !failed)
 		goto out;
 	/* a slot failed: trust that only if a second look finds the same headers */
 	int r2 = read_headers(st, again, hdr_rc);
@@ -248,7 +302,8 @@ out:
  * the result is always a state that was current during the read (never an
  * older one than the newest seen) and corruption is only reported when a
  * stable read shows it. */
-static int read_stable(struct sd_store *st, struct sd_state *state, struct sd_err *err)
+static int read_stable(struct sd_store *st, bool all, struct sd_state *state,
+		       struct sd_err *err)
 {
 	void *hdr = sd_io_alloc(8 * SD_BLOCK);
 	if (!hdr)
@@ -258,7 +313,7 @@ static int read_stable(struct sd_store *st, struct sd_state *state, struct sd_er
 	for (int attempt = 0; moved && attempt < READ_ATTEMPTS; attempt++) {
 		sd_state_free(state);
 		sd_state_init(state);
-		rc = read_once(st, hdr, (char *)hdr + 4 * SD_BLOCK, state, &moved, err);
+		rc = read_once(st, hdr, (char *)hdr + 4 * SD_BLOCK, all, state, &moved, err);
 	}
 	free(hdr);
 	if (moved) {
@@ -282,7 +337,7 @@ int sd_store_open(struct sd_io *io, int flags, struct sd_store **out, struct sd_
 	if (rc == 0 && (flags & SD_STORE_LOCK))
 		rc = sd_store_lock(st, err);
 	if (rc == 0)
-		rc = read_stable(st, state, err);
+		rc = read_stable(st, flags & SD_STORE_CHECK_ALL, state, err);
 	if (rc) {
 		sd_store_close(st);
 		return rc;
@@ -350,20 +405,27 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 	return rc ? sd_fail(err, -rc, "cannot re-read metadata: %s", strerror(-rc)) : 0;
 }
 
-/* Build the new slot image (header + payload) for copy c. */
-void *sd_store_build_slot(struct sd_store *st, const struct sd_state *state, uint64_t seq,
-			int c, size_t *len)
+int sd_store_build_slots(struct sd_store *st, const struct sd_state *state, uint64_t seq,
+			 void *img[2], size_t *len)
 {
 	size_t psize = sd_payload_size(state);
 	*len = slot_io_len(psize);
-	char *buf = sd_io_alloc(*len);
-	if (!buf)
-		return NULL;
+	img[0] = sd_io_alloc(*len);
+	img[1] = sd_io_alloc(*len);
+	if (!img[0] || !img[1]) {
+		free(img[0]);
+		free(img[1]);
+		img[0] = img[1] = NULL;
+		return -ENOMEM;
+	}
+	char *buf = img[0];
 	sd_payload_encode(state, buf + SD_BLOCK);
 	struct sd_slot_info info = { seq, psize, crc32c(buf + SD_BLOCK, psize), st->writer_host,
 				     sd_now_ns() };
-	sd_slot_header_encode(&st->geo, c, (int)(seq % 2), &info, buf);
-	return buf;
+	memcpy((char *)img[1] + SD_BLOCK, buf + SD_BLOCK, *len - SD_BLOCK);
+	for (int c = 0; c < 2; c++)
+		sd_slot_header_encode(&st->geo, c, (int)(seq % 2), &info, img[c]);
+	return 0;
 }
 
 /* Both copies' older slot (never the one holding the current state) plus any
@@ -401,16 +463,14 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 	struct sd_iov v[4];
 	int copy_of[4];
 	unsigned n = 0;
+	size_t len;
+	void *img[2];
+	if (sd_store_build_slots(st, state, seq, img, &len))
+		return sd_fail(err, ENOMEM, "out of memory");
 	int rc = 0;
 	for (int c = 0; c < 2; c++) {
-		size_t len;
-		void *buf = sd_store_build_slot(st, state, seq, c, &len);
-		if (!buf) {
-			rc = sd_fail(err, ENOMEM, "out of memory");
-			break;
-		}
 		copy_of[n] = c;
-		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, c, (int)(seq % 2)), buf, len };
+		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, c, (int)(seq % 2)), img[c], len };
 		if (st->copy[c].label_valid)
 			continue;
 		void *label = sd_io_alloc(SD_BLOCK);
@@ -426,6 +486,8 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 		rc = write_each(st, v, copy_of, n, rc, seq, err);
 	for (unsigned i = 0; i < n; i++)
 		free(v[i].buf);
+	if (n < 2) /* out of memory before copy B's image was queued */
+		free(img[1]);
 	return rc;
 }
 
@@ -511,9 +573,8 @@ int sd_store_format(struct sd_io *io, struct sd_geometry *g, const struct sd_sta
 	void *zero_hosts = sd_io_alloc((size_t)g->host_slots * SD_BLOCK);
 	void *zero_slot = sd_io_alloc(SD_BLOCK);
 	void *labels = sd_io_alloc(2 * SD_BLOCK);
-	void *slot[2] = { sd_store_build_slot(&st, first, 1, 0, &slen),
-			  sd_store_build_slot(&st, first, 1, 1, &slen) };
-	if (!zero_hosts || !zero_slot || !labels || !slot[0] || !slot[1]) {
+	void *slot[2] = { NULL, NULL };
+	if (!zero_hosts || !zero_slot || !labels || sd_store_build_slots(&st, first, 1, slot, &slen)) {
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}

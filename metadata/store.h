@@ -34,9 +34,14 @@ struct sd_store {
 	bool no_flock;                  /* tests: act as separate nodes on one host */
 };
 
-enum { SD_STORE_LOCK = 1 }; /* hold the host-local lock from open to close */
+enum {
+	SD_STORE_LOCK = 1,      /* hold the host-local lock from open to close */
+	SD_STORE_CHECK_ALL = 2, /* read and check every slot, not only the newest that
+				 * checks out (the slot status then covers all four) */
+};
 
-/* Read the group on io into *state.  The store does not own io. */
+/* Read the group on io into *state: the newest slot that checks out.  The
+ * store does not own io. */
 int sd_store_open(struct sd_io *io, int flags, struct sd_store **out, struct sd_state *state,
 		  struct sd_err *err);
 void sd_store_close(struct sd_store *st);

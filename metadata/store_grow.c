@@ -20,10 +20,12 @@ static int write_new_end(struct sd_store *st, const struct sd_geometry *g2,
 {
 	size_t len;
 	int cur = (int)(st->seqno % 2);
-	void *slot = sd_store_build_slot(st, state, st->seqno, 1, &len);
+	void *img[2] = { NULL, NULL }, *slot = NULL;
 	void *other = sd_io_alloc(SD_BLOCK), *label = sd_io_alloc(SD_BLOCK);
-	int rc = 0;
-	if (!slot || !other || !label) {
+	int rc = sd_store_build_slots(st, state, st->seqno, img, &len);
+	free(img[0]); /* copy A's image: only the end copy moves */
+	slot = img[1];
+	if (rc || !other || !label) {
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}

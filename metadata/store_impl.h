@@ -5,10 +5,12 @@
 
 #include "store.h"
 
-/* The slot image (header + payload, whole blocks) of state as sequence seq
- * for copy c; *len its length.  NULL when out of memory. */
-void *sd_store_build_slot(struct sd_store *st, const struct sd_state *state, uint64_t seq,
-			  int c, size_t *len);
+/* The slot images (header + payload, whole blocks) of state as sequence
+ * seq for copies A and B in img[0] and img[1]; *len their length.  The
+ * payload is encoded and checksummed once.  -ENOMEM (nothing allocated)
+ * when out of memory. */
+int sd_store_build_slots(struct sd_store *st, const struct sd_state *state, uint64_t seq,
+			 void *img[2], size_t *len);
 
 /* A writer's locks: this node's flock, then the cluster lock when the
  * store has one (both nest).  leave() returns rc, or a failure of its own

@@ -239,6 +239,16 @@ static struct key *positions(size_t n, const void *recs, size_t size, size_t id_
 	return k;
 }
 
+/* The bits of word w of a reader set that can name a host: ids 1 to
+ * host_slots (host 0 and ids past the slots are no host). */
+static uint32_t host_bits(uint32_t w, uint32_t host_slots)
+{
+	uint32_t first = w * 32, m = 0;
+	if (host_slots >= first)
+		m = host_slots - first >= 31 ? ~0u : (2u << (host_slots - first)) - 1;
+	return w == 0 ? m & ~1u : m;
+}
+
 /* Templates and linked clones: a template's pool is nobody's (it is loaded
  * read-only wherever it is needed, readers saying where), and a clone's
  * origin is a base volume in a template's pool other than its own. */
@@ -247,11 +257,10 @@ static int check_templates(const struct sd_state *s, const struct sd_geometry *g
 {
 	for (size_t i = 0; i < s->pools.n; i++) {
 		const struct sd_pool *p = &s->pools.v[i];
-		bool tmpl = p->flags & SD_POOL_TEMPLATE, readers = false, stray = p->readers[0] & 1u;
-		for (uint32_t h = 1; h < 256; h++) {
-			bool set = p->readers[h / 32] & (1u << (h % 32));
-			readers |= set;
-			stray |= set && h > g->host_slots; /* host 0 and ids past the slots are no host */
+		bool tmpl = p->flags & SD_POOL_TEMPLATE, readers = false, stray = false;
+		for (uint32_t w = 0; w < 8; w++) { /* a word at a time: this runs for every pool */
+			readers |= p->readers[w] != 0;
+			stray |= (p->readers[w] & ~host_bits(w, g->host_slots)) != 0;
 		}
 		if (p->flags & ~(uint32_t)(SD_POOL_THIN | SD_POOL_TEMPLATE) || stray ||
 		    (readers && !tmpl) || (tmpl && (p->owner_host || p->handover_to)))

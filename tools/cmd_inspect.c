@@ -382,7 +382,7 @@ int cmd_inspect(int argc, char **argv)
 		return rc;
 	struct sd_err err = {0};
 	struct sdg *g;
-	if (sdg_open(o.pos[0], 0, &g, &err))
+	if (sdg_open(o.pos[0], SDG_CHECK_ALL, &g, &err))
 		return cli_error(&err);
 	json_object *r = build_report(g, o.check_pool);
 	sdg_close(g, NULL);

@@ -94,7 +94,7 @@ int load_from(const char *path, struct sd_state *s, struct sd_copy_status copy[2
 	if (sd_io_open(path, false, SD_IO_AUTO, &io, &err))
 		return -EIO;
 	struct sd_store *st;
-	int rc = sd_store_open(io, 0, &st, s, &err);
+	int rc = sd_store_open(io, copy ? SD_STORE_CHECK_ALL : 0, &st, s, &err);
 	if (rc == 0) {
 		if (copy)
 			memcpy(copy, st->copy, 2 * sizeof(*copy));

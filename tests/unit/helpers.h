@@ -24,7 +24,8 @@ struct sd_io *open_io(const char *path);
 void populate(struct sd_state *s, const struct sd_geometry *g, uint32_t first_vmid, int vms);
 /* Commit state into the group on path (fresh open, commit, close); 0 or error. */
 int commit_to(const char *path, const struct sd_state *s);
-/* Open the group on path; 0 and *s filled, or an error (s left empty). */
+/* Open the group on path; 0 and *s filled, or an error (s left empty).  With
+ * copy, every slot is read and checked and copy says how each fared. */
 int load_from(const char *path, struct sd_state *s, struct sd_copy_status copy[2]);
 
 void read_bytes(const char *path, uint64_t off, void *buf, size_t len);

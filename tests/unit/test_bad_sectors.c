@@ -86,7 +86,7 @@ static void test_read_with_a_bad_copy(void)
 		struct sd_io *io = bad_copy(&b, path, &g, c);
 		struct sd_store *st;
 		struct sd_err err;
-		int rc = sd_store_open(io, 0, &st, &back, &err);
+		int rc = sd_store_open(io, SD_STORE_CHECK_ALL, &st, &back, &err);
 		if (rc)
 			fprintf(stderr, "\n    open: %s\n", err.msg);
 		CU_ASSERT_EQUAL_FATAL(rc, 0);

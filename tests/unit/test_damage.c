@@ -153,8 +153,14 @@ static void test_random_garbage_everywhere(void)
 			write_bytes(path, off, &b, 1);
 		}
 		struct sd_copy_status cs[2];
+		struct sd_state lazy;
 		int rc = load_from(path, &back, cs);
 		CU_ASSERT(rc == 0 || rc == -SD_E_CORRUPT);
+		/* a command's read (newest slot first, stopping at the first that
+		 * checks out) agrees with the read of every slot */
+		CU_ASSERT_EQUAL(load_from(path, &lazy, NULL), rc);
+		CU_ASSERT(rc || sd_state_equal(&back, &lazy));
+		sd_state_free(&lazy);
 		if (rc) {
 			failed++;
 			continue;
@@ -175,6 +181,65 @@ static void test_random_garbage_everywhere(void)
 	sd_state_free(&prev);
 }
 
+/* A command reads the newest slot alone while it checks out: damage in
+ * the older slots is not read (it is overwritten by the next commit), and
+ * inspect's full read reports it. */
+static void test_older_slots_not_read(void)
+{
+	struct sd_geometry g;
+	struct sd_state s, back;
+	const char *path = make_group(&g, &s);
+	uint8_t junk[64];
+	memset(junk, 0xa5, sizeof(junk));
+	for (int c = 0; c < 2; c++) /* seq 2's payloads, in slot 0 of each copy */
+		write_bytes(path, sd_slot_offset(&g, c, 0) + 4096 + 16, junk, sizeof(junk));
+	struct sd_copy_status cs[2];
+	struct sd_io *io;
+	struct sd_store *st;
+	struct sd_err err;
+	CU_ASSERT_FATAL(sd_io_open(path, false, SD_IO_AUTO, &io, &err) == 0);
+	CU_ASSERT_FATAL(sd_store_open(io, 0, &st, &back, &err) == 0);
+	CU_ASSERT(sd_state_equal(&back, &s));
+	CU_ASSERT_EQUAL(st->seqno, 3);
+	CU_ASSERT_EQUAL(st->source_copy, 0);
+	for (int c = 0; c < 2; c++) {
+		CU_ASSERT(c == 0 ? st->copy[0].slot[1].valid : !st->copy[1].slot[1].valid);
+		CU_ASSERT_EQUAL(st->copy[c].slot[0].seqno, 2); /* its header was read */
+		CU_ASSERT(!st->copy[c].slot[0].valid && st->copy[c].slot[0].error[0] == 0);
+	}
+	sd_store_close(st);
+	sd_io_close(io);
+	sd_state_free(&back);
+	CU_ASSERT_EQUAL_FATAL(load_from(path, &back, cs), 0);
+	for (int c = 0; c < 2; c++) {
+		CU_ASSERT(cs[c].slot[1].valid);
+		CU_ASSERT_PTR_NOT_NULL(strstr(cs[c].slot[0].error, "checksum mismatch"));
+	}
+	sd_state_free(&back);
+	sd_state_free(&s);
+}
+
+/* The newest slot damaged in copy A: copy B's newest is taken; damaged in
+ * both: the state before it. */
+static void test_newest_damaged_falls_back(void)
+{
+	struct sd_geometry g;
+	struct sd_state s, prev, back;
+	const char *path = make_group_after(&g, &s, &prev);
+	uint8_t junk[64];
+	memset(junk, 0x5a, sizeof(junk));
+	write_bytes(path, sd_slot_offset(&g, 0, 1) + 4096 + 16, junk, sizeof(junk));
+	CU_ASSERT_EQUAL_FATAL(load_from(path, &back, NULL), 0);
+	CU_ASSERT(sd_state_equal(&back, &s));
+	sd_state_free(&back);
+	write_bytes(path, sd_slot_offset(&g, 1, 1) + 4096 + 16, junk, sizeof(junk));
+	CU_ASSERT_EQUAL_FATAL(load_from(path, &back, NULL), 0);
+	CU_ASSERT(sd_state_equal(&back, &prev));
+	sd_state_free(&back);
+	sd_state_free(&s);
+	sd_state_free(&prev);
+}
+
 void add_damage_tests(void)
 {
 	CU_pSuite s = CU_add_suite("damage", NULL, NULL);
@@ -184,4 +249,6 @@ void add_damage_tests(void)
 	CU_add_test(s, "both ends wiped: clear error", test_both_ends_wiped);
 	CU_add_test(s, "garbage in any byte of one copy", test_every_metadata_byte);
 	CU_add_test(s, "random garbage in both copies", test_random_garbage_everywhere);
+	CU_add_test(s, "a command does not read the older slots", test_older_slots_not_read);
+	CU_add_test(s, "newest slot damaged: copy B's, then the one before", test_newest_damaged_falls_back);
 }

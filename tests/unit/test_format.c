@@ -198,6 +198,30 @@ static void test_validate_rejects(void)
 	t.snapshots.v[0].size = 4096 + 100;
 	expect_invalid(&t, &g, "snapshot record");
 	sd_state_free(&t);
+
+	/* a template's readers are hosts 1 .. host_slots: each bit of the set */
+	sd_state_copy(&t, &s);
+	t.pools.v[0].flags |= SD_POOL_TEMPLATE;
+	t.pools.v[0].owner_host = 0;
+	t.pools.v[0].handover_to = 0;
+	CU_ASSERT_EQUAL(sd_state_validate(&t, &g, NULL), 0);
+	int wrong = 0;
+	const uint32_t slots[] = { 255, 200, 64, 33, 32, 31 }; /* word edges */
+	for (size_t k = 0; k < sizeof(slots) / sizeof(slots[0]); k++) {
+		struct sd_geometry gk = g;
+		gk.host_slots = slots[k];
+		for (uint32_t h = 0; h < 256; h++) {
+			memset(t.pools.v[0].readers, 0, sizeof(t.pools.v[0].readers));
+			t.pools.v[0].readers[h / 32] = 1u << (h % 32);
+			bool host = h >= 1 && h <= gk.host_slots;
+			wrong += (sd_state_validate(&t, &gk, NULL) == 0) != host;
+		}
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	memset(t.pools.v[0].readers, 0, sizeof(t.pools.v[0].readers));
+	t.pools.v[1].readers[0] = 1u << 1; /* readers on a pool that is no template */
+	expect_invalid(&t, &g, "pool record");
+	sd_state_free(&t);
 	sd_state_free(&s);
 }
 

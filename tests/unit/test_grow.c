@@ -30,7 +30,7 @@ static int geometry_of(const char *path, struct sd_geometry *g, struct sd_copy_s
 		return -1;
 	struct sd_store *st;
 	struct sd_state s;
-	int rc = sd_store_open(io, 0, &st, &s, &err);
+	int rc = sd_store_open(io, SD_STORE_CHECK_ALL, &st, &s, &err);
 	if (rc == 0) {
 		*g = st->geo;
 		memcpy(cs, st->copy, sizeof(st->copy));
