@@ -31,6 +31,20 @@ fails_with() {
 	out=$($N "$1" "$3 2>&1 >/dev/null; echo rc=\$?"); echo "$out"
 	echo "$out" | grep -qxE 'rc=(1|[3-9]|1[0-2])' && echo "$out" | grep -q "^stardm: .*$2" &&
 		[ "$(echo "$out" | grep -c '^stardm: ')" = 1 ]; }
+# events_during NODE LUN CMD: the udev events of dm devices and of LUN
+# while NODE runs CMD: "dm N lun N".  The monitor is known to listen once a
+# change of the root disk (a marker) shows in its output.
+events_during() {
+	$N "$1" "lun=\$(udevadm info --query=path $2) root=\$(findmnt -no SOURCE /) &&
+		mark=\$(udevadm info --query=path \$root) && [ -n \"\$lun\" ] && [ -n \"\$mark\" ] &&
+		udevadm settle || exit 1
+		: >/tmp/mon; udevadm monitor --udev --subsystem-match=block >>/tmp/mon 2>&1 & m=\$!
+		i=0; until grep -q \" \$mark (block)\" /tmp/mon || [ \$i = 30 ]; do
+			udevadm trigger --action=change --settle \$root; sleep 1; i=\$((i + 1)); done
+		: >/tmp/mon
+		$3; rc=\$?; udevadm settle; sleep 1; kill \$m
+		[ \$rc = 0 ] && echo \"dm \$(grep -c ' /devices/virtual/block/dm-' /tmp/mon) lun \$(grep -c \" \$lun (block)\" /tmp/mon)\""
+}
 # The verifying writer: block (seq % 64) of $DEV gets "seq=<seq>", 4 KiB,
 # O_DIRECT.  writer NODE FROM COUNT writes FROM..FROM+COUNT-1.
 writer() {

@@ -24,6 +24,9 @@ for n in a b; do
 		$N $n "[ \"\$(stardm scan | grep -c san1)\" = 1 ] && stardm scan | grep -q \"\$(readlink -f /dev/disk/by-id/dm-uuid-mpath-35000c50015ea71ac)\""
 done
 MAP=/dev/disk/by-id/dm-uuid-mpath-35000c50015ea71ac
+seen=$(events_during a $MAP "stardm create san1 vm-99-disk-0 --size 16M && stardm activate san1 vm-99-disk-0 >/dev/null && stardm deactivate san1 vm-99-disk-0 && stardm remove san1 vm-99-disk-0")
+check "node a: writing commands send udev no event for the map, while their volume's come ($seen)" \
+	sh -c "echo '$seen' | grep -qE '^dm [1-9][0-9]* lun 0\$'"
 # the monitor autoactivation started on a path (before the map existed)
 # follows the group to the map: a heartbeat written through one path
 # would stop with that path, and its flock would not keep it out of the

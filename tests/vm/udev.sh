@@ -35,21 +35,7 @@ check "init --force again: node a's udev has the new uuid at once (no watch, ini
 uuid=$($N a "stardm inspect $LUN --json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["group"]["uuid"])')
 check "node b reads the new uuid at the LUN's next event" \
 	$N b "udevadm trigger --settle $LUN && udevadm info --query=property $LUN | grep -qx STARDM_GROUP_UUID=$uuid"
-# the udev events of the LUN and of dm devices while NODE runs CMD: "dm N
-# lun N".  The monitor is known to listen once a change of the root disk
-# (a marker) shows in its output.
-events_during() {
-	$N "$1" "lun=\$(udevadm info --query=path $LUN) root=\$(findmnt -no SOURCE /) &&
-		mark=\$(udevadm info --query=path \$root) && [ -n \"\$lun\" ] && [ -n \"\$mark\" ] &&
-		udevadm settle || exit 1
-		: >/tmp/mon; udevadm monitor --udev --subsystem-match=block >>/tmp/mon 2>&1 & m=\$!
-		i=0; until grep -q \" \$mark (block)\" /tmp/mon || [ \$i = 30 ]; do
-			udevadm trigger --action=change --settle \$root; sleep 1; i=\$((i + 1)); done
-		: >/tmp/mon
-		$2; rc=\$?; udevadm settle; sleep 1; kill \$m
-		[ \$rc = 0 ] && echo \"dm \$(grep -c ' /devices/virtual/block/dm-' /tmp/mon) lun \$(grep -c \" \$lun (block)\" /tmp/mon)\""
-}
-seen=$(events_during a "stardm create san1 vm-99-disk-0 --size 16M && stardm activate san1 vm-99-disk-0 >/dev/null && stardm deactivate san1 vm-99-disk-0 && stardm remove san1 vm-99-disk-0")
+seen=$(events_during a $LUN "stardm create san1 vm-99-disk-0 --size 16M && stardm activate san1 vm-99-disk-0 >/dev/null && stardm deactivate san1 vm-99-disk-0 && stardm remove san1 vm-99-disk-0")
 check "writing commands send udev no event for the LUN, while their volume's come ($seen)" \
 	sh -c "echo '$seen' | grep -qE '^dm [1-9][0-9]* lun 0\$'"
 check "a group name resolves through the udev database" $N b "stardm list san1 >/dev/null"
