@@ -1,10 +1,13 @@
 #include "core/autoactivate.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/dm_ops.h"
 #include "core/group_impl.h"
 #include "core/handover.h"
+#include "core/owner.h"
 #include "core/pool.h"
 #include "core/volume.h"
 #include "metadata/ops.h"
@@ -69,43 +72,59 @@ static bool stale_handover(const struct sdg *g, const struct sd_pool *p, uint32_
 	return true;
 }
 
-static int autoactivate(struct sdg *g, struct sdg_autoactivation *r, struct sd_err *err)
+/* The records of a node's start, changed in the state for one commit: a
+ * handover to this node that a reboot broke is withdrawn, a template it no
+ * longer reads dropped, its pools claimed for their marked volumes (their
+ * ids in todo) or released.  A commit of a 1000-VM group takes tens of ms
+ * under emulation; one per pool made a node's start seconds longer.
+ * Whether anything changed. */
+static bool settle_records(struct sdg *g, uint32_t *todo, size_t *n, struct sdg_autoactivation *r)
 {
-	*r = (struct sdg_autoactivation){ 0 };
 	uint32_t me = g->cluster.id;
-	int rc = 0;
-	for (size_t i = 0; i < g->state.pools.n && rc >= 0; i++) {
+	bool changed = false;
+	for (size_t i = 0; i < g->state.pools.n; i++) {
 		struct sd_pool *p = &g->state.pools.v[i];
-		uint32_t id = p->id;
 		if (stale_handover(g, p, me)) {
 			p->handover_to = 0;
 			r->withdrawn++;
-			if ((rc = sdg_commit(g, err)))
-				break;
+			changed = true;
 		}
-		p = &g->state.pools.v[i];
 		if (sd_pool_reader(p, me) && !sdg_pool_active(g, p)) { /* a template it had loaded */
 			sd_pool_set_reader(p, me, false);
 			r->released++;
-			if ((rc = sdg_commit(g, err)))
-				break;
-			p = &g->state.pools.v[i];
+			changed = true;
 		}
 		if ((p->owner_host && p->owner_host != me) || sdg_pool_active(g, p))
 			continue; /* another node's, or running here already */
-		if (has_marked(g, id)) {
-			int a = activate_marked(g, id, r, err);
-			rc = a && !rc ? 1 : rc; /* go on with the other pools */
-			continue;
-		}
-		if (p->owner_host == me) {
-			p->owner_host = 0;
-			p->owner_generation++;
+		if (has_marked(g, p->id)) {
+			todo[(*n)++] = p->id;
+			/* a template is loaded read-only wherever needed: nobody owns it */
+			if (!(p->flags & SD_POOL_TEMPLATE) && p->owner_host != me) {
+				sdg_pool_set_owner(p, me);
+				changed = true;
+			}
+		} else if (p->owner_host == me) {
+			sdg_pool_set_owner(p, 0);
 			r->released++;
-			rc = sdg_commit(g, err);
+			changed = true;
 		}
 	}
-	return rc < 0 ? rc : rc ? -1 : 0;
+	return changed;
+}
+
+static int autoactivate(struct sdg *g, struct sdg_autoactivation *r, struct sd_err *err)
+{
+	*r = (struct sdg_autoactivation){ 0 };
+	uint32_t *todo = calloc(g->state.pools.n + 1, sizeof(*todo));
+	if (!todo)
+		return sd_fail(err, ENOMEM, "out of memory");
+	size_t n = 0;
+	int rc = settle_records(g, todo, &n, r) ? sdg_commit(g, err) : 0;
+	bool failed = false;
+	for (size_t i = 0; i < n && !rc; i++) /* one pool's failure: go on with the others */
+		failed |= activate_marked(g, todo[i], r, err) != 0;
+	free(todo);
+	return rc ? rc : failed ? -1 : 0;
 }
 
 /* A node booting with many VMs' pools: udev works on all their devices'

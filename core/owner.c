@@ -173,10 +173,16 @@ int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, st
 		fprintf(stderr, "stardm: taking over the pool of VM %u from node %s (no heartbeat "
 			"for %u s)\n", vmid, name, wait_s);
 	}
-	p->owner_host = me;
-	p->owner_generation++;
-	p->handover_to = 0; /* ours now: a handover to us is done, one elsewhere withdrawn */
+	sdg_pool_set_owner(p, me);
 	return sdg_commit(g, err);
+}
+
+void sdg_pool_set_owner(struct sd_pool *p, uint32_t host)
+{
+	p->owner_host = host;
+	p->owner_generation++;
+	if (host) /* ours now: a handover to us is done, one elsewhere withdrawn */
+		p->handover_to = 0;
 }
 
 int sdg_pool_release(struct sdg *g, uint32_t vmid, struct sd_err *err)
@@ -184,7 +190,6 @@ int sdg_pool_release(struct sdg *g, uint32_t vmid, struct sd_err *err)
 	struct sd_pool *p = sd_find_pool_vmid(&g->state, vmid);
 	if (!p || p->owner_host != g->cluster.id || sdg_pool_active(g, p))
 		return 0;
-	p->owner_host = 0;
-	p->owner_generation++;
+	sdg_pool_set_owner(p, 0);
 	return sdg_commit(g, err);
 }

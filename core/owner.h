@@ -11,6 +11,9 @@
  * while another node owns it. */
 int sdg_pool_claim(struct sdg *g, uint32_t vmid, bool force, unsigned wait_s, struct sd_err *err);
 int sdg_pool_release(struct sdg *g, uint32_t vmid, struct sd_err *err);
+/* The record of a change of owner (host 0: released), for the caller to
+ * commit: the generation moves with every change. */
+void sdg_pool_set_owner(struct sd_pool *p, uint32_t host);
 int sdg_pool_owned_elsewhere(const struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 void sdg_owner_name(const struct sdg *g, uint32_t id, char out[SD_NAME_LEN]);
 /* A template's pool loaded read-only on another node (SD_E_OWNED, naming

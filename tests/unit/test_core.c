@@ -483,7 +483,10 @@ static void test_autoactivate(void)
 	CU_ASSERT_EQUAL(fake_dm_count(), 0);
 	struct sdg_autoactivation r;
 	g = open_w();
+	uint64_t seqno = g->st->seqno;
 	CU_ASSERT(sdg_autoactivate(g, &r, &err) == 0);
+	/* two pools released and one claimed in one commit */
+	CU_ASSERT_EQUAL(g->st->seqno, seqno + 1);
 	close_g(g);
 	CU_ASSERT_EQUAL(r.released, 2);
 	CU_ASSERT_EQUAL(r.activated, 1);
@@ -493,7 +496,9 @@ static void test_autoactivate(void)
 	CU_ASSERT_EQUAL(owner_of(203), b);
 	CU_ASSERT_EQUAL(fake_dm_count(), 4); /* vm-202's pool layers and volume */
 	g = open_w();
+	seqno = g->st->seqno;
 	CU_ASSERT(sdg_autoactivate(g, &r, &err) == 0);
+	CU_ASSERT_EQUAL(g->st->seqno, seqno); /* nothing to change: no commit */
 	close_g(g);
 	CU_ASSERT_EQUAL(r.released + r.activated + r.withdrawn, 0);
 	CU_ASSERT_EQUAL(fake_dm_count(), 4);
