@@ -411,6 +411,29 @@ static void test_handover_abort(void)
 	ok(DEACTIVATE, VOL, NULL);
 }
 
+/* A source that deactivates instead of releasing at the commit point: the
+ * pool is released with the handover still named, and the target's finish
+ * claims it, which ends the handover. */
+static void test_handover_after_deactivation(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	as_node(1);
+	ok(INCOMING, VOL, NULL);
+	as_node(0);
+	ok(DEACTIVATE, VOL, NULL);
+	struct sd_pool p = pool_record();
+	CU_ASSERT_EQUAL(p.owner_host, 0);
+	CU_ASSERT_NOT_EQUAL(p.handover_to, 0);
+	as_node(1);
+	ok(FINISH, VOL, NULL);
+	p = pool_record();
+	CU_ASSERT_NOT_EQUAL(p.owner_host, 0);
+	CU_ASSERT_EQUAL(p.handover_to, 0);
+	ok(DEACTIVATE, VOL, NULL);
+}
+
 /* A placeholder that cannot be made leaves nothing and records nothing. */
 static void test_handover_prepare_undo(void)
 {
@@ -460,13 +483,15 @@ static uint32_t owner_of(uint32_t vmid)
 }
 
 /* After an unclean reboot: this node's pools that its kernel lost are
- * released, or loaded again for volumes marked for auto-activation;
- * another node's pool is left alone; a second run changes nothing. */
+ * released, or loaded again for volumes marked for auto-activation (also
+ * one no node owned); another node's pool is left alone; a second run
+ * changes nothing. */
 static void test_autoactivate(void)
 {
 	fresh();
-	const char *vols[] = { "vm-200-disk-0", "vm-201-disk-0", "vm-202-disk-0", "vm-203-disk-0" };
-	for (int i = 0; i < 4; i++)
+	const char *vols[] = { "vm-200-disk-0", "vm-201-disk-0", "vm-202-disk-0", "vm-203-disk-0",
+			       "vm-204-disk-0" };
+	for (int i = 0; i < 5; i++)
 		ok(CREATE, vols[i], NULL);
 	for (int i = 0; i < 3; i++)
 		ok(ACTIVATE, vols[i], NULL);
@@ -478,7 +503,9 @@ static void test_autoactivate(void)
 	struct sdg *g = open_w();
 	struct sd_err err;
 	CU_ASSERT(sdg_volume_set_autoactivate(g, vols[2], true, &err) == 0);
+	CU_ASSERT(sdg_volume_set_autoactivate(g, vols[4], true, &err) == 0);
 	close_g(g);
+	CU_ASSERT_EQUAL(owner_of(204), 0);
 	fake_dm_reboot(0);
 	CU_ASSERT_EQUAL(fake_dm_count(), 0);
 	struct sdg_autoactivation r;
@@ -489,19 +516,20 @@ static void test_autoactivate(void)
 	CU_ASSERT_EQUAL(g->st->seqno, seqno + 1);
 	close_g(g);
 	CU_ASSERT_EQUAL(r.released, 2);
-	CU_ASSERT_EQUAL(r.activated, 1);
+	CU_ASSERT_EQUAL(r.activated, 2);
 	CU_ASSERT_EQUAL(owner_of(200), 0);
 	CU_ASSERT_EQUAL(owner_of(201), 0);
 	CU_ASSERT_EQUAL(owner_of(202), a);
 	CU_ASSERT_EQUAL(owner_of(203), b);
-	CU_ASSERT_EQUAL(fake_dm_count(), 4); /* vm-202's pool layers and volume */
+	CU_ASSERT_EQUAL(owner_of(204), a);
+	CU_ASSERT_EQUAL(fake_dm_count(), 8); /* vm-202's and vm-204's pool layers and volume */
 	g = open_w();
 	seqno = g->st->seqno;
 	CU_ASSERT(sdg_autoactivate(g, &r, &err) == 0);
 	CU_ASSERT_EQUAL(g->st->seqno, seqno); /* nothing to change: no commit */
 	close_g(g);
 	CU_ASSERT_EQUAL(r.released + r.activated + r.withdrawn, 0);
-	CU_ASSERT_EQUAL(fake_dm_count(), 4);
+	CU_ASSERT_EQUAL(fake_dm_count(), 8);
 }
 
 /* The monitor's pass: a thin pool grows by at least the floor, a full one
@@ -1044,6 +1072,7 @@ void add_core_tests(void)
 	CU_add_test(s, "ownership between two nodes", test_ownership);
 	CU_add_test(s, "live-migration handover, source to target", test_handover);
 	CU_add_test(s, "handover aborted by the target's deactivation", test_handover_abort);
+	CU_add_test(s, "handover finished after the source's deactivation", test_handover_after_deactivation);
 	CU_add_test(s, "placeholder undone when it cannot be made", test_handover_prepare_undo);
 	CU_add_test(s, "waiting for the source's release", test_handover_await);
 	CU_add_test(s, "auto-activation after an unclean reboot", test_autoactivate);
