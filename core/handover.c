@@ -96,9 +96,7 @@ int sdg_handover_release_pool(struct sdg *g, struct sd_pool *p, struct sd_err *e
 	int rc = sdg_pool_fence(g, p, err);
 	if (rc)
 		return rc;
-	p->owner_host = p->handover_to;
-	p->handover_to = 0;
-	p->owner_generation++;
+	sdg_pool_set_owner(p, p->handover_to);
 	uint32_t pool_id = p->id;
 	rc = sdg_commit(g, err);
 	/* a clone's base goes with the last clone here that the fence removed
@@ -215,8 +213,7 @@ int sdg_handover_abort(struct sdg *g, const char *vol, struct sd_err *err)
 		changed = true;
 	}
 	if (p->owner_host == me && !sdg_pool_active(g, p)) { /* released to us, never loaded */
-		p->owner_host = 0;
-		p->owner_generation++;
+		sdg_pool_set_owner(p, 0);
 		changed = true;
 	}
 	return changed ? sdg_commit(g, err) : 0;

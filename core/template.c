@@ -81,10 +81,8 @@ static int make_template(struct sdg *g, uint32_t pool_id, struct sd_err *err)
 	}
 	/* nobody's from the clone's commit on (a claim a killed clone left
 	 * before its release is ours) */
-	if (p->owner_host) {
-		p->owner_host = 0;
-		p->owner_generation++;
-	}
+	if (p->owner_host)
+		sdg_pool_set_owner(p, 0);
 	p->flags |= SD_POOL_TEMPLATE;
 	return 0;
 }
