@@ -1,8 +1,14 @@
-/* Table-driven CRC-32C, slicing by 8: fast enough for a 16 MiB metadata slot
- * (tens of milliseconds) without depending on CPU features. */
+/* CRC-32C: the x86 crc32 instruction (SSE4.2) where the CPU has it, else
+ * table-driven, slicing by 8.  A large group's slot is a MiB and more, read
+ * and written by every command: the instruction checks it about ten times
+ * faster than the tables. */
 #include "base/crc32c.h"
 
 #include <pthread.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 
 #define POLY 0x82f63b78u /* reflected Castagnoli polynomial */
 
@@ -42,11 +48,44 @@ static uint32_t crc_raw(uint32_t crc, const uint8_t *p, size_t len)
 	return crc;
 }
 
-uint32_t crc32c_update(uint32_t crc, const void *buf, size_t len)
+uint32_t crc32c_update_portable(uint32_t crc, const void *buf, size_t len)
 {
 	pthread_once(&table_once, build_table);
 	return ~crc_raw(~crc, buf, len);
 }
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static uint32_t crc_sse42(uint32_t crc, const uint8_t *p,
+							      size_t len)
+{
+	uint64_t c = crc;
+	for (; len && ((uintptr_t)p & 7); len--)
+		c = _mm_crc32_u8((uint32_t)c, *p++);
+	for (; len >= 8; len -= 8, p += 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		c = _mm_crc32_u64(c, w);
+	}
+	for (; len; len--)
+		c = _mm_crc32_u8((uint32_t)c, *p++);
+	return (uint32_t)c;
+}
+
+uint32_t crc32c_update(uint32_t crc, const void *buf, size_t len)
+{
+	static int hw = -1;
+	if (hw < 0)
+		hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+	if (hw)
+		return ~crc_sse42(~crc, buf, len);
+	return crc32c_update_portable(crc, buf, len);
+}
+#else
+uint32_t crc32c_update(uint32_t crc, const void *buf, size_t len)
+{
+	return crc32c_update_portable(crc, buf, len);
+}
+#endif
 
 uint32_t crc32c(const void *buf, size_t len)
 {

@@ -20,6 +20,23 @@ static size_t slot_io_len(uint64_t payload_size)
 	return (size_t)((SD_BLOCK + payload_size + SD_BLOCK - 1) & ~(uint64_t)(SD_BLOCK - 1));
 }
 
+/* The store's I/O buffer, at least len bytes.  A command reads the group
+ * and commits it through the same memory: a large group's slot (a MiB at
+ * a thousand VMs) is paged in once, not once per read and per copy
+ * written, and fresh pages cost more than the encoding itself (most of a
+ * commit's time on a virtual machine).  Grown with room, so that a group
+ * growing by a few records does not page in a new buffer. */
+static void *io_buf(struct sd_store *st, size_t len)
+{
+	if (st->buf_len >= len)
+		return st->buf;
+	free(st->buf);
+	size_t want = (len + len / 8 + 65535) & ~(size_t)65535;
+	st->buf = sd_io_alloc(want);
+	st->buf_len = st->buf ? want : 0;
+	return st->buf;
+}
+
 /* Read and decode one label; false (with the reason in copy) when it is not
  * a valid label for the place it was read from. */
 static bool read_label(struct sd_io *io, uint64_t at, void *buf, struct sd_geometry *g,
@@ -121,8 +138,17 @@ static int read_headers(struct sd_store *st, void *hdr, int hdr_rc[4])
 
 struct candidate {
 	struct sd_slot_info info;
-	void *buf; /* header block + payload */
+	void *buf;   /* header block + payload */
+	bool shared; /* buf is the store's I/O buffer */
 };
+
+static void drop_buf(struct candidate *c)
+{
+	if (!c->shared)
+		free(c->buf);
+	c->buf = NULL;
+	c->shared = false;
+}
 
 /* Decode the headers in hdr (4 blocks, as read_headers left them) into
  * cand and the slot status; true for a slot whose header decoded. */
@@ -146,19 +172,22 @@ static bool decode_header(struct sd_store *st, const void *hdr, const int hdr_rc
 }
 
 /* Read in one batch the payloads of the slots in which[0..n) (headers
- * decoded); a slot that cannot be read is left without a buffer. */
+ * decoded); a slot that cannot be read is left without a buffer.  shared:
+ * one slot (n == 1) into the store's I/O buffer, which the next such read
+ * reuses. */
 static int read_payloads(struct sd_store *st, struct candidate cand[4], const int *which,
-			 unsigned n)
+			 unsigned n, bool shared)
 {
 	struct sd_iov v[4];
 	int part_rc[4];
 	for (unsigned k = 0; k < n; k++) {
 		int i = which[k];
-		cand[i].buf = sd_io_alloc(SD_BLOCK + cand[i].info.payload_size);
+		size_t len = slot_io_len(cand[i].info.payload_size);
+		cand[i].shared = shared;
+		cand[i].buf = shared ? io_buf(st, len) : sd_io_alloc(len);
 		if (!cand[i].buf)
 			return -ENOMEM;
-		v[k] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf,
-					slot_io_len(cand[i].info.payload_size) };
+		v[k] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len };
 	}
 	int rc = read_parts(st->io, v, n, part_rc);
 	for (unsigned k = 0; k < n; k++) {
@@ -166,8 +195,7 @@ static int read_payloads(struct sd_store *st, struct candidate cand[4], const in
 			continue;
 		int i = which[k];
 		unreadable(&st->copy[i / 2].slot[i % 2], part_rc[k]);
-		free(cand[i].buf);
-		cand[i].buf = NULL;
+		drop_buf(&cand[i]);
 	}
 	return rc;
 }
@@ -183,7 +211,7 @@ static int load_slots(struct sd_store *st, const void *hdr, const int hdr_rc[4],
 	for (int i = 0; i < 4; i++)
 		if (decode_header(st, hdr, hdr_rc, i, &cand[i]) && cand[i].info.seqno >= min_seq)
 			which[n++] = i;
-	return read_payloads(st, cand, which, n);
+	return read_payloads(st, cand, which, n, false);
 }
 
 /* Check a read slot's payload and decode it into *out; the slot status
@@ -237,11 +265,11 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 		ok[i] = decode_header(st, hdr, hdr_rc, i, &cand[i]);
 	unsigned n = newest_first(ok, cand, order);
 	if (all)
-		read_rc = read_payloads(st, cand, order, n);
+		read_rc = read_payloads(st, cand, order, n, false);
 	for (unsigned k = 0; k < n && read_rc != -ENOMEM && (all || best < 0); k++) {
 		int i = order[k];
 		if (!all)
-			read_rc = read_payloads(st, cand, &i, 1);
+			read_rc = read_payloads(st, cand, &i, 1, true);
 		struct sd_state tmp;
 		readable |= cand[i].buf != NULL;
 		if (!cand[i].buf || !check_slot(st, &cand[i], i, &tmp)) {
@@ -292,7 +320,7 @@ static int read_once(struct sd_store *st, void *hdr, void *again, bool all,
 		*moved = true;
 out:
 	for (int i = 0; i < 4; i++)
-		free(cand[i].buf);
+		drop_buf(&cand[i]);
 	return rc;
 }
 
@@ -352,6 +380,7 @@ void sd_store_close(struct sd_store *st)
 		return;
 	if (st->lock_depth && !st->no_flock)
 		sd_io_flock(st->io, LOCK_UN);
+	free(st->buf);
 	free(st);
 }
 
@@ -400,32 +429,46 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 			*seq = cand[i].info.seqno;
 	}
 	for (int i = 0; i < 4; i++)
-		free(cand[i].buf);
+		drop_buf(&cand[i]);
 	memcpy(st->copy, saved, sizeof(saved));
 	return rc ? sd_fail(err, -rc, "cannot re-read metadata: %s", strerror(-rc)) : 0;
 }
 
 int sd_store_build_slots(struct sd_store *st, const struct sd_state *state, uint64_t seq,
-			 void *img[2], size_t *len)
+			 struct sd_slot_image *img)
 {
 	size_t psize = sd_payload_size(state);
-	*len = slot_io_len(psize);
-	img[0] = sd_io_alloc(*len);
-	img[1] = sd_io_alloc(*len);
-	if (!img[0] || !img[1]) {
-		free(img[0]);
-		free(img[1]);
-		img[0] = img[1] = NULL;
+	img->payload_len = slot_io_len(psize) - SD_BLOCK;
+	img->payload = io_buf(st, img->payload_len);
+	img->hdr[0] = sd_io_alloc(SD_BLOCK);
+	img->hdr[1] = sd_io_alloc(SD_BLOCK);
+	if (!img->payload || !img->hdr[0] || !img->hdr[1]) {
+		sd_slot_image_free(img);
 		return -ENOMEM;
 	}
-	char *buf = img[0];
-	sd_payload_encode(state, buf + SD_BLOCK);
-	struct sd_slot_info info = { seq, psize, crc32c(buf + SD_BLOCK, psize), st->writer_host,
+	char *buf = img->payload;
+	sd_payload_encode(state, buf);
+	memset(buf + psize, 0, img->payload_len - psize); /* the last block's tail */
+	struct sd_slot_info info = { seq, psize, crc32c(buf, psize), st->writer_host,
 				     sd_now_ns() };
-	memcpy((char *)img[1] + SD_BLOCK, buf + SD_BLOCK, *len - SD_BLOCK);
 	for (int c = 0; c < 2; c++)
-		sd_slot_header_encode(&st->geo, c, (int)(seq % 2), &info, img[c]);
+		sd_slot_header_encode(&st->geo, c, (int)(seq % 2), &info, img->hdr[c]);
 	return 0;
+}
+
+void sd_slot_image_iov(const struct sd_slot_image *img, const struct sd_geometry *g, int c,
+		       int slot, struct sd_iov v[2])
+{
+	uint64_t at = sd_slot_offset(g, c, slot);
+	v[0] = (struct sd_iov){ at, img->hdr[c], SD_BLOCK };
+	v[1] = (struct sd_iov){ at + SD_BLOCK, img->payload, img->payload_len };
+}
+
+void sd_slot_image_free(struct sd_slot_image *img)
+{
+	free(img->hdr[0]);
+	free(img->hdr[1]);
+	img->hdr[0] = img->hdr[1] = NULL;
 }
 
 /* Both copies' older slot (never the one holding the current state) plus any
@@ -460,34 +503,33 @@ static int write_each(struct sd_store *st, struct sd_iov *v, const int *copy_of,
 static int write_commit(struct sd_store *st, const struct sd_state *state, uint64_t seq,
 			struct sd_err *err)
 {
-	struct sd_iov v[4];
-	int copy_of[4];
+	struct sd_iov v[6];
+	int copy_of[6];
+	void *label[2] = { NULL, NULL };
 	unsigned n = 0;
-	size_t len;
-	void *img[2];
-	if (sd_store_build_slots(st, state, seq, img, &len))
+	struct sd_slot_image img;
+	if (sd_store_build_slots(st, state, seq, &img))
 		return sd_fail(err, ENOMEM, "out of memory");
 	int rc = 0;
 	for (int c = 0; c < 2; c++) {
-		copy_of[n] = c;
-		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, c, (int)(seq % 2)), img[c], len };
+		sd_slot_image_iov(&img, &st->geo, c, (int)(seq % 2), &v[n]);
+		copy_of[n++] = c;
+		copy_of[n++] = c;
 		if (st->copy[c].label_valid)
 			continue;
-		void *label = sd_io_alloc(SD_BLOCK);
-		if (!label) {
+		if (!(label[c] = sd_io_alloc(SD_BLOCK))) {
 			rc = sd_fail(err, ENOMEM, "out of memory");
 			break;
 		}
-		sd_label_encode(&st->geo, c, label);
+		sd_label_encode(&st->geo, c, label[c]);
 		copy_of[n] = c;
-		v[n++] = (struct sd_iov){ sd_label_offset(&st->geo, c), label, SD_BLOCK };
+		v[n++] = (struct sd_iov){ sd_label_offset(&st->geo, c), label[c], SD_BLOCK };
 	}
 	if (!rc && (rc = sd_io_write(st->io, v, n, true)))
 		rc = write_each(st, v, copy_of, n, rc, seq, err);
-	for (unsigned i = 0; i < n; i++)
-		free(v[i].buf);
-	if (n < 2) /* out of memory before copy B's image was queued */
-		free(img[1]);
+	free(label[0]);
+	free(label[1]);
+	sd_slot_image_free(&img);
 	return rc;
 }
 
@@ -569,34 +611,33 @@ int sd_store_format(struct sd_io *io, struct sd_geometry *g, const struct sd_sta
 	if ((rc = sd_state_validate(first, g, err)))
 		return rc;
 	struct sd_store st = { .io = io, .geo = *g };
-	size_t slen;
 	void *zero_hosts = sd_io_alloc((size_t)g->host_slots * SD_BLOCK);
 	void *zero_slot = sd_io_alloc(SD_BLOCK);
 	void *labels = sd_io_alloc(2 * SD_BLOCK);
-	void *slot[2] = { NULL, NULL };
-	if (!zero_hosts || !zero_slot || !labels || sd_store_build_slots(&st, first, 1, slot, &slen)) {
+	struct sd_slot_image img = { { NULL, NULL }, NULL, 0 };
+	if (!zero_hosts || !zero_slot || !labels || sd_store_build_slots(&st, first, 1, &img)) {
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	sd_label_encode(g, 0, labels);
 	sd_label_encode(g, 1, (char *)labels + SD_BLOCK);
-	struct sd_iov v[] = {
+	struct sd_iov v[9] = {
 		{ sd_slot_offset(g, 0, 0), zero_slot, SD_BLOCK },
 		{ sd_slot_offset(g, 1, 0), zero_slot, SD_BLOCK },
-		{ sd_slot_offset(g, 0, 1), slot[0], slen },
-		{ sd_slot_offset(g, 1, 1), slot[1], slen },
-		{ g->host_area_offset, zero_hosts, (size_t)g->host_slots * SD_BLOCK },
-		{ sd_label_offset(g, 0), labels, SD_BLOCK },
-		{ sd_label_offset(g, 1), (char *)labels + SD_BLOCK, SD_BLOCK },
 	};
-	rc = sd_io_write(io, v, 7, true);
+	sd_slot_image_iov(&img, g, 0, 1, &v[2]);
+	sd_slot_image_iov(&img, g, 1, 1, &v[4]);
+	v[6] = (struct sd_iov){ g->host_area_offset, zero_hosts, (size_t)g->host_slots * SD_BLOCK };
+	v[7] = (struct sd_iov){ sd_label_offset(g, 0), labels, SD_BLOCK };
+	v[8] = (struct sd_iov){ sd_label_offset(g, 1), (char *)labels + SD_BLOCK, SD_BLOCK };
+	rc = sd_io_write(io, v, 9, true);
 	if (rc)
 		rc = sd_fail(err, -rc, "cannot write the new group: %s", strerror(-rc));
 out:
 	free(zero_hosts);
 	free(zero_slot);
 	free(labels);
-	free(slot[0]);
-	free(slot[1]);
+	sd_slot_image_free(&img);
+	free(st.buf);
 	return rc;
 }

@@ -32,6 +32,8 @@ struct sd_store {
 	char warning[512];              /* set when a commit landed in one copy only */
 	struct sd_hostlock *cluster;    /* when set, commits take the cluster lock */
 	bool no_flock;                  /* tests: act as separate nodes on one host */
+	void *buf;                      /* I/O buffer of a slot, kept from read to commit */
+	size_t buf_len;
 };
 
 enum {

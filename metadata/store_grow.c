@@ -18,28 +18,24 @@
 static int write_new_end(struct sd_store *st, const struct sd_geometry *g2,
 			 const struct sd_state *state, struct sd_err *err)
 {
-	size_t len;
 	int cur = (int)(st->seqno % 2);
-	void *img[2] = { NULL, NULL }, *slot = NULL;
+	struct sd_slot_image img = { { NULL, NULL }, NULL, 0 };
 	void *other = sd_io_alloc(SD_BLOCK), *label = sd_io_alloc(SD_BLOCK);
-	int rc = sd_store_build_slots(st, state, st->seqno, img, &len);
-	free(img[0]); /* copy A's image: only the end copy moves */
-	slot = img[1];
+	int rc = sd_store_build_slots(st, state, st->seqno, &img);
 	if (rc || !other || !label) {
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	sd_label_encode(g2, 1, label);
-	struct sd_iov v[3] = {
-		{ sd_slot_offset(g2, 1, cur), slot, len },
-		{ sd_slot_offset(g2, 1, 1 - cur), other, SD_BLOCK },
-		{ sd_label_offset(g2, 1), label, SD_BLOCK },
-	};
-	if ((rc = sd_io_write(st->io, v, 3, true)))
+	struct sd_iov v[4];
+	sd_slot_image_iov(&img, g2, 1, cur, v); /* only the end copy moves */
+	v[2] = (struct sd_iov){ sd_slot_offset(g2, 1, 1 - cur), other, SD_BLOCK };
+	v[3] = (struct sd_iov){ sd_label_offset(g2, 1), label, SD_BLOCK };
+	if ((rc = sd_io_write(st->io, v, 4, true)))
 		rc = sd_fail(err, -rc, "cannot write the metadata copy at the new end: %s",
 			     strerror(-rc));
 out:
-	free(slot);
+	sd_slot_image_free(&img);
 	free(other);
 	free(label);
 	return rc;

@@ -28,11 +28,65 @@ static int key_cmp(const void *x, const void *y)
 	return 0;
 }
 
+/* Sort an index.  Records mostly sit in id order already (ids grow, and
+ * records are appended), so the O(n) check spares most sorts of a large
+ * group, which are most of a read's and a commit's CPU time. */
+static void key_sort(struct key *k, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (key_cmp(&k[i - 1], &k[i]) > 0) {
+			qsort(k, n, sizeof(*k), key_cmp);
+			return;
+		}
+}
+
+/* The key with id a in an id index (sorted, ids unique: b is 0), or NULL.
+ * A search of its own, not bsearch: it runs for every record, and the
+ * call per comparison was a fifth of a large group's validation. */
 static const struct key *key_find(const struct key *k, size_t n, uint64_t a)
 {
-	struct key probe = { a, 0, 0 };
-	/* ids are unique, so b is 0 in id indexes */
-	return bsearch(&probe, k, n, sizeof(*k), key_cmp);
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k[mid].a < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && k[lo].a == a ? &k[lo] : NULL;
+}
+
+/* Another key with the same (a, b) before k[i] for which same() holds
+ * (NULL: any) makes k[i] a duplicate.  The first duplicate's index, -1 when
+ * there is none, -2 out of memory.  A hash table: O(n), where sorting the
+ * thin ids and names of a large group was most of a read's CPU time. */
+static long find_dup(const struct key *k, size_t n,
+		     bool (*same)(const struct key *, const struct key *, const void *),
+		     const void *ctx)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap <<= 1;
+	size_t *t = calloc(cap, sizeof(*t)); /* index + 1 of a key; 0: empty */
+	if (!t)
+		return -2;
+	long found = -1;
+	for (size_t i = 0; i < n && found < 0; i++) {
+		uint64_t h = k[i].a * 0x9e3779b97f4a7c15ull ^ k[i].b * 0xc2b2ae3d27d4eb4full;
+		for (size_t j = (h ^ h >> 31) & (cap - 1);; j = (j + 1) & (cap - 1)) {
+			const struct key *o = t[j] ? &k[t[j] - 1] : NULL;
+			if (!o) {
+				t[j] = i + 1;
+				break;
+			}
+			if (o->a == k[i].a && o->b == k[i].b && (!same || same(o, &k[i], ctx))) {
+				found = (long)i;
+				break;
+			}
+		}
+	}
+	free(t);
+	return found;
 }
 
 static bool has_adjacent_dup(const struct key *k, size_t n)
@@ -72,8 +126,8 @@ static int check_pools(const struct sd_state *s, struct indexes *ix, struct sd_e
 		ix->pools[i] = (struct key){ p->id, 0, p->next_thin_id };
 		vm[i] = (struct key){ p->vmid, 0, 0 };
 	}
-	qsort(ix->pools, s->pools.n, sizeof(struct key), key_cmp);
-	qsort(vm, s->pools.n, sizeof(struct key), key_cmp);
+	key_sort(ix->pools, s->pools.n);
+	key_sort(vm, s->pools.n);
 	bool dup = has_adjacent_dup(ix->pools, s->pools.n) || has_adjacent_dup(vm, s->pools.n);
 	free(vm);
 	if (dup)
@@ -102,7 +156,7 @@ static int check_segments(const struct sd_state *s, const struct sd_geometry *g,
 		roles[p - ix->pools] |= (uint8_t)sg->role;
 		k[i] = (struct key){ sg->start, 0, sg->start + sg->count };
 	}
-	qsort(k, s->segments.n, sizeof(*k), key_cmp);
+	key_sort(k, s->segments.n);
 	for (size_t i = 1; i < s->segments.n; i++)
 		if (k[i].a < k[i - 1].c) {
 			rc = sd_fail(err, SD_E_CORRUPT, "metadata: extent %" PRIu64
@@ -119,6 +173,18 @@ out:
 	free(k);
 	free(roles);
 	return rc;
+}
+
+/* The name of thin record x: volumes first, then snapshots. */
+static const char *thin_name(const struct sd_state *s, size_t x)
+{
+	return x < s->volumes.n ? s->volumes.v[x].name : s->snapshots.v[x - s->volumes.n].name;
+}
+
+/* Two name keys with the same hash: the same name (a hash may collide). */
+static bool same_name(const struct key *x, const struct key *y, const void *ctx)
+{
+	return strcmp(thin_name(ctx, x->c), thin_name(ctx, y->c)) == 0;
 }
 
 /* Checks volumes and snapshots; thin ids must be unique within each pool. */
@@ -145,7 +211,7 @@ static int check_volumes(const struct sd_state *s, struct indexes *ix, struct sd
 		thin[i] = (struct key){ v->pool_id, v->thin_id, 0 };
 		names[i] = (struct key){ 0, name_hash(v->name), i };
 	}
-	qsort(ix->volumes, s->volumes.n, sizeof(struct key), key_cmp);
+	key_sort(ix->volumes, s->volumes.n);
 	if (has_adjacent_dup(ix->volumes, s->volumes.n)) {
 		rc = sd_fail(err, SD_E_CORRUPT, "metadata: duplicate volume id");
 		goto out;
@@ -163,28 +229,17 @@ static int check_volumes(const struct sd_state *s, struct indexes *ix, struct sd
 		names[s->volumes.n + i] = (struct key){ n->volume_id, name_hash(n->name),
 							 s->volumes.n + i };
 	}
-	qsort(thin, nthin, sizeof(*thin), key_cmp);
-	if (has_adjacent_dup(thin, nthin)) {
+	long d = find_dup(thin, nthin, NULL, NULL);
+	if (d >= 0) {
 		rc = sd_fail(err, SD_E_CORRUPT, "metadata: a thin device id is used twice in one pool");
 		goto out;
 	}
 	/* names: volumes are unique in the group (a = 0), snapshots per volume */
-	qsort(names, nthin, sizeof(*names), key_cmp);
-	for (size_t i = 1; i < nthin; i++) {
-		if (names[i].a != names[i - 1].a || names[i].b != names[i - 1].b)
-			continue;
-		for (size_t j = i; j-- > 0 && names[j].a == names[i].a && names[j].b == names[i].b;) {
-			size_t x = names[i].c, y = names[j].c;
-			const char *nx = x < s->volumes.n ? s->volumes.v[x].name
-							  : s->snapshots.v[x - s->volumes.n].name;
-			const char *ny = y < s->volumes.n ? s->volumes.v[y].name
-							  : s->snapshots.v[y - s->volumes.n].name;
-			if (!strcmp(nx, ny)) {
-				rc = sd_fail(err, SD_E_CORRUPT, "metadata: name '%s' is used twice", nx);
-				goto out;
-			}
-		}
-	}
+	if (d == -1 && (d = find_dup(names, nthin, same_name, s)) >= 0)
+		rc = sd_fail(err, SD_E_CORRUPT, "metadata: name '%s' is used twice",
+			     thin_name(s, names[d].c));
+	if (d == -2)
+		rc = sd_fail(err, ENOMEM, "out of memory");
 out:
 	free(thin);
 	free(names);
@@ -205,7 +260,7 @@ static int check_hosts_pending(const struct sd_state *s, const struct sd_geometr
 		}
 		k[i] = (struct key){ h->id, 0, 0 };
 	}
-	qsort(k, s->hosts.n, sizeof(*k), key_cmp);
+	key_sort(k, s->hosts.n);
 	bool dup = has_adjacent_dup(k, s->hosts.n);
 	free(k);
 	if (dup)
@@ -235,7 +290,7 @@ static struct key *positions(size_t n, const void *recs, size_t size, size_t id_
 		k[i] = (struct key){ id, 0, i };
 	}
 	if (k)
-		qsort(k, n, sizeof(*k), key_cmp);
+		key_sort(k, n);
 	return k;
 }
 

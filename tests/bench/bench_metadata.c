@@ -1,7 +1,8 @@
 /* make bench-metadata: median latency of a metadata commit divided by the
  * median latency of one 4 KiB O_DIRECT write plus fdatasync on the same
  * file, measured in one run.  Target: <= 3.
- * Usage: bench-metadata [FILE]   (default: a sparse file in $TMPDIR) */
+ * Usage: bench-metadata [FILE [VMS]]   (default: a sparse file in $TMPDIR;
+ * 20 VMs, each with 2 disks and 2 snapshots of each) */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +42,11 @@ static int die(const char *what, const struct sd_err *err)
 	return 1;
 }
 
-/* A typical group: 20 VMs with 2 disks and 2 snapshots each. */
-static int populate(struct sd_state *s, const struct sd_geometry *g, struct sd_err *err)
+/* A group of vms VMs with 2 disks and 2 snapshots each (20: a typical one). */
+static int populate(struct sd_state *s, const struct sd_geometry *g, uint32_t vms,
+		    struct sd_err *err)
 {
-	for (uint32_t vm = 100; vm < 120; vm++) {
+	for (uint32_t vm = 100; vm < 100 + vms; vm++) {
 		uint32_t pool;
 		if (sd_pool_add(s, g, vm, 1, 4, 128, &pool, err))
 			return -1;
@@ -63,12 +65,16 @@ int main(int argc, char **argv)
 {
 	char tmp[256];
 	const char *path = argc > 1 && *argv[1] ? argv[1] : NULL;
+	long vms = argc > 2 ? strtol(argv[2], NULL, 10) : 20;
+	if (vms < 1 || vms > 100000)
+		return die("VMS", NULL);
 	if (!path) {
 		const char *d = getenv("TMPDIR");
 		snprintf(tmp, sizeof(tmp), "%s/stardm-bench.img", d && *d ? d : "/var/tmp");
 		path = tmp;
 		int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
-		if (fd < 0 || ftruncate(fd, 8ll << 30))
+		/* sparse: room for every VM's pool (4 extents of 4 MiB) */
+		if (fd < 0 || ftruncate(fd, (8ll << 30) + vms * (32ll << 20)))
 			return die(path, NULL);
 		close(fd);
 	}
@@ -82,7 +88,7 @@ int main(int argc, char **argv)
 		return die("format", &err);
 	struct sd_store *st;
 	struct sd_state s;
-	if (sd_store_open(io, SD_STORE_LOCK, &st, &s, &err) || populate(&s, &g, &err))
+	if (sd_store_open(io, SD_STORE_LOCK, &st, &s, &err) || populate(&s, &g, (uint32_t)vms, &err))
 		return die("setup", &err);
 
 	/* a second store, as a command holds it: no lock of its own between
@@ -132,7 +138,8 @@ int main(int argc, char **argv)
 	}
 	double mc = median(commit, ROUNDS), mr = median(raw, ROUNDS), ml = median(locked, ROUNDS);
 	printf("device            %s (%s, %s)\n", path, io->ops->name, io->direct ? "O_DIRECT" : "buffered");
-	printf("metadata payload  %zu bytes (20 VMs, 40 volumes, 80 snapshots)\n", sd_payload_size(&s));
+	printf("metadata payload  %zu bytes (%ld VMs, %ld volumes, %ld snapshots)\n",
+	       sd_payload_size(&s), vms, 2 * vms, 4 * vms);
 	printf("commit median     %.1f us (the bare commit)\n", mc);
 	printf("update median     %.1f us (as a command: flock, cluster lock, read, commit, "
 	       "unlock)\n", ml);

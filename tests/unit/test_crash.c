@@ -19,6 +19,7 @@ struct scenario {
 	long total_sectors; /* sectors one commit writes */
 	unsigned nreq;
 	long req_sectors[16];
+	unsigned hdr[2], pay[2]; /* each copy's header and payload write requests */
 };
 
 /* Regions a commit can touch: both labels and all four slots. */
@@ -65,7 +66,16 @@ static void setup(struct scenario *sc, bool damage_label_a)
 	sc->nreq = f.nreq;
 	memcpy(sc->req_sectors, f.req_sectors, sizeof(sc->req_sectors));
 	sd_io_close(io);
-	CU_ASSERT_FATAL(sc->nreq == (damage_label_a ? 3u : 2u));
+	/* per copy: its slot's header block, its payload, then a label that
+	 * needs repair */
+	CU_ASSERT_FATAL(sc->nreq == (damage_label_a ? 5u : 4u));
+	sc->hdr[0] = 0;
+	sc->hdr[1] = damage_label_a ? 3 : 2;
+	for (int c = 0; c < 2; c++) {
+		sc->pay[c] = sc->hdr[c] + 1;
+		CU_ASSERT_FATAL(sc->req_sectors[sc->hdr[c]] == 8);
+		CU_ASSERT_FATAL(sc->req_sectors[sc->pay[c]] == sc->req_sectors[sc->pay[0]]);
+	}
 	save_or_restore(sc, false);
 }
 
@@ -119,15 +129,38 @@ static void sweep_prefixes(bool damage_label_a)
 static void test_prefix_every_sector(void) { sweep_prefixes(false); }
 static void test_prefix_with_label_repair(void) { sweep_prefixes(true); }
 
-/* The two slot writes go out concurrently: any sector count of each. */
+/* What of one copy's slot lands: sectors of its header block and of its
+ * payload, the two concurrent writes.  State k of a copy's 2P+16 states:
+ * the header first (h = 0..8 with no payload, then the payload's prefixes
+ * after the whole header), or the payload first (its prefixes without the
+ * header, then the header's prefixes after the whole payload). */
+static void slot_state(long k, long p_sectors, long *h, long *p)
+{
+	if (k <= 8) {
+		*h = k, *p = 0;
+	} else if ((k -= 8) <= p_sectors) {
+		*h = 8, *p = k;
+	} else if ((k -= p_sectors) <= p_sectors) {
+		*h = 0, *p = k;
+	} else {
+		*h = k - p_sectors, *p = p_sectors; /* 1..7 */
+	}
+}
+
+/* The two copies' slot writes (four requests) go out concurrently: every
+ * pair of the states above, so a payload that landed without its header,
+ * and a header without its payload, meet every state of the other copy. */
 static void test_concurrent_pairs(void)
 {
 	struct scenario sc;
 	setup(&sc, false);
 	int saw_old = 0, saw_new = 0;
-	for (long a = 0; a <= sc.req_sectors[0]; a++)
-		for (long b = 0; b <= sc.req_sectors[1]; b++) {
-			long per[2] = { a, b };
+	long ps = sc.req_sectors[sc.pay[0]], states = 2 * ps + 16;
+	for (long a = 0; a < states; a++)
+		for (long b = 0; b < states; b++) {
+			long per[4];
+			slot_state(a, ps, &per[sc.hdr[0]], &per[sc.pay[0]]);
+			slot_state(b, ps, &per[sc.hdr[1]], &per[sc.pay[1]]);
 			struct fault_io f = { .policy = policy_per_request, .per_req = per };
 			crash_and_check(&sc, &f, &saw_old, &saw_new);
 		}
@@ -154,6 +187,6 @@ void add_crash_tests(void)
 	CU_pSuite s = CU_add_suite("crash safety", NULL, NULL);
 	CU_add_test(s, "torn at every 512-byte boundary of the commit", test_prefix_every_sector);
 	CU_add_test(s, "torn at every boundary while repairing a label", test_prefix_with_label_repair);
-	CU_add_test(s, "both concurrent slot writes torn at every pair", test_concurrent_pairs);
+	CU_add_test(s, "both copies' slot writes torn at every pair", test_concurrent_pairs);
 	CU_add_test(s, "random tears", test_random_tears);
 }

@@ -30,6 +30,16 @@ static void test_crc32c_vectors(void)
 	uint32_t whole = crc32c(buf, 100);
 	for (size_t split = 0; split <= 100; split++)
 		CU_ASSERT_EQUAL(crc32c_update(crc32c(buf, split), buf + split, 100 - split), whole);
+	/* the instruction (where the CPU has one) and the tables agree at
+	 * every length and alignment */
+	uint8_t big[4096 + 16];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 131 + (i >> 7));
+	for (size_t off = 0; off < 16; off++)
+		for (size_t len = 0; len <= 4096; len += len < 64 ? 1 : 61)
+			CU_ASSERT_EQUAL(crc32c_update(0x1234u, big + off, len),
+					crc32c_update_portable(0x1234u, big + off, len));
+	CU_ASSERT_EQUAL(crc32c_update_portable(0, "123456789", 9), 0xe3069283u);
 }
 
 static void test_layout_edges_clear(void)
@@ -139,6 +149,13 @@ static void test_validate_rejects(void)
 	sd_state_copy(&t, &s);
 	snprintf(t.volumes.v[1].name, SD_NAME_LEN, "%s", t.volumes.v[0].name);
 	expect_invalid(&t, &g, "used twice");
+	sd_state_free(&t);
+
+	/* every volume has a snapshot "before-upgrade" (valid); two of one volume */
+	sd_state_copy(&t, &s);
+	CU_ASSERT_FATAL(t.snapshots.n >= 2 && !strcmp(t.snapshots.v[0].name, t.snapshots.v[1].name));
+	t.snapshots.v[1].volume_id = t.snapshots.v[0].volume_id;
+	expect_invalid(&t, &g, "name 'before-upgrade' is used twice");
 	sd_state_free(&t);
 
 	sd_state_copy(&t, &s);

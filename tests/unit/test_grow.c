@@ -94,7 +94,8 @@ static long grow_sectors(struct grow_case *gc)
 	bool grown;
 	CU_ASSERT_FATAL(grow(gc->path, fault_wrap(&f, open_io(gc->path), policy_all), &grown) == 0);
 	CU_ASSERT_FATAL(grown);
-	CU_ASSERT_EQUAL(f.nreq, 4u); /* new end slot, its other slot, end label; start label */
+	CU_ASSERT_EQUAL(f.nreq, 5u); /* new end slot (header, payload), its other slot, end
+				      * label; start label */
 	save_or_restore(gc, false);
 	return f.sectors_seen;
 }
