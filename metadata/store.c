@@ -202,7 +202,8 @@ static int read_payloads(struct sd_store *st, struct candidate cand[4], const in
 
 /* Decode the headers, then read in one batch the payloads of those whose
  * sequence number is at least min_seq (commit only needs to look at slots
- * newer than the state it holds). */
+ * newer than the state it holds).  Never into the store's buffer: a commit
+ * whose batch failed reads here while its payload is still to be written. */
 static int load_slots(struct sd_store *st, const void *hdr, const int hdr_rc[4],
 		      struct candidate cand[4], uint64_t min_seq)
 {
