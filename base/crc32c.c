@@ -73,10 +73,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc_sse42(uint32_t crc, const 
 
 uint32_t crc32c_update(uint32_t crc, const void *buf, size_t len)
 {
-	static int hw = -1;
-	if (hw < 0)
-		hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
-	if (hw)
+	if (__builtin_cpu_supports("sse4.2")) /* a load and a test: libgcc probed at start */
 		return ~crc_sse42(~crc, buf, len);
 	return crc32c_update_portable(crc, buf, len);
 }
