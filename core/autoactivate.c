@@ -120,6 +120,8 @@ static int autoactivate(struct sdg *g, struct sdg_autoactivation *r, struct sd_e
 		return sd_fail(err, ENOMEM, "out of memory");
 	size_t n = 0;
 	int rc = settle_records(g, todo, &n, r) ? sdg_commit(g, err) : 0;
+	if (rc) /* nothing was released, withdrawn or claimed */
+		*r = (struct sdg_autoactivation){ 0 };
 	bool failed = false;
 	for (size_t i = 0; i < n && !rc; i++) /* one pool's failure: go on with the others */
 		failed |= activate_marked(g, todo[i], r, err) != 0;

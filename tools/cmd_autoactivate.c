@@ -22,7 +22,7 @@ static int op_autoactivate(struct sdg *g, const struct cli_opts *o, struct sd_er
 			cli_print_json(j);
 		else
 			json_object_put(j);
-	} else {
+	} else if (!rc || r.released || r.activated || r.withdrawn || r.failed) {
 		printf("group %s: %u pools released, %u volumes activated, %u handovers withdrawn%s\n",
 		       sdg_name(g), r.released, r.activated, r.withdrawn, r.failed ? ", some failed" : "");
 	}

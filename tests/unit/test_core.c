@@ -532,6 +532,36 @@ static void test_autoactivate(void)
 	CU_ASSERT_EQUAL(fake_dm_count(), 8);
 }
 
+/* A node's start whose commit does not reach the LUN: it reports no pool
+ * released and nothing activated, and the records keep their owners. */
+static void test_autoactivate_commit_fails(void)
+{
+	fresh();
+	ok(CREATE, "vm-200-disk-0", NULL);
+	ok(CREATE, "vm-201-disk-0", NULL);
+	ok(ACTIVATE, "vm-200-disk-0", NULL);
+	ok(ACTIVATE, "vm-201-disk-0", NULL);
+	uint32_t a = owner_of(200);
+	struct sdg *g = open_w();
+	struct sd_err err;
+	CU_ASSERT(sdg_volume_set_autoactivate(g, "vm-201-disk-0", true, &err) == 0);
+	close_g(g);
+	fake_dm_reboot(0);
+	g = open_w();
+	struct fault_io f = { .policy = policy_prefix, .budget = 0 };
+	struct sd_io *io = g->st->io;
+	g->st->io = fault_wrap(&f, io, policy_prefix);
+	struct sdg_autoactivation r;
+	CU_ASSERT(sdg_autoactivate(g, &r, &err) != 0);
+	g->st->io = io;
+	close_g(g);
+	CU_ASSERT_EQUAL(r.released + r.activated + r.withdrawn + r.failed, 0);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	CU_ASSERT_NOT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(owner_of(200), a);
+	CU_ASSERT_EQUAL(owner_of(201), a);
+}
+
 /* The monitor's pass: a thin pool grows by at least the floor, a full one
  * by its percentage; pools below the threshold stay as they are. */
 struct grew {
@@ -1076,6 +1106,7 @@ void add_core_tests(void)
 	CU_add_test(s, "placeholder undone when it cannot be made", test_handover_prepare_undo);
 	CU_add_test(s, "waiting for the source's release", test_handover_await);
 	CU_add_test(s, "auto-activation after an unclean reboot", test_autoactivate);
+	CU_add_test(s, "auto-activation whose commit fails", test_autoactivate_commit_fails);
 	CU_add_test(s, "the monitor grows thin pools by the floor, full ones by 20%",
 		    test_monitor_growth);
 	CU_add_test(s, "the monitor grows metadata at 60%, before it fills", test_monitor_metadata);
