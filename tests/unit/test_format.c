@@ -133,6 +133,29 @@ static void expect_invalid(struct sd_state *s, const struct sd_geometry *g, cons
 	}
 }
 
+/* Duplicate names are found by a hash of each name: two different names
+ * with the same 64-bit FNV-1a hash (found by a cycle search) are both
+ * valid, and the same name twice still is not. */
+static void test_validate_hash_collision(void)
+{
+	const char *x = "s42aefb2d82e0e5f4", *y = "sc282733f399cd93c";
+	struct sd_geometry g = geo(64ull << 30, 1 << 20, 4 << 20);
+	struct sd_state s;
+	sd_state_init(&s);
+	populate(&s, &g, 100, 5);
+	CU_ASSERT_FATAL(s.volumes.n == 10);
+	snprintf(s.volumes.v[3].name, SD_NAME_LEN, "%s", x);
+	snprintf(s.volumes.v[7].name, SD_NAME_LEN, "%s", y);
+	struct sd_err err;
+	int rc = sd_state_validate(&s, &g, &err);
+	if (rc)
+		fprintf(stderr, "\n    %s\n", err.msg);
+	CU_ASSERT_EQUAL(rc, 0);
+	snprintf(s.volumes.v[7].name, SD_NAME_LEN, "%s", x);
+	expect_invalid(&s, &g, "name 's42aefb2d82e0e5f4' is used twice");
+	sd_state_free(&s);
+}
+
 static void test_validate_rejects(void)
 {
 	struct sd_geometry g = geo(64ull << 30, 1 << 20, 4 << 20);
@@ -270,5 +293,6 @@ void add_format_tests(void)
 	CU_add_test(s, "label round trip and bit flips", test_label_roundtrip);
 	CU_add_test(s, "payload round trip", test_payload_roundtrip);
 	CU_add_test(s, "validation rejects broken states", test_validate_rejects);
+	CU_add_test(s, "different names with one hash are both valid", test_validate_hash_collision);
 	CU_add_test(s, "name rule", test_names);
 }
