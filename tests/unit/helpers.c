@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,23 @@ static void remove_images(void)
 			unlink(paths[i]);
 }
 
+/* A run ended by a signal (its reader gone, ^C, the hang alarm) leaves no
+ * images behind either; then it dies of that signal. */
+static void remove_images_and_die(int sig)
+{
+	remove_images();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 const char *tmp_image(int slot, uint64_t size)
 {
 	if (!paths_owner) {
 		paths_owner = getpid();
 		atexit(remove_images);
+		const int sigs[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGALRM };
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			signal(sigs[i], remove_images_and_die);
 	}
 	const char *dir = getenv("TMPDIR");
 	snprintf(paths[slot], sizeof(paths[slot]), "%s/stardm-unit-%d-%d.img",
