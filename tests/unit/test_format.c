@@ -146,11 +146,7 @@ static void test_validate_hash_collision(void)
 	CU_ASSERT_FATAL(s.volumes.n == 10);
 	snprintf(s.volumes.v[3].name, SD_NAME_LEN, "%s", x);
 	snprintf(s.volumes.v[7].name, SD_NAME_LEN, "%s", y);
-	struct sd_err err;
-	int rc = sd_state_validate(&s, &g, &err);
-	if (rc)
-		fprintf(stderr, "\n    %s\n", err.msg);
-	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT(sd_validate_ok(&s, &g));
 	snprintf(s.volumes.v[7].name, SD_NAME_LEN, "%s", x);
 	expect_invalid(&s, &g, "name 's42aefb2d82e0e5f4' is used twice");
 	sd_state_free(&s);
