@@ -1,8 +1,10 @@
 /* The node's heartbeat: its host slot's counter rewritten on the LUN.  A
  * beat kept open across writes (the device probed and the slot claimed
- * once) costs one write, so a slow LUN slows it by one I/O's time, not by
- * the four or five a fresh open and claim would take; the counter goes on
- * from the note in the node's lock file (metadata/hostlock.c). */
+ * once) costs a read of the slot and a write, not the four or five I/Os a
+ * fresh open and claim would take; the counter goes on from the note in
+ * the node's lock file (metadata/hostlock.c).  A beat kept for one group
+ * writes into no other: not after the LUN was formatted again, nor
+ * through a device name that leads to another LUN now. */
 #include "core/heartbeat.h"
 
 #include <errno.h>
@@ -24,6 +26,7 @@
 
 struct beat_ctx {
 	struct sd_io *io; /* NULL: not open */
+	const uint8_t *group; /* the group's uuid; NULL: the one on the device */
 	struct sd_geometry geo;
 	struct sd_hostlock h;
 	int lock_fd;
@@ -56,6 +59,11 @@ static int ctx_open(struct beat_ctx *c, const char *dev, struct sd_err *err)
 	if (sd_io_open(dev, true, SD_IO_AUTO, &c->io, err))
 		return -1;
 	int rc = sd_store_probe(c->io, &c->geo, copy, err);
+	if (rc == 0 && c->group && memcmp(c->geo.uuid, c->group, sizeof(c->geo.uuid))) {
+		char id[37];
+		sdg_uuid_format(c->group, id);
+		rc = sd_fail(err, SD_E_NOTFOUND, "%s no longer holds group %s", dev, id);
+	}
 	if (rc == 0) {
 		c->lock_fd = sdg_node_lock_attach(c->io, c->geo.uuid);
 		rc = node_lock(c, err);
@@ -72,6 +80,9 @@ static int ctx_open(struct beat_ctx *c, const char *dev, struct sd_err *err)
 static int ctx_beat(struct beat_ctx *c, struct sd_err *err)
 {
 	int rc = sd_host_beat_node(&c->h);
+	if (rc == -SD_E_CONFLICT)
+		return sd_fail(err, SD_E_CONFLICT, "host slot %u on %s is no longer this node's "
+			       "(the LUN formatted again?): not written", c->h.id, c->dev);
 	return rc ? sd_fail(err, -rc, "cannot write the heartbeat: %s", strerror(-rc)) : 0;
 }
 
@@ -111,6 +122,7 @@ struct sdg_heart {
 	pthread_cond_t wake;
 	bool stop;
 	char dev[PATH_MAX];
+	uint8_t group[16];
 	uint64_t failures, last_failure_ns;
 	char last_error[sizeof(((struct sd_err *)0)->msg)];
 };
@@ -126,7 +138,7 @@ static void wait_until(struct sdg_heart *hb, uint64_t due_ms)
 static void *beat_loop(void *arg)
 {
 	struct sdg_heart *hb = arg;
-	struct beat_ctx c = { .lock_fd = -1 };
+	struct beat_ctx c = { .lock_fd = -1, .group = hb->group };
 	char dev[PATH_MAX];
 	pthread_mutex_lock(&hb->mu);
 	while (!hb->stop) {
@@ -148,7 +160,8 @@ static void *beat_loop(void *arg)
 	return NULL;
 }
 
-int sdg_heart_start(const char *dev, struct sdg_heart **out, struct sd_err *err)
+int sdg_heart_start(const char *dev, const uint8_t group[16], struct sdg_heart **out,
+		    struct sd_err *err)
 {
 	struct sdg_heart *hb = calloc(1, sizeof(*hb));
 	if (!hb)
@@ -160,6 +173,7 @@ int sdg_heart_start(const char *dev, struct sdg_heart **out, struct sd_err *err)
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&hb->mu, NULL);
 	snprintf(hb->dev, sizeof(hb->dev), "%s", dev);
+	memcpy(hb->group, group, sizeof(hb->group));
 	int rc = pthread_create(&hb->thread, NULL, beat_loop, hb);
 	if (rc) {
 		free(hb);

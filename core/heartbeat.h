@@ -13,9 +13,13 @@
 /* Renew it once on the device (claiming the slot the first time). */
 int sdg_heartbeat(const char *dev, struct sd_err *err);
 
-/* A thread renewing it every second on dev until sdg_heart_stop. */
+/* A thread renewing it every second on dev until sdg_heart_stop, for the
+ * group with uuid group only: a beat on a device that holds another group
+ * now (formatted again, or a name that leads to another LUN) fails and
+ * writes nothing. */
 struct sdg_heart;
-int sdg_heart_start(const char *dev, struct sdg_heart **out, struct sd_err *err);
+int sdg_heart_start(const char *dev, const uint8_t group[16], struct sdg_heart **out,
+		    struct sd_err *err);
 void sdg_heart_stop(struct sdg_heart *hb);
 /* The device to write through from the next beat on (the monitor follows
  * its group to a multipath map). */

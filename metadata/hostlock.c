@@ -53,13 +53,8 @@ static void decode(const struct sd_host_slot *d, uint32_t id, struct slot *s)
 	s->name[SD_NAME_LEN - 1] = '\0';
 }
 
-/* Read every host slot; slots[i] is host id i + 1.  A node claims the
- * lowest empty slot and nothing but a new format empties one, so the
- * claimed slots are always the first ones: when the last of the first
- * FIRST_READ slots is empty, so is every slot after it, and one small read
- * has seen them all (most groups serve a few nodes; the area holds 256). */
-#define FIRST_READ 16
-static int read_span(struct sd_hostlock *h, struct slot *slots, uint32_t from, uint32_t to)
+/* Read the slots of host ids from + 1 .. to into out[0 .. to - from). */
+static int read_span(struct sd_hostlock *h, struct slot *out, uint32_t from, uint32_t to)
 {
 	size_t len = (size_t)(to - from) * SD_BLOCK;
 	void *buf = sd_io_alloc(len);
@@ -69,10 +64,17 @@ static int read_span(struct sd_hostlock *h, struct slot *slots, uint32_t from, u
 	int rc = sd_io_read(h->io, &v, 1);
 	for (uint32_t i = from; i < to && !rc; i++)
 		decode((const struct sd_host_slot *)((char *)buf + (size_t)(i - from) * SD_BLOCK),
-		       i + 1, &slots[i]);
+		       i + 1, &out[i - from]);
 	free(buf);
 	return rc;
 }
+
+/* Read every host slot; slots[i] is host id i + 1.  A node claims the
+ * lowest empty slot and nothing but a new format empties one, so the
+ * claimed slots are always the first ones: when the last of the first
+ * FIRST_READ slots is empty, so is every slot after it, and one small read
+ * has seen them all (most groups serve a few nodes; the area holds 256). */
+#define FIRST_READ 16
 
 static int read_all(struct sd_hostlock *h, struct slot *slots)
 {
@@ -81,7 +83,7 @@ static int read_all(struct sd_hostlock *h, struct slot *slots)
 	if (rc || first == all)
 		return rc;
 	if (!slots[first - 1].empty)
-		return read_span(h, slots, first, all);
+		return read_span(h, &slots[first], first, all);
 	for (uint32_t i = first; i < all; i++) /* as the read would have found them */
 		slots[i] = (struct slot){ .empty = true };
 	return 0;
@@ -233,9 +235,8 @@ int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geome
  * when there is one): another node writing it (the same name, or a claim
  * race lost without noticing) would void the bakery's single-writer rule,
  * so it ends the acquisition loudly instead. */
-static bool slot_stolen(const struct sd_hostlock *h, const struct slot *slots, uint64_t counter)
+static bool slot_stolen(const struct sd_hostlock *h, const struct slot *s, uint64_t counter)
 {
-	const struct slot *s = &slots[h->id - 1];
 	return !s->valid || s->nonce != h->nonce || s->counter != counter;
 }
 
@@ -251,7 +252,7 @@ static int read_checked(struct sd_hostlock *h, struct slot *slots, bool *stolen)
 	if (noted && note_read(h->io->lock_fd, &note) == 0 && note.counter > h->counter)
 		h->counter = note.counter;
 	rc = read_all(h, slots);
-	*stolen = rc == 0 && slot_stolen(h, slots, h->counter);
+	*stolen = rc == 0 && slot_stolen(h, &slots[h->id - 1], h->counter);
 	if (noted)
 		byte_lock(h->io, F_UNLCK);
 	return rc;
@@ -321,12 +322,27 @@ int sd_host_beat(struct sd_hostlock *h)
 	return write_own(h, 0, h->depth ? h->ticket : 0);
 }
 
+/* The node's beat writes a slot only while it is still the node's claim:
+ * on a LUN formatted again since (an empty slot, or a new claim in it), or
+ * behind a device name that now leads to another LUN, a beat would write
+ * over whoever claims that slot next.  Not the counter: a process of the
+ * node killed between its slot write and its note leaves them one apart. */
+static int own_slot_check(struct sd_hostlock *h)
+{
+	struct slot s;
+	int rc = read_span(h, &s, h->id - 1, h->id);
+	if (rc)
+		return rc;
+	return s.valid && s.nonce == h->nonce ? 0 : -SD_E_CONFLICT;
+}
+
 int sd_host_beat_node(struct sd_hostlock *h)
 {
 	int rc;
 	if (!has_note(h->io)) { /* the device's own flock: wait for it, as every writer */
 		if ((rc = sd_io_flock(h->io, LOCK_EX)) == 0) {
-			rc = write_own(h, 0, 0);
+			if ((rc = own_slot_check(h)) == 0)
+				rc = write_own(h, 0, 0);
 			sd_io_flock(h->io, LOCK_UN);
 		}
 		return rc;
@@ -334,7 +350,7 @@ int sd_host_beat_node(struct sd_hostlock *h)
 	if ((rc = byte_lock(h->io, F_WRLCK)))
 		return rc;
 	struct slot_note note;
-	if ((rc = note_read(h->io->lock_fd, &note)) == 0) {
+	if ((rc = own_slot_check(h)) == 0 && (rc = note_read(h->io->lock_fd, &note)) == 0) {
 		/* no process of the node holds its flock: no ticket of the node's
 		 * is alive (one that died holding it leaves it to be cleared) */
 		bool idle = sd_io_flock(h->io, LOCK_EX | LOCK_NB) == 0;

@@ -34,7 +34,9 @@ int sd_host_beat(struct sd_hostlock *h);
  * wrote them, without waiting for the node's flock (a process holding it
  * may be in a long commit); cleared when no process holds that flock.
  * Without a lock file of its own (io->lock_fd the device) it waits for
- * the flock and writes no ticket. */
+ * the flock and writes no ticket.  It first reads the slot and writes
+ * nothing when the slot no longer carries this claim (the LUN was
+ * formatted again, or the device is another LUN now): -SD_E_CONFLICT. */
 int sd_host_beat_node(struct sd_hostlock *h);
 
 /* The note of the node's last slot write in its lock file fd (hostlock.c):

@@ -284,7 +284,7 @@ int cmd_monitor(int argc, char **argv)
 	fflush(stdout);
 	struct sdg_heart *hb;
 	struct sdg_fence *fence;
-	if (sdg_heart_start(dev, &hb, &err))
+	if (sdg_heart_start(dev, uuid, &hb, &err))
 		return cli_error(&err);
 	if (sdg_fence_start(hb, uuid, report_fence, NULL, &fence, &err)) {
 		sdg_heart_stop(hb);

@@ -29,6 +29,7 @@
 #include "core/space.h"
 #include "core/template.h"
 #include "core/volume.h"
+#include "metadata/hostlock.h"
 #include "metadata/ops.h"
 #include "fake_dm.h"
 #include "helpers.h"
@@ -1015,7 +1016,7 @@ static void test_self_fence(void)
 	struct sdg_heart *hb;
 	struct sdg_fence *f;
 	fence_said[0] = '\0';
-	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(gone, &hb, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(gone, uuid, &hb, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(hb, uuid, fence_line, NULL, &f, &err), 0);
 	CU_ASSERT(wait_suspended(true));
 	CU_ASSERT_PTR_NOT_NULL(strstr(fence_said, "no heartbeat of this node reached the LUN"));
@@ -1060,6 +1061,48 @@ static void test_self_fence(void)
 	sdg_close(w, NULL);
 	sdg_fence_stop(f);
 	sdg_heart_stop(hb);
+	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("STARDM_RUN_DIR");
+}
+
+/* The LUN formatted again under a running monitor: its heartbeat, kept
+ * for the old group, writes nothing into the new one (whose first slot
+ * stays free for the node's next claim there) and says why. */
+static void test_heart_after_init_again(void)
+{
+	fresh();
+	char dir[] = "/tmp/stardm-run.XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	setenv("STARDM_RUN_DIR", dir, 1);
+	struct sd_err err = {0};
+	struct sd_geometry old, now;
+	struct sdg *g = open_w();
+	old = *sdg_geometry(g);
+	close_g(g);
+	struct sdg_heart *hb;
+	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(lun, old.uuid, &hb, &err), 0);
+	struct sd_host_slot_info slot[1];
+	struct sd_io *io = open_io(lun);
+	bool beating = false;
+	for (int i = 0; i < 50 && !beating; i++, usleep(20000))
+		beating = sd_host_slots_read(io, &old, slot, 1) == 1;
+	CU_ASSERT_FATAL(beating);
+	struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB, .metadata_size = MIB,
+				   .force = true };
+	CU_ASSERT_EQUAL_FATAL(sdg_init(lun, &o, &now, &err), 0);
+	/* the first beat after finds its slot gone, the next probes afresh */
+	char msg[sizeof(err.msg)] = "";
+	uint64_t when = 0;
+	for (int i = 0; i < 100 && sdg_heart_failures(hb, msg, sizeof(msg), &when) < 2; i++)
+		usleep(100000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no longer holds group"));
+	CU_ASSERT_EQUAL(sd_host_slots_read(io, &now, slot, 1), 0);
+	sdg_heart_stop(hb);
+	sd_io_close(io);
+	char id[37], path[PATH_MAX];
+	sdg_uuid_format(old.uuid, id);
 	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
 	unlink(path);
 	rmdir(dir);
@@ -1111,4 +1154,6 @@ void add_core_tests(void)
 		    test_monitor_growth);
 	CU_add_test(s, "the monitor grows metadata at 60%, before it fills", test_monitor_metadata);
 	CU_add_test(s, "a node whose beats stop landing suspends its disks", test_self_fence);
+	CU_add_test(s, "a heartbeat writes nothing into a group formatted anew",
+		    test_heart_after_init_again);
 }

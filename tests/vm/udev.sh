@@ -28,11 +28,18 @@ for n in a b; do
 	check "node $n: /dev/disk/by-id/stardm-lun-UUID names the LUN" \
 		$N $n "[ \"\$(readlink -f /dev/disk/by-id/stardm-lun-$uuid)\" = \"\$(readlink -f $LUN)\" ]"
 done
+for n in a b; do
+	check "node $n: the LUN's event started the group's monitor" \
+		$N $n "for i in \$(seq 50); do systemctl is-active --quiet stardm-monitor@$uuid && exit 0; sleep 0.2; done; exit 1"
+done
 # a writing command's close of the LUN is no event: stardm init and grow
 # announce the label's changes themselves
 check "init --force again: node a's udev has the new uuid at once (no watch, init's own event)" \
 	$N a "stardm init $LUN --name san1 --force && u=\$(stardm inspect $LUN --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"group\"][\"uuid\"])') && [ -n \"\$u\" ] && [ \"\$u\" != $uuid ] && udevadm settle && [ \"\$(udevadm info --query=property $LUN | sed -n 's/^STARDM_GROUP_UUID=//p')\" = \"\$u\" ]"
 uuid=$($N a "stardm inspect $LUN --json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["group"]["uuid"])')
+# the old group's monitors (node b's, the one node a started) beat on
+check "  the old group's monitors write no slot of the new group's (3 s of their beats)" \
+	$N a "sleep 3 && stardm inspect $LUN --json | python3 -c 'import json,sys,socket; s=json.load(sys.stdin)[\"host_slots\"]; sys.exit(0 if all(x[\"name\"] == socket.gethostname() for x in s) else 1)'"
 check "node b reads the new uuid at the LUN's next event" \
 	$N b "udevadm trigger --settle $LUN && udevadm info --query=property $LUN | grep -qx STARDM_GROUP_UUID=$uuid"
 seen=$(events_during a $LUN "stardm create san1 vm-99-disk-0 --size 16M && stardm activate san1 vm-99-disk-0 >/dev/null && stardm deactivate san1 vm-99-disk-0 && stardm remove san1 vm-99-disk-0")
