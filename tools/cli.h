@@ -24,6 +24,10 @@ const struct cli_error_class *cli_error_class(int code);
 /* --json was given: errors are also printed on stdout as
  * {"error": {"code", "exit", "message"[, "node"]}}. */
 void cli_json_errors(bool on);
+/* The next JSON error goes into doc (as its "error" member, doc taken
+ * over) instead of a document of its own: a command that failed part way
+ * still tells what it did. */
+void cli_json_error_into(json_object *doc);
 
 struct cmd {
 	const char *name;

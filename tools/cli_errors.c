@@ -60,10 +60,18 @@ const struct cli_error_class *cli_error_class(int code)
 }
 
 static bool json_errors;
+static json_object *error_doc;
 
 void cli_json_errors(bool on)
 {
 	json_errors = on;
+}
+
+void cli_json_error_into(json_object *doc)
+{
+	if (error_doc)
+		json_object_put(error_doc);
+	error_doc = doc;
 }
 
 /* With --json, programs read the error from stdout as one JSON document. */
@@ -75,7 +83,8 @@ static void print_json_error(const struct cli_error_class *c, const struct sd_er
 	json_object_object_add(e, "message", json_object_new_string(err->msg));
 	if (err->node[0])
 		json_object_object_add(e, "node", json_object_new_string(err->node));
-	json_object *j = json_object_new_object();
+	json_object *j = error_doc ? error_doc : json_object_new_object();
+	error_doc = NULL;
 	json_object_object_add(j, "error", e);
 	cli_print_json(j);
 }

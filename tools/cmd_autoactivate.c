@@ -20,6 +20,8 @@ static int op_autoactivate(struct sdg *g, const struct cli_opts *o, struct sd_er
 		json_object_object_add(j, "failed", cli_json_u64(r.failed));
 		if (!rc)
 			cli_print_json(j);
+		else if (r.failed) /* what did start, beside the last failure */
+			cli_json_error_into(j);
 		else
 			json_object_put(j);
 	} else if (!rc || r.released || r.activated || r.withdrawn || r.failed) {

@@ -428,6 +428,17 @@ sums=$(awk '$6 == "ms" && $3 != "total" {s += $5} $3 == "total" {t = $5}
 "$STARDM" create "$t" vm-2-disk-0 --size 8M >"$W/out" 2>"$W/err"
 [ $? = 0 ] && [ ! -s "$W/err" ] && ok "  ...and nothing without it" || bad "  ...and nothing without it"
 
+# autoactivate --json failing part way (no device-mapper for the marked
+# volume on a file): what it did, and the error, in one document
+"$STARDM" set-autoactivate "$t" vm-1-disk-0 on >"$W/out" 2>"$W/err" &&
+	ok "set-autoactivate" || bad "set-autoactivate"
+"$STARDM" autoactivate "$t" --json >"$W/out" 2>"$W/err"
+got=$?
+[ "$got" != 0 ] && [ "$(wc -l <"$W/err")" = 1 ] && ok "autoactivate whose volume cannot load fails" ||
+	bad "autoactivate whose volume cannot load fails (exit $got)"
+[ "$(json "(d['activated'], d['failed'], d['error']['exit'])")" = "(0, 1, $got)" ] &&
+	ok "  ...its JSON has the counts and the error" || bad "  ...its JSON has the counts and the error"
+
 # both I/O backends serve the CLI
 for b in uring aio; do
 	STARDM_IO=$b "$STARDM" inspect "$lun" --json >"$W/out" 2>"$W/err" && ok "inspect through $b" || bad "inspect through $b"
