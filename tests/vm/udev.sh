@@ -12,11 +12,13 @@ LUN=/dev/disk/by-id/virtio-stardm-lun0
 V=vm-100-disk-0
 # the names udev gave stardm's devices on NODE, one per line, sorted
 names() { $N "$1" "cd /dev && find stardm disk/by-id -type l 2>/dev/null | grep -E 'stardm|dm-name' | sort"; }
+# the uuid of the group on the LUN, as node a reads it
+group_uuid() { $N a "stardm inspect $LUN --json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["group"]["uuid"])'; }
 # the udev property KEY of DEVICE on NODE ("" when unset)
 prop() { $N "$1" "udevadm info --query=property $2 | sed -n 's/^$3=//p'"; }
 
 check "init on node a through the LUN's by-id name" $N a "stardm init $LUN --name san1"
-uuid=$($N a "stardm inspect $LUN --json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["group"]["uuid"])')
+uuid=$(group_uuid)
 check "  the group has a uuid ($uuid)" [ -n "$uuid" ]
 check "node a's udev read the new label at once (init's change event)" \
 	[ "$(prop a $LUN STARDM_GROUP_NAME)" = san1 ]
@@ -36,7 +38,7 @@ done
 # announce the label's changes themselves
 check "init --force again: node a's udev has the new uuid at once (no watch, init's own event)" \
 	$N a "stardm init $LUN --name san1 --force && u=\$(stardm inspect $LUN --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"group\"][\"uuid\"])') && [ -n \"\$u\" ] && [ \"\$u\" != $uuid ] && udevadm settle && [ \"\$(udevadm info --query=property $LUN | sed -n 's/^STARDM_GROUP_UUID=//p')\" = \"\$u\" ]"
-uuid=$($N a "stardm inspect $LUN --json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["group"]["uuid"])')
+uuid=$(group_uuid)
 # the old group's monitors (node b's, the one node a started) beat on
 check "  the old group's monitors write no slot of the new group's (3 s of their beats)" \
 	$N a "sleep 3 && stardm inspect $LUN --json | python3 -c 'import json,sys,socket; s=json.load(sys.stdin)[\"host_slots\"]; sys.exit(0 if all(x[\"name\"] == socket.gethostname() for x in s) else 1)'"
