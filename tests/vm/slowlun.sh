@@ -1,11 +1,12 @@
 #!/bin/sh
 # A slow LUN under one node of two (run by tests/vm/run-cluster; make
 # faults): node a reaches the LUN only through a dm-delay map, node b
-# directly.  At 1 s per I/O node a is slow but alive: its heartbeat lands
-# every second or two, b's forced takeover is refused, a's disk keeps
-# working.  At 5 s per I/O a's beats land 5 s apart, too late for a to know
-# it still counts as alive: its monitor suspends its disk (nothing more of
-# a reaches the LUN) while b still refuses to take over.  When a's writes
+# directly.  A beat reads its slot, then writes it: at 1 s per I/O node a
+# is slow but alive, its heartbeat lands every 2 s, b's forced takeover is
+# refused, a's disk keeps working.  At 4 s per I/O a's beats land 8 s
+# apart, too late for a to know it still counts as alive: its monitor
+# suspends its disk (nothing more of a reaches the LUN) while b, watching
+# 10 s, still refuses to take over.  When a's writes
 # fail outright, a fences itself within 5 s and b may take the pool over
 # after its 10 s; a's guest never writes again: block 0, which a's guest
 # rewrote without pause, keeps what b wrote after the takeover.  Once a's
@@ -48,7 +49,7 @@ w1=$(written); sleep 6; w2=$(written)
 check "  a's guest goes on writing ($w1, then $w2)" differ "$w1" "$w2"
 check "  a still owns the pool" [ "$(owner b 100)" = a ]
 
-check "node a's LUN: 5 s per I/O" delay 5000
+check "node a's LUN: 4 s per I/O" delay 4000
 i=0
 while [ "$(state)" != SUSPENDED ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
 check "  a's monitor suspends a's disk ($i s)" [ "$(state)" = SUSPENDED ]
