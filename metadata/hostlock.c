@@ -75,7 +75,6 @@ static int read_span(struct sd_hostlock *h, struct slot *out, uint32_t from, uin
  * FIRST_READ slots is empty, so is every slot after it, and one small read
  * has seen them all (most groups serve a few nodes; the area holds 256). */
 #define FIRST_READ 16
-
 static int read_all(struct sd_hostlock *h, struct slot *slots)
 {
 	uint32_t all = h->geo->host_slots, first = all < FIRST_READ ? all : FIRST_READ;
