@@ -1081,13 +1081,16 @@ static void test_heart_after_init_again(void)
 	struct sdg *g = open_w();
 	old = *sdg_geometry(g);
 	close_g(g);
-	struct sdg_heart *hb;
-	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(lun, old.uuid, &hb, &err), 0);
 	struct sd_host_slot_info slot[1];
 	struct sd_io *io = open_io(lun);
+	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(io, &old, slot, 1), 1); /* the command's */
+	uint64_t before = slot[0].counter;
+	struct sdg_heart *hb;
+	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(lun, old.uuid, &hb, &err), 0);
+	/* the heart has claimed and beaten before the new format, not during it */
 	bool beating = false;
-	for (int i = 0; i < 50 && !beating; i++, usleep(20000))
-		beating = sd_host_slots_read(io, &old, slot, 1) == 1;
+	for (int i = 0; i < 250 && !beating; i++, usleep(20000))
+		beating = sd_host_slots_read(io, &old, slot, 1) == 1 && slot[0].counter > before;
 	CU_ASSERT_FATAL(beating);
 	struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB, .metadata_size = MIB,
 				   .force = true };
