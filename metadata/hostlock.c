@@ -230,13 +230,19 @@ int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geome
 	return sd_fail(err, SD_E_CONFLICT, "could not claim a host slot for %s", name);
 }
 
+/* The slot still carries our claim (its nonce), whatever its count. */
+static bool claim_held(const struct sd_hostlock *h, const struct slot *s)
+{
+	return s->valid && s->nonce == h->nonce;
+}
+
 /* Our slot must still be as this node last wrote it (counter: the note's
  * when there is one): another node writing it (the same name, or a claim
  * race lost without noticing) would void the bakery's single-writer rule,
  * so it ends the acquisition loudly instead. */
 static bool slot_stolen(const struct sd_hostlock *h, const struct slot *s, uint64_t counter)
 {
-	return !s->valid || s->nonce != h->nonce || s->counter != counter;
+	return !claim_held(h, s) || s->counter != counter;
 }
 
 /* Read every slot and check ours, under the byte lock: no write of the
@@ -332,7 +338,7 @@ static int own_slot_check(struct sd_hostlock *h)
 	int rc = read_span(h, &s, h->id - 1, h->id);
 	if (rc)
 		return rc;
-	return s.valid && s.nonce == h->nonce ? 0 : -SD_E_CONFLICT;
+	return claim_held(h, &s) ? 0 : -SD_E_CONFLICT;
 }
 
 int sd_host_beat_node(struct sd_hostlock *h)
