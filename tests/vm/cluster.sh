@@ -142,5 +142,14 @@ check "  the data a wrote is there" sh -c "[ \"\$($N b 'dd if=/dev/mapper/stardm
 owner=$(owner b 105)
 check "  inspect: b owns the pool now ($owner)" [ "$owner" = b ]
 
+# the rig: a command whose node powers off fails when the node ends, not
+# at the caller's timeout (a guest that dies must not hang a run)
+t0=$(date +%s) off_rc=0
+STARDM_NODE_TIMEOUT=300 $N b 'echo o >/proc/sysrq-trigger; sleep 120' >"$T/off" 2>&1 || off_rc=$?
+t=$(($(date +%s) - t0))
+check "rig: a command on a node that powers off fails as the node ends (rc $off_rc, $t s)" \
+	sh -c "[ '$off_rc' = 125 ] && [ '$t' -lt 60 ] && grep -q 'its VM ended' '$T/off'"
+dead="$dead b"
+
 rm -f /tmp/cl.a.$$ /tmp/cl.b.$$
 finish cluster
