@@ -14,6 +14,7 @@
 
 #include "base/vec.h"
 #include "core/dm_names.h"
+#include "core/group.h"
 #include "metadata/io.h"
 #include "metadata/store.h"
 
@@ -120,4 +121,22 @@ int sdg_scan(struct sdg_found **out, size_t *n, struct sd_err *err)
 	*out = found.v;
 	*n = found.n;
 	return 0;
+}
+
+int sdg_group_gone(const char *devnode, const uint8_t uuid[16], char now[37])
+{
+	struct sdg_found f, *all;
+	size_t n;
+	if (sdg_probe(devnode, &f) != 1 || !memcmp(f.geo.uuid, uuid, sizeof(f.geo.uuid)))
+		return 0;
+	if (sdg_scan(&all, &n, NULL))
+		return 0;
+	bool seen = false;
+	for (size_t i = 0; i < n && !seen; i++)
+		seen = !memcmp(all[i].geo.uuid, uuid, sizeof(all[i].geo.uuid));
+	free(all);
+	if (seen) /* on another device now: the monitor follows it there */
+		return 0;
+	sdg_uuid_format(f.geo.uuid, now);
+	return 1;
 }

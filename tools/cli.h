@@ -114,8 +114,8 @@ int cli_on_group_follow(const char *cmd, int argc, char **argv, unsigned allowed
 
 /* The node monitor's presence (monitor_lock.c): the monitor takes the lock
  * (an fd >= 0 it keeps, or -1 with err set when one already runs). */
-int cli_monitor_lock(const char *group, struct sd_err *err);
-bool cli_monitor_running(const char *group);
+int cli_monitor_lock(const struct sdg *g, struct sd_err *err);
+bool cli_monitor_running(const struct sdg *g);
 /* The monitor's heartbeat health, kept in its lock file for status: writes
  * that failed since it started (each one lets other nodes' clocks run
  * towards taking this node for dead), when the last one failed, and why. */
@@ -125,7 +125,7 @@ struct cli_beat_health {
 	char last_error[512];
 };
 void cli_monitor_note_beat(int fd, const struct cli_beat_health *h);
-bool cli_monitor_health(const char *group, struct cli_beat_health *h);
+bool cli_monitor_health(const struct sdg *g, struct cli_beat_health *h);
 
 int cmd_init(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

@@ -16,6 +16,7 @@
 #include "core/monitor.h"
 #include "core/pool.h"
 #include "core/pool_wait.h"
+#include "core/scan.h"
 #include "core/self_fence.h"
 #include "core/space.h"
 #include "core/volume.h"
@@ -189,6 +190,7 @@ static void follow_device(const char *id, char dev[PATH_MAX], struct sdg_heart *
 
 struct watch {
 	const char *id;    /* the group's uuid, followed when follow is set */
+	const uint8_t *uuid;
 	bool follow;
 	const struct sdg_monitor_cfg *cfg;
 	const char *pve_dir;
@@ -198,8 +200,22 @@ struct watch {
 	struct sdg_fence *fence;
 };
 
-/* The passes until a signal: pool growth (also at once on a dm event) and
- * handovers (every 0.2 s while one is pending), none while fenced. */
+/* The group was formatted away: a monitor left running would go on
+ * acting on whatever group its device holds now, without its heartbeat;
+ * it ends (and the new group's own monitor is started for it). */
+static bool gone(const struct watch *w, const char *dev)
+{
+	char now[37];
+	if (!sdg_group_gone(dev, w->uuid, now))
+		return false;
+	fprintf(stderr, "stardm: monitor: group %s is gone: %s holds group %s now; this "
+		"monitor ends\n", w->id, dev, now);
+	return true;
+}
+
+/* The passes until a signal or the group is gone: pool growth (also at
+ * once on a dm event) and handovers (every 0.2 s while one is pending),
+ * none while fenced. */
 static void watch(const struct watch *w, char dev[PATH_MAX])
 {
 	int events = sdg_events_open();
@@ -207,6 +223,8 @@ static void watch(const struct watch *w, char dev[PATH_MAX])
 		sdg_events_arm(&events); /* before the look: no event is missed */
 		if (w->follow)
 			follow_device(w->id, dev, w->hb);
+		if (gone(w, dev))
+			break;
 		beat_health(w->hb, w->lock);
 		int pending = 0;
 		if (sdg_fence_hold(w->fence)) {
@@ -257,7 +275,7 @@ int cmd_monitor(int argc, char **argv)
 	sdg_uuid_format(uuid, id);
 	/* a group named (not a device path) is followed by its uuid */
 	bool follow = strcmp(dev, o.pos[0]) != 0;
-	int lock = o.once ? -1 : cli_monitor_lock(sdg_name(g), &err);
+	int lock = o.once ? -1 : cli_monitor_lock(g, &err);
 	sdg_close(g, NULL);
 	if (!o.once && lock < 0)
 		return cli_error(&err);
@@ -290,7 +308,7 @@ int cmd_monitor(int argc, char **argv)
 		sdg_heart_stop(hb);
 		return cli_error(&err);
 	}
-	struct watch w = { id, follow, &cfg, pve_dir, interval, lock, hb, fence };
+	struct watch w = { id, uuid, follow, &cfg, pve_dir, interval, lock, hb, fence };
 	watch(&w, dev);
 	sdg_fence_stop(fence);
 	sdg_heart_stop(hb);

@@ -72,9 +72,9 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	if (!o->json && known)
 		printf("  pools out of space on this node queue writes for %u s, then fail them "
 		       "(no_space_timeout)\n", queue_s);
-	bool monitor = cli_monitor_running(sdg_name(g));
+	bool monitor = cli_monitor_running(g);
 	struct cli_beat_health beat;
-	if (!monitor || !cli_monitor_health(sdg_name(g), &beat))
+	if (!monitor || !cli_monitor_health(g, &beat))
 		memset(&beat, 0, sizeof(beat));
 	if (!o->json) {
 		json_object_put(live);

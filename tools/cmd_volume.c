@@ -59,7 +59,7 @@ static int op_activate(struct sdg *g, const struct cli_opts *o, struct sd_err *e
 	cli_print_path(path, o->json);
 	if (how == SDG_ACTIVATED_PLACEHOLDER)
 		return CLI_FOLLOW; /* a watcher finishes it once the source lets go */
-	if (!cli_monitor_running(sdg_name(g)))
+	if (!cli_monitor_running(g))
 		fprintf(stderr, "stardm: warning: no monitor runs for group %s on this node: the "
 			"pool will not grow on its own (systemctl enable --now stardm-monitor@%s)\n",
 			sdg_name(g), sdg_name(g));

@@ -1,6 +1,9 @@
 /* Whether a stardm monitor runs for a group on this node: the monitor holds
- * an exclusive flock on /run/stardm/monitor-GROUP.lock for its lifetime
- * (the kernel drops it when the process dies, however it dies).  The file
+ * an exclusive flock on /run/stardm/monitor-UUID.lock for its lifetime
+ * (the kernel drops it when the process dies, however it dies).  The lock
+ * is the group's uuid, not its name: a LUN formatted again under the same
+ * name is another group, whose monitor must not be taken for the old
+ * one's.  The file
  * also holds the monitor's heartbeat health, one line
  * "heartbeat_failures N last_failure_ns T <last error>", for status. */
 #include <errno.h>
@@ -13,18 +16,21 @@
 #include <unistd.h>
 
 #include "base/rundir.h"
+#include "core/group.h"
 #include "cli.h"
 
-static int open_lock(const char *group)
+static int open_lock(const struct sdg *g)
 {
-	char path[320];
-	snprintf(path, sizeof(path), "%s/monitor-%s.lock", sd_run_dir(), group);
+	char path[320], id[37];
+	sdg_uuid_format(sdg_geometry(g)->uuid, id);
+	snprintf(path, sizeof(path), "%s/monitor-%s.lock", sd_run_dir(), id);
 	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 }
 
-int cli_monitor_lock(const char *group, struct sd_err *err)
+int cli_monitor_lock(const struct sdg *g, struct sd_err *err)
 {
-	int fd = open_lock(group);
+	const char *group = sdg_name(g);
+	int fd = open_lock(g);
 	if (fd < 0)
 		return sd_fail(err, errno, "cannot open the monitor lock of group %s: %s", group,
 			       strerror(errno));
@@ -36,9 +42,9 @@ int cli_monitor_lock(const char *group, struct sd_err *err)
 	return sd_fail(err, EBUSY, "a monitor for group %s already runs on this node", group);
 }
 
-bool cli_monitor_running(const char *group)
+bool cli_monitor_running(const struct sdg *g)
 {
-	int fd = open_lock(group);
+	int fd = open_lock(g);
 	if (fd < 0)
 		return false;
 	bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
@@ -58,10 +64,10 @@ void cli_monitor_note_beat(int fd, const struct cli_beat_health *h)
 		(void)!ftruncate(fd, n);
 }
 
-bool cli_monitor_health(const char *group, struct cli_beat_health *h)
+bool cli_monitor_health(const struct sdg *g, struct cli_beat_health *h)
 {
 	memset(h, 0, sizeof(*h));
-	int fd = open_lock(group);
+	int fd = open_lock(g);
 	if (fd < 0)
 		return false;
 	char line[700] = "";

@@ -311,6 +311,34 @@ expect_in "$W/out" "HEARTBEAT WRITES FAILED" "  ...says so in plain text"
 expect_in "$W/mon" "^stardm: .*" "  ...and the monitor logged it"
 kill $mon; wait $mon 2>/dev/null
 
+# the monitor's lock is its group's identity, not its name: a group of
+# the same name on another LUN (or the LUN formatted again) has its own
+truncate -s 256M "$W/same1.img" "$W/same2.img"
+"$STARDM" init "$W/same1.img" --name same >/dev/null && "$STARDM" init "$W/same2.img" --name same >/dev/null
+"$STARDM" monitor "$W/same1.img" --interval 1 >"$W/mon" 2>&1 &
+mon=$!
+i=0; while [ $i -lt 50 ] && ! grep -q watching "$W/mon"; do sleep 0.1; i=$((i + 1)); done
+"$STARDM" monitor "$W/same2.img" --interval 1 >"$W/mon2" 2>&1 &
+mon2=$!
+i=0; while [ $i -lt 50 ] && ! grep -q watching "$W/mon2"; do sleep 0.1; i=$((i + 1)); done
+kill -0 $mon2 2>/dev/null && ok "a monitor starts for another group of the same name" ||
+	bad "a monitor starts for another group of the same name: $(cat "$W/mon2")"
+kill $mon2; wait $mon2 2>/dev/null
+
+# a monitor whose LUN is formatted again ends by itself, saying so
+"$STARDM" init "$W/same1.img" --name same --force >/dev/null
+i=0; while [ $i -lt 100 ] && kill -0 $mon 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+if kill -0 $mon 2>/dev/null; then
+	bad "the monitor of a group formatted away ends (still running after 10 s)"; kill $mon
+	wait $mon 2>/dev/null
+else
+	wait $mon; rc=$?
+	[ "$rc" = 0 ] && ok "the monitor of a group formatted away ends (exit 0)" ||
+		bad "the monitor of a group formatted away ends (exit $rc, want 0)"
+fi
+expect_in "$W/mon" "^stardm: monitor: group .* is gone: .* holds group .* now; this monitor ends" \
+	"  ...saying why"
+
 # a libblkid probe that fails has not shown the device free: init refuses
 # it, and --force still overwrites (the shim sits beside the binary)
 shim=$(dirname "$STARDM")/blkid-fail.so

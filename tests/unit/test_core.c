@@ -25,6 +25,7 @@
 #include "core/owner.h"
 #include "core/pool.h"
 #include "core/report.h"
+#include "core/scan.h"
 #include "core/self_fence.h"
 #include "core/space.h"
 #include "core/template.h"
@@ -1112,6 +1113,29 @@ static void test_heart_after_init_again(void)
 	unsetenv("STARDM_RUN_DIR");
 }
 
+/* A group is gone only once its device holds another group: not while
+ * the device still holds it, nor when the device cannot be read. */
+static void test_group_gone(void)
+{
+	fresh();
+	struct sd_err err = {0};
+	struct sdg *g = open_w();
+	struct sd_geometry old = *sdg_geometry(g);
+	close_g(g);
+	char now[37] = "";
+	CU_ASSERT_EQUAL(sdg_group_gone(lun, old.uuid, now), 0);
+	CU_ASSERT_EQUAL(sdg_group_gone("/nonexistent/lun", old.uuid, now), 0);
+	struct sd_geometry fresh_geo;
+	struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB, .metadata_size = MIB,
+				   .force = true };
+	CU_ASSERT_EQUAL_FATAL(sdg_init(lun, &o, &fresh_geo, &err), 0);
+	CU_ASSERT_EQUAL(sdg_group_gone(lun, old.uuid, now), 1);
+	char id[37];
+	sdg_uuid_format(fresh_geo.uuid, id);
+	CU_ASSERT_STRING_EQUAL(now, id);
+	CU_ASSERT_EQUAL(sdg_group_gone(lun, fresh_geo.uuid, now), 0);
+}
+
 /* The node's no_space_timeout: set through the kernel's table (which
  * loads dm_thin_pool first), read back as it is. */
 static void test_no_space_timeout(void)
@@ -1159,4 +1183,5 @@ void add_core_tests(void)
 	CU_add_test(s, "a node whose beats stop landing suspends its disks", test_self_fence);
 	CU_add_test(s, "a heartbeat writes nothing into a group formatted anew",
 		    test_heart_after_init_again);
+	CU_add_test(s, "a group is gone once its device holds another", test_group_gone);
 }

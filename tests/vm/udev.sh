@@ -38,12 +38,22 @@ done
 # announce the label's changes themselves
 check "init --force again: node a's udev has the new uuid at once (no watch, init's own event)" \
 	$N a "stardm init $LUN --name san1 --force && u=\$(stardm inspect $LUN --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"group\"][\"uuid\"])') && [ -n \"\$u\" ] && [ \"\$u\" != $uuid ] && udevadm settle && [ \"\$(udevadm info --query=property $LUN | sed -n 's/^STARDM_GROUP_UUID=//p')\" = \"\$u\" ]"
+old=$uuid
 uuid=$(group_uuid)
 # the old group's monitors (node b's, the one node a started) beat on
 check "  the old group's monitors write no slot of the new group's (3 s of their beats)" \
 	$N a "sleep 3 && stardm inspect $LUN --json | python3 -c 'import json,sys,socket; s=json.load(sys.stdin)[\"host_slots\"]; sys.exit(0 if all(x[\"name\"] == socket.gethostname() for x in s) else 1)'"
+# ... until they see their group gone: they end, and systemd leaves them so
+for n in a b; do
+	check "  node $n: the old group's monitor ended by itself, saying why" \
+		$N $n "for i in \$(seq 40); do [ \"\$(systemctl is-active stardm-monitor@$old)\" = inactive ] && journalctl -q -o cat -u stardm-monitor@$old | grep -q '^stardm: monitor: group $old is gone' && exit 0; sleep 0.5; done; systemctl status stardm-monitor@$old; exit 1"
+done
+check "node a: the new group's monitor runs beside it (the group's uuid is its lock, not the name)" \
+	$N a "for i in \$(seq 50); do systemctl -q is-active stardm-monitor@$uuid && break; sleep 0.2; done; sleep 3; systemctl -q is-active stardm-monitor@$uuid && stardm status san1 | grep -q 'monitor: running on this node'"
 check "node b reads the new uuid at the LUN's next event" \
 	$N b "udevadm trigger --settle $LUN && udevadm info --query=property $LUN | grep -qx STARDM_GROUP_UUID=$uuid"
+check "  which starts the new group's monitor there" \
+	$N b "for i in \$(seq 50); do systemctl -q is-active stardm-monitor@$uuid && exit 0; sleep 0.2; done; exit 1"
 seen=$(events_during a $LUN "stardm create san1 vm-99-disk-0 --size 16M && stardm activate san1 vm-99-disk-0 >/dev/null && stardm deactivate san1 vm-99-disk-0 && stardm remove san1 vm-99-disk-0")
 check "writing commands send udev no event for the LUN, while their volume's come ($seen)" \
 	sh -c "echo '$seen' | grep -qE '^dm [1-9][0-9]* lun 0\$'"
