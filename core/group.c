@@ -15,6 +15,7 @@
 #include "base/trace.h"
 #include "core/group_impl.h"
 #include "core/node_lock.h"
+#include "core/owner.h"
 #include "core/rescan.h"
 #include "core/scan.h"
 #include "core/space.h"
@@ -22,6 +23,7 @@
 #include "core/udev_props.h"
 #include "metadata/alloc.h"
 #include "metadata/ops.h"
+#include "metadata/template.h"
 
 void sdg_uuid_format(const uint8_t u[16], char out[37])
 {
@@ -204,13 +206,66 @@ int sdg_commit(struct sdg *g, struct sd_err *err)
 	return rc;
 }
 
+/* The node that holds the pool: its owner, else (a template's pool, which
+ * nobody owns) a node that has it loaded; 0 when it is loaded nowhere. */
+static uint32_t pool_user(const struct sd_pool *p)
+{
+	if (p->owner_host)
+		return p->owner_host;
+	for (uint32_t h = 1; h < 256; h++)
+		if (sd_pool_reader(p, h))
+			return h;
+	return 0;
+}
+
+/* A new group over one whose pools are live would pull the disks from
+ * under running VMs: even --force refuses while the old group's records
+ * say a node holds a pool (a deactivated pool is released).  A group
+ * whose records cannot be read is not guarded: wiping it is what --force
+ * is for. */
+static int check_unused(const char *device, struct sd_err *err)
+{
+	struct sdg *old;
+	if (sdg_open(device, 0, &old, NULL))
+		return 0;
+	const struct sd_state *s = sdg_records(old);
+	size_t used = 0;
+	uint32_t vmid = 0, host = 0;
+	for (size_t i = 0; i < s->pools.n; i++) {
+		uint32_t h = pool_user(&s->pools.v[i]);
+		if (h && used++ == 0) {
+			vmid = s->pools.v[i].vmid;
+			host = h;
+		}
+	}
+	int rc = 0;
+	if (used) {
+		char node[SD_NAME_LEN];
+		sdg_owner_name(old, host, node);
+		if (!node[0]) /* a slot since taken over: its number */
+			snprintf(node, sizeof(node), "in host slot %u", host);
+		rc = sd_fail(err, SD_E_OWNED, "%s holds group %s with %zu pool%s in use (VM %u's "
+			     "on node %s%s): deactivate them first", device, sdg_name(old), used,
+			     used == 1 ? "" : "s", vmid, node, used > 1 ? ", and more" : "");
+		if (err)
+			snprintf(err->node, sizeof(err->node), "%s", node);
+	}
+	sdg_close(old, NULL);
+	return rc;
+}
+
 static int check_clean(const char *device, struct sd_io *io, bool force, struct sd_err *err)
 {
 	struct sd_geometry old;
 	struct sd_copy_status cs[2];
-	if (sd_store_probe(io, &old, cs, NULL) == 0 && !force)
-		return sd_fail(err, SD_E_EXISTS, "%s already holds stardm group %s; "
-			       "use --force to overwrite it", device, old.name);
+	if (sd_store_probe(io, &old, cs, NULL) == 0) {
+		if (!force)
+			return sd_fail(err, SD_E_EXISTS, "%s already holds stardm group %s; "
+				       "use --force to overwrite it", device, old.name);
+		int rc = check_unused(device, err);
+		if (rc)
+			return rc;
+	}
 	char what[64];
 	int rc = sdg_foreign_signature(device, what, sizeof(what), err);
 	if (rc < 0 && !force)

@@ -1113,6 +1113,31 @@ static void test_heart_after_init_again(void)
 	unsetenv("STARDM_RUN_DIR");
 }
 
+/* A new group is not written over one whose pools are live: even --force
+ * refuses (SD_E_OWNED, naming the node) until they are deactivated. */
+static void test_init_over_live_pools(void)
+{
+	fresh();
+	ok(CREATE, "vm-100-disk-0", NULL);
+	ok(ACTIVATE, "vm-100-disk-0", NULL);
+	struct sdg *g = open_w();
+	struct sd_geometry before = *sdg_geometry(g);
+	close_g(g);
+	struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB, .metadata_size = MIB,
+				   .force = true };
+	struct sd_err err = {0};
+	struct sd_geometry now;
+	CU_ASSERT_EQUAL(sdg_init(lun, &o, &now, &err), -SD_E_OWNED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "VM 100's on node"));
+	CU_ASSERT(err.node[0] != '\0');
+	g = open_w();
+	CU_ASSERT_EQUAL(memcmp(sdg_geometry(g)->uuid, before.uuid, sizeof(before.uuid)), 0);
+	close_g(g);
+	ok(DEACTIVATE, "vm-100-disk-0", NULL);
+	CU_ASSERT_EQUAL(sdg_init(lun, &o, &now, &err), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(now.uuid, before.uuid, sizeof(before.uuid)), 0);
+}
+
 /* A group is gone only once its device holds another group: not while
  * the device still holds it, nor when the device cannot be read. */
 static void test_group_gone(void)
@@ -1184,4 +1209,5 @@ void add_core_tests(void)
 	CU_add_test(s, "a heartbeat writes nothing into a group formatted anew",
 		    test_heart_after_init_again);
 	CU_add_test(s, "a group is gone once its device holds another", test_group_gone);
+	CU_add_test(s, "init --force refuses a group with live pools", test_init_over_live_pools);
 }

@@ -134,4 +134,15 @@ check "  node b may now take VM 200, never VM 202" \
 check "  a second run changes nothing" \
 	$N a "stardm autoactivate san1 --json | tr -d ' \n' | grep -q '\"released\":0,\"activated\":0,\"withdrawn\":0'"
 
+# a new group over one with a live pool would pull the disk from under its
+# VM: even --force refuses until the pool is deactivated
+for n in b a; do
+	check "node $n: init --force refuses while VM 202's pool is live on a (exit 5)" \
+		$N $n "stardm init $LUN --name san1 --force 2>/tmp/e; rc=\$?; cat /tmp/e; [ \$rc = 5 ] && grep -q \"^stardm: .*VM 202's on node a\" /tmp/e"
+done
+check "  the group is untouched" same "$(group_uuid)" "$uuid"
+check "once it is deactivated, init --force formats the LUN" \
+	$N a "stardm deactivate san1 vm-202-disk-0 && stardm init $LUN --name san1 --force"
+check "  a new group" differ "$(group_uuid)" "$uuid"
+
 finish udev
