@@ -243,7 +243,7 @@ static int check_unused(const char *device, struct sd_err *err)
 		char node[SD_NAME_LEN];
 		sdg_owner_name(old, host, node);
 		if (!node[0]) /* a slot since taken over: its number */
-			snprintf(node, sizeof(node), "in host slot %u", host);
+			snprintf(node, sizeof(node), "#%u", host);
 		rc = sd_fail(err, SD_E_OWNED, "%s holds group %s with %zu pool%s in use (VM %u's "
 			     "on node %s%s): deactivate them first", device, sdg_name(old), used,
 			     used == 1 ? "" : "s", vmid, node, used > 1 ? ", and more" : "");
