@@ -323,7 +323,7 @@ mon2=$!
 i=0; while [ $i -lt 50 ] && ! grep -q watching "$W/mon2"; do sleep 0.1; i=$((i + 1)); done
 kill -0 $mon2 2>/dev/null && ok "a monitor starts for another group of the same name" ||
 	bad "a monitor starts for another group of the same name: $(cat "$W/mon2")"
-kill $mon2; wait $mon2 2>/dev/null
+kill $mon2 2>/dev/null; wait $mon2 2>/dev/null
 
 # a monitor whose LUN is formatted again ends by itself, saying so
 "$STARDM" init "$W/same1.img" --name same --force >/dev/null
