@@ -220,13 +220,17 @@ static uint32_t pool_user(const struct sd_pool *p)
 
 /* A new group over one whose pools are live would pull the disks from
  * under running VMs: even --force refuses while the old group's records
- * say a node holds a pool (a deactivated pool is released).  A group
- * whose records cannot be read is not guarded: wiping it is what --force
- * is for. */
-static int check_unused(const char *device, struct sd_err *err)
+ * say a node holds a pool (a deactivated pool is released).  The old
+ * group's cluster lock is taken for the read and kept (in *held) until
+ * the format, so no node activates a pool in between.  A group whose
+ * records cannot be read is not guarded: wiping it is what --force is
+ * for; one whose lock cannot be taken is guarded by its records alone. */
+static int check_unused(const char *device, struct sdg **held, struct sd_err *err)
 {
 	struct sdg *old;
-	if (sdg_open(device, 0, &old, NULL))
+	if (sdg_open(device, SDG_WRITE, &old, NULL) == 0)
+		*held = old;
+	else if (sdg_open(device, 0, &old, NULL))
 		return 0;
 	const struct sd_state *s = sdg_records(old);
 	size_t used = 0;
@@ -238,23 +242,27 @@ static int check_unused(const char *device, struct sd_err *err)
 			host = h;
 		}
 	}
-	int rc = 0;
-	if (used) {
-		char node[SD_NAME_LEN];
-		sdg_owner_name(old, host, node);
-		if (!node[0]) /* a slot since taken over: its number */
-			snprintf(node, sizeof(node), "#%u", host);
-		rc = sd_fail(err, SD_E_OWNED, "%s holds group %s with %zu pool%s in use (VM %u's "
-			     "on node %s%s): deactivate them first", device, sdg_name(old), used,
-			     used == 1 ? "" : "s", vmid, node, used > 1 ? ", and more" : "");
-		if (err)
-			snprintf(err->node, sizeof(err->node), "%s", node);
+	if (!used) {
+		if (!*held)
+			sdg_close(old, NULL);
+		return 0;
 	}
+	char node[SD_NAME_LEN];
+	sdg_owner_name(old, host, node);
+	if (!node[0]) /* a slot since taken over: its number */
+		snprintf(node, sizeof(node), "#%u", host);
+	int rc = sd_fail(err, SD_E_OWNED, "%s holds group %s with %zu pool%s in use (VM %u's "
+			 "on node %s%s): deactivate them first", device, sdg_name(old), used,
+			 used == 1 ? "" : "s", vmid, node, used > 1 ? ", and more" : "");
+	if (err)
+		snprintf(err->node, sizeof(err->node), "%s", node);
 	sdg_close(old, NULL);
+	*held = NULL;
 	return rc;
 }
 
-static int check_clean(const char *device, struct sd_io *io, bool force, struct sd_err *err)
+static int check_clean(const char *device, struct sd_io *io, bool force, struct sdg **held,
+		       struct sd_err *err)
 {
 	struct sd_geometry old;
 	struct sd_copy_status cs[2];
@@ -262,7 +270,7 @@ static int check_clean(const char *device, struct sd_io *io, bool force, struct 
 		if (!force)
 			return sd_fail(err, SD_E_EXISTS, "%s already holds stardm group %s; "
 				       "use --force to overwrite it", device, old.name);
-		int rc = check_unused(device, err);
+		int rc = check_unused(device, held, err);
 		if (rc)
 			return rc;
 	}
@@ -274,6 +282,18 @@ static int check_clean(const char *device, struct sd_io *io, bool force, struct 
 		return sd_fail(err, SD_E_EXISTS, "%s has a %s signature; use --force to "
 			       "overwrite it", device, what);
 	return 0;
+}
+
+/* The old group's lock, after the format was tried: released when
+ * nothing was written, else dropped unwritten (its host slots are gone,
+ * and where they were may be the new group's metadata now). */
+static void let_go(struct sdg *held, bool formatted)
+{
+	if (!held)
+		return;
+	if (formatted)
+		held->cluster_held = false;
+	sdg_close(held, NULL);
 }
 
 /* 32 MiB slots (room for ~250k snapshots) on LUNs of 8 GiB and more; small
@@ -308,13 +328,16 @@ int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geomet
 	g.lun_size = io->size;
 	g.slot_size = o->metadata_size ? o->metadata_size : default_slot_size(io->size);
 	rc = sd_layout_compute(&g, err);
+	struct sdg *held = NULL;
 	if (rc == 0)
-		rc = check_clean(device, io, o->force, err);
+		rc = check_clean(device, io, o->force, &held, err);
 	struct sd_state first;
 	sd_state_init(&first);
 	first.reserve_pct = o->reserve_pct;
+	bool tried = rc == 0;
 	if (rc == 0)
 		rc = sd_store_format(io, &g, &first, err);
+	let_go(held, tried);
 	sd_io_close(io);
 	if (rc == 0) /* this node's udev reads the new label (other nodes: at their next event) */
 		sdg_udev_changed(device);

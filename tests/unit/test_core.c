@@ -10,8 +10,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "core/activate.h"
 #include "core/autoactivate.h"
 #include "core/discard.h"
@@ -1138,6 +1140,35 @@ static void test_init_over_live_pools(void)
 	CU_ASSERT_NOT_EQUAL(memcmp(now.uuid, before.uuid, sizeof(before.uuid)), 0);
 }
 
+/* init --force reads the old group's records under its cluster lock and
+ * holds it to the format: a pool activated while init waits for the lock
+ * is seen, and the group is kept. */
+static void test_init_guard_under_lock(void)
+{
+	fresh();
+	ok(CREATE, "vm-100-disk-0", NULL);
+	ok(DEACTIVATE, "vm-100-disk-0", NULL);
+	struct sdg *g = open_w();
+	struct sd_geometry before = *sdg_geometry(g);
+	pid_t child = fork();
+	if (child == 0) {
+		struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB,
+					   .metadata_size = MIB, .force = true };
+		_exit(sdg_init(lun, &o, NULL, NULL) == -SD_E_OWNED ? 7 : 1);
+	}
+	sd_sleep_ms(300);
+	int status = 0;
+	CU_ASSERT_EQUAL(waitpid(child, &status, WNOHANG), 0); /* waits for the lock */
+	g->state.pools.v[0].owner_host = g->cluster.id; /* an activation's record */
+	CU_ASSERT_EQUAL(sdg_commit(g, NULL), 0);
+	close_g(g);
+	CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	g = open_w();
+	CU_ASSERT_EQUAL(memcmp(sdg_geometry(g)->uuid, before.uuid, sizeof(before.uuid)), 0);
+	close_g(g);
+}
+
 /* A group is gone only once its device holds another group: not while
  * the device still holds it, nor when the device cannot be read. */
 static void test_group_gone(void)
@@ -1210,4 +1241,5 @@ void add_core_tests(void)
 		    test_heart_after_init_again);
 	CU_add_test(s, "a group is gone once its device holds another", test_group_gone);
 	CU_add_test(s, "init --force refuses a group with live pools", test_init_over_live_pools);
+	CU_add_test(s, "init --force guards under the cluster lock", test_init_guard_under_lock);
 }
