@@ -131,19 +131,17 @@ static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg)
 }
 
 /* The heartbeat thread's failures since the last look: the last one
- * reported, all counted in the lock file, where status shows them.  True
- * when a beat failed since. */
-static bool beat_failed(struct sdg_heart *hb, int lock)
+ * reported, all counted in the lock file, where status shows them. */
+static void beat_health(struct sdg_heart *hb, int lock)
 {
 	static struct cli_beat_health health;
 	uint64_t n = sdg_heart_failures(hb, health.last_error, sizeof(health.last_error),
 					&health.last_failure_ns);
 	if (n == health.failures)
-		return false;
+		return;
 	health.failures = n;
 	fprintf(stderr, "stardm: %s\n", health.last_error);
 	cli_monitor_note_beat(lock, &health);
-	return true;
 }
 
 static void report_fence(void *ctx, const char *line)
@@ -205,8 +203,9 @@ struct watch {
 /* The group was formatted away: a monitor left running would go on
  * acting on whatever group its device holds now, without its heartbeat;
  * it ends (and the new group's own monitor is started for it).  Asked
- * only after a failed beat: a beat fails on a device that holds another
- * group, and a healthy pass then reads no labels for it. */
+ * every pass, not only after a failed beat: a beat that read its slot
+ * before the format and wrote it after leaves a valid slot of this node's
+ * in the new group's host area, and every later beat then succeeds. */
 static bool gone(const struct watch *w, const char *dev)
 {
 	char now[37];
@@ -227,8 +226,9 @@ static void watch(const struct watch *w, char dev[PATH_MAX])
 		sdg_events_arm(&events); /* before the look: no event is missed */
 		if (w->follow)
 			follow_device(w->id, dev, w->hb);
-		if (beat_failed(w->hb, w->lock) && gone(w, dev))
+		if (gone(w, dev))
 			break;
+		beat_health(w->hb, w->lock);
 		int pending = 0;
 		if (sdg_fence_hold(w->fence)) {
 			grow(dev, w->cfg);
