@@ -145,4 +145,12 @@ check "once it is deactivated, init --force formats the LUN" \
 	$N a "stardm deactivate san1 vm-202-disk-0 && stardm init $LUN --name san1 --force"
 check "  a new group" differ "$(group_uuid)" "$uuid"
 
+# a monitor enabled by the group's name and started before its LUN holds
+# the group (the LUN comes late at boot) keeps trying every 2 s: systemd's
+# start limit does not end it
+check "stardm-monitor@late, started with no group late anywhere, fails and is restarted" \
+	$N a "systemctl start stardm-monitor@late; sleep 14; s=\$(systemctl show -P ActiveState stardm-monitor@late); r=\$(systemctl show -P NRestarts stardm-monitor@late); echo \$s \$r restarts; { [ \"\$s\" = activating ] || [ \"\$s\" = active ]; } && [ \"\$r\" -ge 5 ]"
+check "  once the LUN holds group late, a monitor runs for it" \
+	$N a "stardm init $LUN --name late --force && for i in \$(seq 50); do stardm status late | grep -q 'monitor: running on this node' && exit 0; sleep 0.2; done; systemctl status stardm-monitor@late; exit 1"
+
 finish udev
