@@ -221,17 +221,17 @@ static uint32_t pool_user(const struct sd_pool *p)
 /* A new group over one whose pools are live would pull the disks from
  * under running VMs: even --force refuses while the old group's records
  * say a node holds a pool (a deactivated pool is released).  The old
- * group's cluster lock is taken for the read and kept (in *held) until
- * the format, so no node activates a pool in between.  A group whose
+ * group's cluster lock is taken for the read and kept until the format,
+ * so no node activates a pool in between; the group is handed back in
+ * *held, whether refused or not, for let_go to close.  A group whose
  * records cannot be read is not guarded: wiping it is what --force is
  * for; one whose lock cannot be taken is guarded by its records alone. */
 static int check_unused(const char *device, struct sdg **held, struct sd_err *err)
 {
 	struct sdg *old;
-	if (sdg_open(device, SDG_WRITE, &old, NULL) == 0)
-		*held = old;
-	else if (sdg_open(device, 0, &old, NULL))
+	if (sdg_open(device, SDG_WRITE, &old, NULL) && sdg_open(device, 0, &old, NULL))
 		return 0;
+	*held = old;
 	const struct sd_state *s = sdg_records(old);
 	size_t used = 0;
 	uint32_t vmid = 0, host = 0;
@@ -242,11 +242,8 @@ static int check_unused(const char *device, struct sdg **held, struct sd_err *er
 			host = h;
 		}
 	}
-	if (!used) {
-		if (!*held)
-			sdg_close(old, NULL);
+	if (!used)
 		return 0;
-	}
 	char node[SD_NAME_LEN];
 	sdg_owner_name(old, host, node);
 	if (!node[0]) /* a slot since taken over: its number */
@@ -256,8 +253,6 @@ static int check_unused(const char *device, struct sdg **held, struct sd_err *er
 			 used == 1 ? "" : "s", vmid, node, used > 1 ? ", and more" : "");
 	if (err)
 		snprintf(err->node, sizeof(err->node), "%s", node);
-	sdg_close(old, NULL);
-	*held = NULL;
 	return rc;
 }
 
@@ -284,9 +279,10 @@ static int check_clean(const char *device, struct sd_io *io, bool force, struct 
 	return 0;
 }
 
-/* The old group's lock, after the format was tried: released when
- * nothing was written, else dropped unwritten (its host slots are gone,
- * and where they were may be the new group's metadata now). */
+/* The old group, after the format was tried or refused: its lock (if
+ * taken) released when nothing was written, else dropped unwritten (its
+ * host slots are gone, and where they were may be the new group's
+ * metadata now).  A read-only open holds no lock. */
 static void let_go(struct sdg *held, bool formatted)
 {
 	if (!held)
