@@ -216,7 +216,7 @@ for n in $POOLS; do
 	while [ $i -lt "$n" ]; do
 		i=$((i + 1))
 		stardm create $G vm-$((10000 + i))-disk-0 --size 8M >/dev/null
-		lvcreate -q -T bench/p$i -L 8M -V 8M -n t$i >/dev/null 2>&1
+		lvcreate -q -T bench/p$i -L 8M -V 8M -n t$i >/dev/null 2>&1 || echo "bench: lvcreate p$i failed"
 	done
 	vgchange -q -an bench >/dev/null 2>&1
 	rm -f $T/boot.*
@@ -225,6 +225,8 @@ for n in $POOLS; do
 	timeit $T/boot.l vgchange -q -ay bench >/dev/null 2>&1
 	active_s=$(dmsetup ls | grep -c 'stardm-bench-vm-1[0-9]*-disk-0')
 	active_l=$(lvs --noheadings -o lv_name,lv_active bench 2>/dev/null | grep -c '^ *t[0-9]* *active')
+	[ "$active_s" = "$n" ] && [ "$active_l" = "$n" ] ||
+		echo "bench: boot case FAILED: $n pools, active after: stardm $active_s, lvm $active_l"
 	r "{\"kind\":\"boot\",\"pools\":$n,\"stardm_us\":$(cat $T/boot.s),\"lvm_us\":$(cat $T/boot.l),\"stardm_active\":$active_s,\"lvm_active\":$active_l}"
 	i=0
 	while [ $i -lt "$n" ]; do
