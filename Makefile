@@ -212,6 +212,7 @@ install-bin:
 	install -D -m 0755 $(STARDM) $(DESTDIR)$(SBINDIR)/stardm
 	install -D -m 0644 docs/stardm.8 $(DESTDIR)$(MANDIR)/man8/stardm.8
 install-udev:
+	install -D -m 0644 udev/09-stardm-flags.rules $(DESTDIR)$(UDEVDIR)/rules.d/09-stardm-flags.rules
 	install -D -m 0644 udev/56-stardm.rules $(DESTDIR)$(UDEVDIR)/rules.d/56-stardm.rules
 	install -D -m 0644 udev/69-stardm-lun.rules $(DESTDIR)$(UDEVDIR)/rules.d/69-stardm-lun.rules
 	install -D -m 0644 udev/stardm-autoactivate@.service \

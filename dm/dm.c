@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/trace.h"
 #include "dm.h"
+#include "udev_watch.h"
 
 static char last_log[256];
 
@@ -110,14 +111,44 @@ static bool udev_stuck;
 static unsigned batching;
 static uint32_t batch_cookie;
 
-/* Wait (bounded) until udev has finished with the events of cookie, since
- * a stuck udev worker must not hang a command for ever (the devices
- * themselves are there: only their links may be missing). */
+/* How this process waits for udev, chosen on first use: not at all (no
+ * udevd: libdevmapper makes the nodes itself), on libdevmapper's cookie
+ * semaphores, or on udev's announcements (udev_watch.h).  The last is the
+ * rule: with libdevmapper's own synchronisation off, a task's cookie
+ * carries its udev flags alone, which stardm's rule reads without the two
+ * dmsetup programs a semaphore's release costs in each event.  Cookies
+ * are kept where the socket cannot be opened, or when asked for
+ * (STARDM_UDEV_COOKIES=1). */
+enum udev_way { WAY_UNSET, WAY_NONE, WAY_COOKIES, WAY_WATCH };
+
+static enum udev_way udev_way(void)
+{
+	static enum udev_way way;
+	if (way != WAY_UNSET)
+		return way;
+	const char *env = getenv("STARDM_UDEV_COOKIES");
+	if (!dm_udev_get_sync_support())
+		way = WAY_NONE;
+	else if ((env && !strcmp(env, "1")) || udev_watch_listen())
+		way = WAY_COOKIES;
+	else
+		way = WAY_WATCH;
+	if (way == WAY_WATCH)
+		dm_udev_set_sync_support(0);
+	return way;
+}
+
+/* Wait (bounded) until udev has finished with the events of cookie, or
+ * with the events udev_watch expects, since a stuck udev worker must not
+ * hang a command for ever (the devices themselves are there: only their
+ * links may be missing). */
 static int udev_wait(uint32_t cookie, const char *what, const char *name, struct sd_err *err)
 {
 	uint64_t t = sd_trace_begin();
 	uint64_t limit = udev_stuck ? 0 : udev_timeout_ms(), waited = 0;
 	int ready = !cookie;
+	if (udev_way() == WAY_WATCH)
+		ready = udev_watch_wait(limit);
 	while (!ready && dm_udev_wait_immediate(cookie, &ready) && !ready && waited < limit) {
 		sd_sleep_ms(10);
 		waited += 10;
@@ -133,22 +164,65 @@ static int udev_wait(uint32_t cookie, const char *what, const char *name, struct
 		       "%" PRIu64 " s (is systemd-udevd stuck?)", what, name, limit / 1000);
 }
 
+/* The uevent a task raises once it ran: none, a change of the device (a
+ * resume; its number from the task itself when a create) or its removal. */
+enum raises { RAISES_NONE, RAISES_CHANGE, RAISES_REMOVAL };
+struct uevent_of {
+	enum raises raises;
+	uint32_t major, minor;
+};
+
+/* What a resume of name will raise: the kernel announces a resume only
+ * when the device was suspended or had a table waiting. */
+static struct uevent_of resume_raises(const char *name)
+{
+	struct dm_task *dmt = task(DM_DEVICE_INFO, name);
+	struct dm_info di;
+	bool ok = dmt && run(dmt, "dm-info") && dm_task_get_info(dmt, &di) && di.exists;
+	finish(dmt, ok);
+	bool raises = ok && (di.suspended || di.inactive_table);
+	return (struct uevent_of){ raises ? RAISES_CHANGE : RAISES_NONE, ok ? di.major : 0, ok ? di.minor : 0 };
+}
+
+/* The same for a removal of name (known before it goes). */
+static struct uevent_of removal_raises(const char *name)
+{
+	struct sdm_info info;
+	bool ok = sdm_info(name, &info, NULL) == 0 && info.exists;
+	return (struct uevent_of){ ok ? RAISES_REMOVAL : RAISES_NONE, info.major, info.minor };
+}
+
+/* Tell udev_watch what dmt, just run, made udev do. */
+static void expect(struct dm_task *dmt, struct uevent_of ev)
+{
+	struct dm_info di;
+	if (ev.raises == RAISES_CHANGE && !ev.major && dm_task_get_info(dmt, &di) && di.exists)
+		ev.major = di.major, ev.minor = di.minor;
+	if (ev.raises != RAISES_NONE)
+		udev_watch_expect(ev.major, ev.minor, ev.raises == RAISES_REMOVAL);
+}
+
 /* Run a task that creates, removes or resumes a device.  With udev
- * running, libdevmapper leaves the node and links to udev and we wait on
- * the task's cookie, so that they exist (or are gone) when we return; in a
- * batch the wait comes once at its end, unless the caller opens the node
- * at once (SDM_NODE_NOW).  Every such task carries a cookie: without one
- * libdevmapper handles /dev/mapper itself behind udev's back, and a
- * volume's node and links were seen gone after a resume so made.  Without
- * udev (DM_DISABLE_UDEV) libdevmapper makes the nodes itself and the
- * cookie is ready at once. */
-static int run_synced(struct dm_task *dmt, unsigned flags, const char *phase, const char *what,
-		      const char *name, struct sd_err *err)
+ * running, libdevmapper leaves the node and links to udev and we wait for
+ * udev to finish with the task's event (udev_way), so that they exist (or
+ * are gone) when we return; in a batch the wait comes once at its end,
+ * unless the caller opens the node at once (SDM_NODE_NOW).  Every such
+ * task carries a cookie: without one libdevmapper handles /dev/mapper
+ * itself behind udev's back, and a volume's node and links were seen gone
+ * after a resume so made.  Without udev (DM_DISABLE_UDEV) libdevmapper
+ * makes the nodes itself and there is nothing to wait for. */
+static int run_synced(struct dm_task *dmt, unsigned flags, struct uevent_of ev, const char *phase,
+		      const char *what, const char *name, struct sd_err *err)
 {
 	uint32_t own = 0;
 	bool later = batching && !(flags & SDM_NODE_NOW);
 	uint32_t *cookie = later ? &batch_cookie : &own;
+	bool watch = udev_way() == WAY_WATCH;
+	if (watch)
+		udev_watch_listen();
 	int ok = dmt && dm_task_set_cookie(dmt, cookie, sdm_udev_flags(flags)) && run(dmt, phase);
+	if (ok && watch)
+		expect(dmt, ev);
 	int e = finish(dmt, ok);
 	int rc = later ? 0 : udev_wait(own, what, name, err);
 	return e ? fail(err, e, what, name) : rc;
@@ -160,7 +234,7 @@ int sdm_udev_batch(bool on, struct sd_err *err)
 		batching += on;
 		return 0;
 	}
-	if (--batching || !batch_cookie)
+	if (--batching || (!batch_cookie && udev_way() != WAY_WATCH))
 		return 0;
 	uint32_t cookie = batch_cookie;
 	batch_cookie = 0;
@@ -263,7 +337,8 @@ int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, s
 	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
 	int ok = dmt && (!uuid || !*uuid || dm_task_set_uuid(dmt, uuid)) &&
 		 add_targets(dmt, t, n) && (!(flags & SDM_READONLY) || dm_task_set_ro(dmt));
-	int rc = ok ? run_synced(dmt, flags, "dm-create", "creating", name, err)
+	struct uevent_of ev = { RAISES_CHANGE, 0, 0 };
+	int rc = ok ? run_synced(dmt, flags, ev, "dm-create", "creating", name, err)
 		    : fail(err, finish(dmt, 0), "creating", name);
 	if (rc == 0)
 		return rc;
@@ -298,16 +373,19 @@ int sdm_resume(const char *name, struct sd_err *err)
 
 int sdm_resume_flags(const char *name, unsigned flags, struct sd_err *err)
 {
+	struct uevent_of ev = udev_way() == WAY_WATCH ? resume_raises(name) : (struct uevent_of){ 0 };
 	struct dm_task *dmt = task(DM_DEVICE_RESUME, name);
-	return dmt ? run_synced(dmt, flags, "dm-resume", "resuming", name, err) : fail(err, ENOMEM, "resuming", name);
+	return dmt ? run_synced(dmt, flags, ev, "dm-resume", "resuming", name, err)
+		   : fail(err, ENOMEM, "resuming", name);
 }
 
 int sdm_remove(const char *name, struct sd_err *err)
 {
+	struct uevent_of ev = udev_way() == WAY_WATCH ? removal_raises(name) : (struct uevent_of){ 0 };
 	struct dm_task *dmt = task(DM_DEVICE_REMOVE, name);
 	if (!dmt || !dm_task_retry_remove(dmt))
 		return fail(err, finish(dmt, 0), "removing", name);
-	return run_synced(dmt, 0, "dm-remove", "removing", name, err);
+	return run_synced(dmt, 0, ev, "dm-remove", "removing", name, err);
 }
 
 int sdm_remove_unused(const char *name, struct sd_err *err)

@@ -36,6 +36,7 @@ for f in /usr/sbin/stardm /usr/share/man/man8/stardm.8.gz /usr/share/doc/stardm/
 	/usr/share/doc/stardm/udev.md.gz /usr/share/doc/stardm/proxmox.md.gz; do
 	check "stardm holds $f" holds "$S" ".$f"
 done
+check "stardm: 09-stardm-flags.rules as in udev/" same "$S" /lib/udev/rules.d/09-stardm-flags.rules "$TOP/udev/09-stardm-flags.rules"
 check "stardm: 56-stardm.rules as in udev/" same "$S" /lib/udev/rules.d/56-stardm.rules "$TOP/udev/56-stardm.rules"
 check "stardm: 69-stardm-lun.rules as in udev/" same "$S" /lib/udev/rules.d/69-stardm-lun.rules "$TOP/udev/69-stardm-lun.rules"
 for u in stardm-monitor@.service stardm-autoactivate@.service; do

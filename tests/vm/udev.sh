@@ -102,6 +102,23 @@ check "  and lvm2's own scan ignores it once the node's global_filter rejects st
 	$N b "sed -i '/^devices {/a global_filter = [ \"r|^/dev/mapper/stardm-|\", \"r|^/dev/stardm/|\" ]' /etc/lvm/lvm.conf && ! pvs 2>/dev/null | grep -q stardm && ! vgs 2>/dev/null | grep -q guestvg && vgchange -aay 2>/dev/null; ! dmsetup ls | grep -q guestvg"
 check "deactivate on node b" $N b "stardm deactivate san1 $V --snapshot s1 && stardm deactivate san1 $V"
 
+# stardm waits on udev's announcements, and its cookies carry their flags
+# alone, which 09-stardm-flags.rules reads: its events run no dmsetup
+# program.  udevd's debug log names each program it starts; this counts
+# the dmsetup ones started while node a runs COMMAND, then settles.
+dmsetup_runs() {
+	$N a "udevadm control --log-level=debug && n=\$(journalctl -q -o cat -u systemd-udevd | wc -l) && { $1; } >/dev/null 2>&1; rc=\$?; udevadm settle; udevadm control --log-level=info; [ \$rc = 0 ] || exit 1; journalctl -q -o cat -u systemd-udevd | tail -n +\$((n + 1)) | grep -c 'dmsetup udev'"
+}
+cycle="stardm activate san1 $V && [ -b /dev/stardm/san1/$V ] && stardm deactivate san1 $V && [ ! -e /dev/stardm/san1/$V ]"
+runs=$(dmsetup_runs "$cycle")
+check "an activation and a deactivation: links there and gone on return, no dmsetup run by udev ($runs)" \
+	[ "$runs" = 0 ]
+runs=$(dmsetup_runs "STARDM_UDEV_COOKIES=1 $cycle")
+check "  on libdevmapper's semaphores (STARDM_UDEV_COOKIES=1) the same, two dmsetup per event ($runs)" \
+	[ "${runs:-0}" -ge 8 ]
+check "  without 09-stardm-flags.rules: the same links, the long way" \
+	$N a "mv /lib/udev/rules.d/09-stardm-flags.rules /tmp/ && udevadm control --reload && ($cycle); rc=\$?; mv /tmp/09-stardm-flags.rules /lib/udev/rules.d/ && udevadm control --reload && [ \$rc = 0 ]"
+
 # a stuck udev: the command fails after the bounded wait, not hangs
 check "with udevd's workers stopped, activate fails within the wait (exit 12)" \
 	$N a "pkill -STOP -f systemd-udevd; s=\$(date +%s); STARDM_UDEV_TIMEOUT=3 stardm activate san1 $V >/tmp/o 2>&1; rc=\$?; e=\$(( \$(date +%s) - s )); pkill -CONT -f systemd-udevd; cat /tmp/o; echo rc=\$rc after \$e s; [ \$rc = 12 ] && [ \$e -lt 20 ] && grep -q 'udev did not finish' /tmp/o"
