@@ -149,10 +149,11 @@ static int udev_wait(uint32_t cookie, const char *what, const char *name, struct
 	int ready = !cookie;
 	if (udev_way() == WAY_WATCH)
 		ready = udev_watch_wait(limit);
-	while (!ready && dm_udev_wait_immediate(cookie, &ready) && !ready && waited < limit) {
-		sd_sleep_ms(10);
-		waited += 10;
-	}
+	else
+		while (!ready && dm_udev_wait_immediate(cookie, &ready) && !ready && waited < limit) {
+			sd_sleep_ms(10);
+			waited += 10;
+		}
 	/* the /dev/mapper nodes libdevmapper makes itself where udev does not
 	 * (a full dm_udev_wait does this too) */
 	dm_task_update_nodes();
