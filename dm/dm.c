@@ -126,6 +126,9 @@ static enum udev_way udev_way(void)
 	static enum udev_way way;
 	if (way != WAY_UNSET)
 		return way;
+	/* libdevmapper's checks below open the control node: their complaints
+	 * (no dm at all) are captured, as a task's are */
+	setup_log();
 	const char *env = getenv("STARDM_UDEV_COOKIES");
 	if (!dm_udev_get_sync_support())
 		way = WAY_NONE;
