@@ -169,7 +169,8 @@ static int udev_wait(uint32_t cookie, const char *what, const char *name, struct
 }
 
 /* The uevent a task raises once it ran: none, a change of the device (a
- * resume; its number from the task itself when a create) or its removal. */
+ * create or resume: its number comes from the task) or its removal (the
+ * number known before it goes). */
 enum raises { RAISES_NONE, RAISES_CHANGE, RAISES_REMOVAL };
 struct uevent_of {
 	enum raises raises;
@@ -180,15 +181,13 @@ struct uevent_of {
  * when the device was suspended or had a table waiting. */
 static struct uevent_of resume_raises(const char *name)
 {
-	struct dm_task *dmt = task(DM_DEVICE_INFO, name);
-	struct dm_info di;
-	bool ok = dmt && run(dmt, "dm-info") && dm_task_get_info(dmt, &di) && di.exists;
-	finish(dmt, ok);
-	bool raises = ok && (di.suspended || di.inactive_table);
-	return (struct uevent_of){ raises ? RAISES_CHANGE : RAISES_NONE, ok ? di.major : 0, ok ? di.minor : 0 };
+	struct sdm_info info;
+	bool ok = sdm_info(name, &info, NULL) == 0 && info.exists;
+	bool raises = ok && (info.suspended || info.inactive_table);
+	return (struct uevent_of){ .raises = raises ? RAISES_CHANGE : RAISES_NONE };
 }
 
-/* The same for a removal of name (known before it goes). */
+/* The same for a removal of name. */
 static struct uevent_of removal_raises(const char *name)
 {
 	struct sdm_info info;
@@ -200,10 +199,10 @@ static struct uevent_of removal_raises(const char *name)
 static void expect(struct dm_task *dmt, struct uevent_of ev)
 {
 	struct dm_info di;
-	if (ev.raises == RAISES_CHANGE && !ev.major && dm_task_get_info(dmt, &di) && di.exists)
-		ev.major = di.major, ev.minor = di.minor;
-	if (ev.raises != RAISES_NONE)
-		udev_watch_expect(ev.major, ev.minor, ev.raises == RAISES_REMOVAL);
+	if (ev.raises == RAISES_CHANGE && dm_task_get_info(dmt, &di) && di.exists)
+		udev_watch_expect(di.major, di.minor, false);
+	else if (ev.raises == RAISES_REMOVAL)
+		udev_watch_expect(ev.major, ev.minor, true);
 }
 
 /* Run a task that creates, removes or resumes a device.  With udev
@@ -341,7 +340,7 @@ int sdm_create(const char *name, const char *uuid, const struct sdm_target *t, s
 	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
 	int ok = dmt && (!uuid || !*uuid || dm_task_set_uuid(dmt, uuid)) &&
 		 add_targets(dmt, t, n) && (!(flags & SDM_READONLY) || dm_task_set_ro(dmt));
-	struct uevent_of ev = { RAISES_CHANGE, 0, 0 };
+	struct uevent_of ev = { .raises = RAISES_CHANGE };
 	int rc = ok ? run_synced(dmt, flags, ev, "dm-create", "creating", name, err)
 		    : fail(err, finish(dmt, 0), "creating", name);
 	if (rc == 0)
@@ -431,8 +430,8 @@ int sdm_info(const char *name, struct sdm_info *info, struct sd_err *err)
 	int e = finish(dmt, ok);
 	if (e)
 		return fail(err, e, "querying", name);
-	*info = (struct sdm_info){ di.exists, di.suspended, di.live_table, di.read_only,
-				   di.open_count, di.major, di.minor, di.event_nr };
+	*info = (struct sdm_info){ di.exists, di.suspended, di.live_table, di.inactive_table,
+				   di.read_only, di.open_count, di.major, di.minor, di.event_nr };
 	return 0;
 }
 

@@ -18,7 +18,7 @@ struct sdm_target {
 };
 
 struct sdm_info {
-	bool exists, suspended, live_table, read_only;
+	bool exists, suspended, live_table, inactive_table, read_only;
 	int open_count;
 	uint32_t major, minor;
 	uint32_t event_nr;       /* bumped by the target on events (low water, mode change) */

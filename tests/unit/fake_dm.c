@@ -268,6 +268,7 @@ static int f_info(const char *name, struct sdm_info *info, struct sd_err *err)
 	if (d) {
 		info->suspended = d->suspended;
 		info->live_table = d->live.set;
+		info->inactive_table = d->inactive.set;
 		info->read_only = d->read_only;
 		info->open_count = holders(d);
 	}
