@@ -8,12 +8,21 @@
 #include <sys/sysmacros.h>
 
 #include "base/clock.h"
+#include "base/trace.h"
 #include "udev_watch.h"
 
 /* The socket's receive buffer: udev announces every block device's
  * events, and a node activating its pools makes hundreds at once; the
- * kernel takes the memory only as messages wait. */
-#define RECEIVE_BUFFER (64u << 20)
+ * kernel takes the memory only as messages wait.  STARDM_UDEV_BUFFER
+ * (bytes) sets another size: a larger one for a node whose boot storms
+ * overflow it, a tiny one to see the overflow path work. */
+static int receive_buffer(void)
+{
+	const char *env = getenv("STARDM_UDEV_BUFFER");
+	char *end;
+	unsigned long n = env && *env ? strtoul(env, &end, 10) : 0;
+	return n && !*end && n <= INT_MAX ? (int)n : 64 << 20;
+}
 
 struct expected {
 	dev_t dev;
@@ -37,7 +46,7 @@ int udev_watch_listen(void)
 	monitor = udev ? udev_monitor_new_from_netlink(udev, "udev") : NULL;
 	if (monitor && udev_monitor_filter_add_match_subsystem_devtype(monitor, "block", "disk") >= 0 &&
 	    udev_monitor_enable_receiving(monitor) >= 0) {
-		udev_monitor_set_receive_buffer_size(monitor, RECEIVE_BUFFER);
+		udev_monitor_set_receive_buffer_size(monitor, receive_buffer());
 		return 0;
 	}
 	if (monitor)
@@ -104,12 +113,14 @@ static void receive(uint64_t end)
  * (the ones expected were queued before this). */
 static bool queue_empty_by(uint64_t end)
 {
+	uint64_t t = sd_trace_begin();
 	struct udev_queue *q = udev ? udev_queue_new(udev) : NULL;
 	bool empty = false;
 	while (q && !(empty = udev_queue_get_queue_is_empty(q)) && sd_monotonic_ms() < end)
 		sd_sleep_ms(10);
 	if (q)
 		udev_queue_unref(q);
+	sd_trace_end(t, "udev-queue-wait");
 	return empty;
 }
 
