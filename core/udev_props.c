@@ -16,8 +16,12 @@
 /* Call visit for every block device whose udev property key is value,
  * stardm's own dm devices left out (only a LUN carries a LUN's
  * properties); the number visited.  Only devices 69-stardm-lun.rules
- * tagged are read, so the cost does not grow with the node's disks. */
-typedef void (*lun_visit)(struct udev_device *d, int i, void *ctx);
+ * tagged are read, so the cost does not grow with the node's disks.  The
+ * visitor gets the device's sysfs path and reads what more it needs: the
+ * enumeration has read each device's record once already, and every
+ * further read walks sysfs again (tens of system calls, a command's
+ * largest cost after its dm work on a slow machine). */
+typedef void (*lun_visit)(struct udev *u, const char *syspath, int i, void *ctx);
 static int each_lun(const char *key, const char *value, lun_visit visit, void *ctx)
 {
 	struct udev *u = udev_new();
@@ -26,16 +30,11 @@ static int each_lun(const char *key, const char *value, lun_visit visit, void *c
 	if (en && udev_enumerate_add_match_tag(en, "stardm_lun") >= 0 &&
 	    udev_enumerate_add_match_subsystem(en, "block") >= 0 &&
 	    udev_enumerate_add_match_property(en, key, value) >= 0 &&
+	    udev_enumerate_add_nomatch_sysattr(en, "dm/uuid", SDG_DM_UUID_PREFIX "*") >= 0 &&
 	    udev_enumerate_scan_devices(en) >= 0) {
 		struct udev_list_entry *e;
-		udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
-			struct udev_device *d = udev_device_new_from_syspath(u, udev_list_entry_get_name(e));
-			if (d && udev_device_get_devnode(d) &&
-			    !sdg_dm_uuid_ours(udev_device_get_property_value(d, "DM_UUID")))
-				visit(d, n++, ctx);
-			if (d)
-				udev_device_unref(d);
-		}
+		udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en))
+			visit(u, udev_list_entry_get_name(e), n++, ctx);
 	}
 	if (en)
 		udev_enumerate_unref(en);
@@ -44,11 +43,14 @@ static int each_lun(const char *key, const char *value, lun_visit visit, void *c
 	return n;
 }
 
-static void name_of(struct udev_device *d, int i, void *name)
+static void name_of(struct udev *u, const char *syspath, int i, void *name)
 {
-	const char *g = udev_device_get_property_value(d, "STARDM_GROUP_NAME");
-	if (i == 0 && g && sd_name_valid(g))
+	struct udev_device *d = i == 0 ? udev_device_new_from_syspath(u, syspath) : NULL;
+	const char *g = d ? udev_device_get_property_value(d, "STARDM_GROUP_NAME") : NULL;
+	if (g && sd_name_valid(g))
 		snprintf(name, SD_NAME_LEN, "%s", g);
+	if (d)
+		udev_device_unref(d);
 }
 
 /* The name of the group with uuid, as the LUN's udev rule recorded it. */
@@ -146,11 +148,20 @@ struct node_list {
 	size_t max;
 };
 
-static void node_of(struct udev_device *d, int i, void *ctx)
+/* A block device's node is its kernel name under /dev, a '!' in it
+ * standing for a '/' (cciss!c0d0 is /dev/cciss/c0d0), as devtmpfs makes
+ * it. */
+static void node_of(struct udev *u, const char *syspath, int i, void *ctx)
 {
+	(void)u;
 	struct node_list *l = ctx;
-	if ((size_t)i < l->max)
-		snprintf(l->nodes[i], PATH_MAX, "%s", udev_device_get_devnode(d));
+	const char *name = strrchr(syspath, '/');
+	if ((size_t)i >= l->max || !name || !name[1])
+		return;
+	int k = snprintf(l->nodes[i], PATH_MAX, "/dev/%s", name + 1);
+	for (char *c = l->nodes[i] + 5; k > 0 && *c; c++)
+		if (*c == '!')
+			*c = '/';
 }
 
 int sdg_udev_group_devices(const char *group, char (*nodes)[PATH_MAX], size_t max)

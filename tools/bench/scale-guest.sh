@@ -11,7 +11,9 @@
 # A tenth of the VMs run (their disks active), as on a node.  Then, per N
 # and per layout, REPEAT rounds of a new VM's life, each command timed:
 # create its disk (the VM's pool with it), activate, snapshot live,
-# deactivate, roll back, remove; then a node starting: the running VMs'
+# deactivate, roll back, remove (stardm's disk is activated twice: its
+# first activation, which makes the thin device lvm2 made at create, and
+# then as lvm2's, a disk whose pool and thin device exist); then a node starting: the running VMs'
 # disks activated in one command (stardm autoactivate; lvm2's lvchange of
 # them, and every pool of the VG as lvm2's event-based activation does).
 # Results: "@@R <json>" lines.
@@ -190,13 +192,19 @@ for n in $NS; do
 		i=$((i + 1)) v=$((n + i))
 		tm $T/s.create stardm create scale vm-$v-disk-0 --size 8M
 		inactive "^stardm-scale-vm-$v-disk-0[[:space:]]"
+		# the first activation also makes the disk's thin device in its
+		# pool (create left it to the pool's first start); lvm2 made its
+		# thin at create, so its activation compares with stardm's next
+		tm $T/s.activate-new stardm activate scale vm-$v-disk-0
+		stardm deactivate scale vm-$v-disk-0 >/dev/null || say "N=$n: stardm could not deactivate vm-$v"
+		inactive "^stardm-scale-vm(-$v-disk-0|$v-)"
 		tm $T/s.activate stardm activate scale vm-$v-disk-0
 		tm $T/s.snapshot stardm snapshot scale vm-$v-disk-0 s
 		tm $T/s.deactivate stardm deactivate scale vm-$v-disk-0
 		tm $T/s.rollback stardm rollback scale vm-$v-disk-0 s
 		tm $T/s.remove stardm remove scale vm-$v-disk-0
 	done
-	for o in create activate snapshot deactivate rollback remove; do op stardm $o "$n" $T/s.$o; done
+	for o in create activate-new activate snapshot deactivate rollback remove; do op stardm $o "$n" $T/s.$o; done
 	# a node starting: its VMs' disks (marked for auto-activation), in one run
 	for v in $(running "$n"); do
 		stardm set-autoactivate scale vm-$v-disk-0 on && stardm deactivate scale vm-$v-disk-0
@@ -207,7 +215,10 @@ for n in $NS; do
 	r "{\"kind\":\"boot\",\"tool\":\"stardm\",\"n\":$n,\"owned\":$(running "$n" | wc -l),\"owned_us\":$(cat $T/sb.owned),\"pools_up\":$up}"
 	# where a command's time goes at this N: one traced round
 	v=$((n + REPEAT + 1))
-	for c in "create scale vm-$v-disk-0 --size 8M" "activate scale vm-$v-disk-0" "snapshot scale vm-$v-disk-0 s" \
+	# (activate twice: the second, like lvm2's, starts a disk whose thin
+	# device exists, and its trace is the one kept)
+	for c in "create scale vm-$v-disk-0 --size 8M" "activate scale vm-$v-disk-0" \
+		"deactivate scale vm-$v-disk-0" "activate scale vm-$v-disk-0" "snapshot scale vm-$v-disk-0 s" \
 		"deactivate scale vm-$v-disk-0" "rollback scale vm-$v-disk-0 s" "remove scale vm-$v-disk-0"; do
 		# shellcheck disable=SC2086
 		STARDM_TRACE=1 stardm $c 2>&1 >/dev/null | sed -n "s/^stardm: trace: /@@T $n /p"
