@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/trace.h"
 #include "core/group_impl.h"
+#include "core/lun_hint.h"
 #include "core/node_lock.h"
 #include "core/owner.h"
 #include "core/rescan.h"
@@ -51,23 +52,36 @@ static int pick(const char *group, char (*nodes)[PATH_MAX], int n, char *path, s
 	return 0;
 }
 
+/* Where a group's device came from: the caller's path, a hint from an
+ * earlier command (lun_hint.h), the udev database, or a scan of every
+ * block device. */
+enum found_by { BY_PATH, BY_HINT, BY_UDEV, BY_SCAN };
+
 /* A path (anything with a '/', or an existing file) is used as it is; a
  * name (or a group uuid) is looked up in the udev database (69-stardm-lun.rules recorded every
  * LUN's group), and found by scanning every block device only when udev
- * does not run here or knows no device of that name. */
-static int resolve(const char *group, char *path, size_t len, struct sd_err *err)
+ * does not run here or knows no device of that name.  With hints, the
+ * device an earlier command found in the database comes first. */
+static int resolve(const char *group, bool hints, char *path, size_t len, enum found_by *by,
+		   struct sd_err *err)
 {
 	struct stat sb;
+	*by = BY_PATH;
 	if (strchr(group, '/') || stat(group, &sb) == 0) {
 		snprintf(path, len, "%s", group);
 		return 0;
 	}
+	*by = BY_HINT;
+	if (hints && sdg_udev_running() && sdg_lun_hint_get(group, path, len) == 0)
+		return 0;
 	char nodes[2][PATH_MAX];
+	*by = BY_UDEV;
 	int n = sdg_udev_group_devices(group, nodes, 2);
 	if (n > 0)
 		return pick(group, nodes, n, path, len, err);
 	struct sdg_found *f;
 	size_t nf;
+	*by = BY_SCAN;
 	int rc = sdg_scan(&f, &nf, err);
 	if (rc)
 		return rc;
@@ -84,7 +98,8 @@ static int resolve(const char *group, char *path, size_t len, struct sd_err *err
 
 int sdg_locate(const char *group, char path[PATH_MAX], struct sd_err *err)
 {
-	return resolve(group, path, PATH_MAX, err);
+	enum found_by by;
+	return resolve(group, false, path, PATH_MAX, &by, err);
 }
 
 void sdg_node_name(char out[64])
@@ -103,15 +118,11 @@ void sdg_node_name(char out[64])
  * process of this node at a time in its host slot, whichever path to the
  * LUN each took), then this node's slot and the bakery lock over all slots
  * (one node at a time), and only then read the state. */
-static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err)
+static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err) /* after read_label */
 {
-	struct sd_copy_status copy[2];
-	int rc = sd_store_probe(g->io, &g->lock_geo, copy, err);
-	if (rc)
-		return rc;
 	g->node_lock_fd = sdg_node_lock_attach(g->io, g->lock_geo.uuid);
 	uint64_t t = sd_trace_begin();
-	rc = sd_io_flock(g->io, LOCK_EX);
+	int rc = sd_io_flock(g->io, LOCK_EX);
 	sd_trace_end(t, "node-flock");
 	if (rc)
 		return sd_fail(err, -rc, "cannot lock %s: %s", g->path, strerror(-rc));
@@ -131,8 +142,28 @@ static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err)
 	return rc;
 }
 
-static int open_once(const char *group, int flags, bool rescan, struct sdg **out,
-		     struct sd_err *err)
+/* The label of the device found for group, into lock_geo: the group asked
+ * for, unless the device came from a hint or a udev database that has not
+ * seen the LUN's latest label (another node formatted it again). */
+static int read_label(struct sdg *g, const char *group, enum found_by by, struct sd_err *err)
+{
+	struct sd_copy_status copy[2];
+	int rc = sd_store_probe(g->io, &g->lock_geo, copy, err);
+	if ((rc && rc != -SD_E_DEVSIZE) || by == BY_PATH)
+		return rc;
+	char uuid[37];
+	sdg_uuid_format(g->lock_geo.uuid, uuid);
+	if (!strcmp(g->lock_geo.name, group) || !strcasecmp(uuid, group))
+		return rc;
+	return sd_fail(err, SD_E_NOTFOUND, "group %s: %s carries group %s now, and udev has not "
+		       "read its label since ('udevadm trigger --settle %s' makes it)", group,
+		       g->path, g->lock_geo.name, g->path);
+}
+
+/* Find, open and read the group; *stale when the device a hint named
+ * turned out not to be the group's (then the caller asks the database). */
+static int open_once(const char *group, int flags, bool rescan, bool hints, bool *stale,
+		     struct sdg **out, struct sd_err *err)
 {
 	struct sdg *g = calloc(1, sizeof(*g));
 	if (!g)
@@ -140,14 +171,20 @@ static int open_once(const char *group, int flags, bool rescan, struct sdg **out
 	sd_state_init(&g->state);
 	g->node_lock_fd = -1;
 	uint64_t t = sd_trace_begin();
-	int rc = resolve(group, g->path, sizeof(g->path), err);
+	enum found_by by;
+	int rc = resolve(group, hints, g->path, sizeof(g->path), &by, err);
 	if (rc == 0 && rescan)
 		sdg_device_rescan(g->path);
 	sd_trace_end(t, "find-group");
 	t = sd_trace_begin();
 	if (rc == 0)
 		rc = sd_io_open(g->path, flags & SDG_WRITE, SD_IO_AUTO, &g->io, err);
+	if (rc == 0 && (by != BY_PATH || (flags & SDG_WRITE)))
+		rc = read_label(g, group, by, err);
 	sd_trace_end(t, "open-lun");
+	*stale = by == BY_HINT && rc && rc != -SD_E_DEVSIZE;
+	if (rc == 0 && by == BY_UDEV)
+		sdg_lun_hint_put(group, g->path);
 	t = sd_trace_begin();
 	if (rc == 0 && (flags & SDG_WRITE))
 		rc = take_cluster_lock(g, flags, err);
@@ -175,9 +212,14 @@ static int open_once(const char *group, int flags, bool rescan, struct sdg **out
 
 int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
 {
-	int rc = open_once(group, flags, false, out, err);
+	bool stale;
+	int rc = open_once(group, flags, false, true, &stale, out, err);
+	if (stale) { /* the device remembered is not the group's (any more) */
+		sdg_lun_hint_forget(group);
+		rc = open_once(group, flags, false, false, &stale, out, err);
+	}
 	if (rc == -SD_E_DEVSIZE) /* the LUN grew and this node's kernel has not seen it */
-		rc = open_once(group, flags, true, out, err);
+		rc = open_once(group, flags, true, false, &stale, out, err);
 	return rc;
 }
 

@@ -164,9 +164,14 @@ static void node_of(struct udev *u, const char *syspath, int i, void *ctx)
 			*c = '/';
 }
 
+bool sdg_udev_running(void)
+{
+	return access("/run/udev/control", F_OK) == 0;
+}
+
 int sdg_udev_group_devices(const char *group, char (*nodes)[PATH_MAX], size_t max)
 {
-	if (access("/run/udev/control", F_OK))
+	if (!sdg_udev_running())
 		return -1;
 	struct node_list l = { nodes, max };
 	return each_lun(sdg_is_uuid(group) ? "STARDM_GROUP_UUID" : "STARDM_GROUP_NAME", group,

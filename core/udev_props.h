@@ -44,6 +44,8 @@ bool sdg_is_uuid(const char *s);
  * in nodes), or -1 when no udev daemon runs here (then only a scan finds
  * a group). */
 int sdg_udev_group_devices(const char *group, char (*nodes)[PATH_MAX], size_t max);
+/* Whether a udev daemon runs here (its control socket exists). */
+bool sdg_udev_running(void);
 /* Whether volumes have stardm's udev names on this node: udevd runs and
  * 56-stardm.rules is installed. */
 bool sdg_udev_names(void);

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "core/group.h"
+#include "core/lun_hint.h"
 #include "core/scan.h"
 #include "core/udev_props.h"
 
@@ -22,6 +23,9 @@ int cmd_udev_probe(int argc, char **argv)
 		return EXIT_NOT_FOUND;
 	char uuid[37];
 	sdg_uuid_format(f.geo.uuid, uuid);
+	/* a device with the group came or changed: commands ask the database */
+	sdg_lun_hint_forget(f.geo.name);
+	sdg_lun_hint_forget(uuid);
 	printf("STARDM_GROUP_NAME=%s\nSTARDM_GROUP_UUID=%s\nSTARDM_LABEL=%s\n", f.geo.name, uuid,
 	       f.label_valid[0] && f.label_valid[1] ? "both" : f.label_valid[0] ? "start" : "end");
 	return EXIT_OK;

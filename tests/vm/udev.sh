@@ -50,6 +50,11 @@ for n in a b; do
 done
 check "node a: the new group's monitor runs beside it (the group's uuid is its lock, not the name)" \
 	$N a "for i in \$(seq 50); do systemctl -q is-active stardm-monitor@$uuid && break; sleep 0.2; done; sleep 3; systemctl -q is-active stardm-monitor@$uuid && stardm status san1 | grep -q 'monitor: running on this node'"
+# node b's udev database still gives the LUN the old uuid: a command
+# naming it reads the label, finds the new group there and refuses (it
+# would have shown the new group as the old one)
+check "node b, its udev not yet aware of the new label: the old uuid names no group (exit 3)" \
+	$N b "stardm list $old >/tmp/o 2>&1; rc=\$?; cat /tmp/o; [ \$rc = 3 ] && grep -q 'carries group san1 now' /tmp/o"
 check "node b reads the new uuid at the LUN's next event" \
 	$N b "udevadm trigger --settle $LUN && udevadm info --query=property $LUN | grep -qx STARDM_GROUP_UUID=$uuid"
 check "  which starts the new group's monitor there" \
@@ -59,6 +64,15 @@ check "writing commands send udev no event for the LUN, while their volume's com
 	sh -c "echo '$seen' | grep -qE '^dm [1-9][0-9]* lun 0\$'"
 check "a group name resolves through the udev database" $N b "stardm list san1 >/dev/null"
 check "and so does its uuid (the plugin's group-uuid)" $N b "stardm list $uuid >/dev/null"
+# the device found is remembered for the next command, until udev's next
+# event of a device with the group (a copy of the LUN would show there)
+lun_node=$($N b "readlink -f $LUN")
+check "node b remembers the LUN ($lun_node) for the name and the uuid" \
+	$N b "[ \"\$(cat /run/stardm/luns/san1)\" = '$lun_node' ] && [ \"\$(cat /run/stardm/luns/$uuid)\" = '$lun_node' ] && stardm list san1 >/dev/null"
+check "  and forgets both at the LUN's next event" \
+	$N b "udevadm trigger --settle $LUN && [ -b '$lun_node' ] && [ ! -e /run/stardm/luns/san1 ] && [ ! -e /run/stardm/luns/$uuid ]"
+check "a hint naming a device without the group is dropped: the command asks the database" \
+	$N b "f=\$(mktemp) && truncate -s 16M \$f && d=\$(losetup -f --show \$f) && echo \$d >/run/stardm/luns/san1 && stardm list san1 >/dev/null; rc=\$?; h=\$(cat /run/stardm/luns/san1); losetup -d \$d; rm -f \$f; echo \"rc=\$rc hint=\$h\"; [ \$rc = 0 ] && [ \"\$h\" = '$lun_node' ]"
 
 check "create $V and a snapshot" $N a "stardm create san1 $V --size 256M && stardm snapshot san1 $V s1"
 check "activate prints the udev link" \
