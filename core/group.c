@@ -117,8 +117,9 @@ void sdg_node_name(char out[64])
 /* Writers: first the host-local flock on the group's lock file (one
  * process of this node at a time in its host slot, whichever path to the
  * LUN each took), then this node's slot and the bakery lock over all slots
- * (one node at a time), and only then read the state. */
-static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err) /* after read_label */
+ * (one node at a time), and only then read the state.  The group's
+ * geometry (lock_geo) is the label read_label read. */
+static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err)
 {
 	g->node_lock_fd = sdg_node_lock_attach(g->io, g->lock_geo.uuid);
 	uint64_t t = sd_trace_begin();

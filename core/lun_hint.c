@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/replace_file.h"
 #include "base/rundir.h"
 #include "core/udev_props.h"
 #include "metadata/state.h"
@@ -42,21 +43,9 @@ int sdg_lun_hint_get(const char *group, char *path, size_t len)
 
 void sdg_lun_hint_put(const char *group, const char *path)
 {
-	char file[PATH_MAX], tmp[PATH_MAX + 16];
-	if (!hint_path(group, file))
-		return;
-	char *dir = strrchr(file, '/');
-	*dir = '\0';
-	mkdir(file, 0755);
-	*dir = '/';
-	/* whole or not at all: another command may read it any time */
-	snprintf(tmp, sizeof(tmp), "%s.%ld", file, (long)getpid());
-	FILE *f = fopen(tmp, "we");
-	bool ok = f && fprintf(f, "%s\n", path) > 0;
-	if (f && fclose(f))
-		ok = false;
-	if (!ok || rename(tmp, file))
-		unlink(tmp);
+	char file[PATH_MAX], line[PATH_MAX + 1];
+	if (hint_path(group, file) && snprintf(line, sizeof(line), "%s\n", path) < (int)sizeof(line))
+		sd_replace_file(file, line); /* another command may read it any time */
 }
 
 void sdg_lun_hint_forget(const char *group)

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "base/replace_file.h"
 #include "base/rundir.h"
 #include "core/dm_names.h"
 #include "core/volume.h"
@@ -105,25 +106,14 @@ void sdg_udev_names_note(const struct sdg *g, const char *dm_name, const char *v
 	if (!sdg_udev_names())
 		return;
 	struct sdg_volume_names n = { 0 };
-	char text[512], path[PATH_MAX], tmp[PATH_MAX + 8];
+	char text[512], path[PATH_MAX];
 	snprintf(n.group, sizeof(n.group), "%s", sdg_name(g));
 	sdg_uuid_format(sdg_geometry(g)->uuid, n.group_uuid);
 	snprintf(n.vol, sizeof(n.vol), "%s", vol);
 	snprintf(n.snap, sizeof(n.snap), "%s", snap ? snap : "");
 	sdg_udev_names_format(&n, text, sizeof(text));
 	names_path(dm_name, path);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	char *dir = strrchr(path, '/');
-	*dir = '\0';
-	mkdir(path, 0755);
-	*dir = '/';
-	/* whole or not at all: udev may read it any time */
-	FILE *f = fopen(tmp, "we");
-	bool ok = f && fputs(text, f) >= 0;
-	if (f && fclose(f))
-		ok = false;
-	if (!ok || rename(tmp, path))
-		unlink(tmp);
+	sd_replace_file(path, text); /* udev may read it any time */
 }
 
 void sdg_udev_names_forget(const char *dm_name)
