@@ -79,7 +79,9 @@ static void test_hint_names_stay_inside(void)
 {
 	setup();
 	char path[PATH_MAX];
-	/* neither a group name nor a uuid: no file anywhere */
+	/* neither a group name nor a uuid: no file anywhere (luns/ made
+	 * first, so that a path through it would resolve) */
+	sdg_lun_hint_put("san1", "/dev/null");
 	sdg_lun_hint_put("../escape", "/dev/null");
 	sdg_lun_hint_put("", "/dev/null");
 	char file[PATH_MAX];
