@@ -52,6 +52,14 @@ static int pick(const char *group, char (*nodes)[PATH_MAX], int n, char *path, s
 	return 0;
 }
 
+/* Whether a label's geometry is group's, named or by uuid. */
+static bool carries(const struct sd_geometry *geo, const char *group)
+{
+	char uuid[37];
+	sdg_uuid_format(geo->uuid, uuid);
+	return !strcmp(geo->name, group) || !strcasecmp(uuid, group);
+}
+
 /* Where a group's device came from: the caller's path, a hint from an
  * earlier command (lun_hint.h), the udev database, or a scan of every
  * block device. */
@@ -86,12 +94,9 @@ static int resolve(const char *group, bool hints, char *path, size_t len, enum f
 	if (rc)
 		return rc;
 	n = 0;
-	for (size_t i = 0; i < nf; i++) {
-		char uuid[37];
-		sdg_uuid_format(f[i].geo.uuid, uuid);
-		if ((!strcmp(f[i].geo.name, group) || !strcasecmp(uuid, group)) && n++ < 2)
+	for (size_t i = 0; i < nf; i++)
+		if (carries(&f[i].geo, group) && n++ < 2)
 			snprintf(nodes[n - 1], PATH_MAX, "%s", f[i].devnode);
-	}
 	free(f);
 	return pick(group, nodes, n, path, len, err);
 }
@@ -150,11 +155,7 @@ static int read_label(struct sdg *g, const char *group, enum found_by by, struct
 {
 	struct sd_copy_status copy[2];
 	int rc = sd_store_probe(g->io, &g->lock_geo, copy, err);
-	if ((rc && rc != -SD_E_DEVSIZE) || by == BY_PATH)
-		return rc;
-	char uuid[37];
-	sdg_uuid_format(g->lock_geo.uuid, uuid);
-	if (!strcmp(g->lock_geo.name, group) || !strcasecmp(uuid, group))
+	if ((rc && rc != -SD_E_DEVSIZE) || by == BY_PATH || carries(&g->lock_geo, group))
 		return rc;
 	return sd_fail(err, SD_E_NOTFOUND, "group %s: %s carries group %s now, and udev has not "
 		       "read its label since ('udevadm trigger --settle %s' makes it)", group,

@@ -188,7 +188,7 @@ bool sdg_udev_names(void)
 {
 	static const char *const dirs[] = { "/etc/udev/rules.d", "/run/udev/rules.d",
 					    "/usr/lib/udev/rules.d", "/lib/udev/rules.d" };
-	if (access("/run/udev/control", F_OK))
+	if (!sdg_udev_running())
 		return false;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char p[64];
