@@ -436,9 +436,12 @@ run 11 "set-reserve 51 is refused" -- set-reserve "$r" 51
 run 11 "set-reserve takes a number" -- set-reserve "$r" lots
 [ "$(sum_md "$r")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
 
-# crash injection is for test builds (make hooks) only
-[ -s "$STARDM" ] && [ "$(grep -c STARDM_CRASH_AFTER_STEPS "$STARDM")" = 0 ] &&
-	ok "the binary has no crash-injection hook" || bad "the binary has no crash-injection hook"
+# crash injection and late reading of udev are for test builds (make
+# hooks) only
+for hook in STARDM_CRASH_AFTER_STEPS STARDM_UDEV_READ_LATE; do
+	[ -s "$STARDM" ] && [ "$(grep -c $hook "$STARDM")" = 0 ] &&
+		ok "the binary has no test hook $hook" || bad "the binary has no test hook $hook"
+done
 
 # STARDM_TRACE: where a command's time went, one line per phase at exit;
 # each phase is charged its own time, so the lines add up to the total
