@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/env.h"
 #include "base/trace.h"
 #include "dm.h"
 #include "udev_watch.h"
@@ -97,10 +98,7 @@ uint16_t sdm_udev_flags(unsigned flags)
  * STARDM_UDEV_TIMEOUT seconds, 30 unless set. */
 static uint64_t udev_timeout_ms(void)
 {
-	const char *env = getenv("STARDM_UDEV_TIMEOUT");
-	char *end;
-	unsigned long s = env ? strtoul(env, &end, 10) : 0;
-	return (env && *env && !*end ? s : 30) * 1000;
+	return sd_env_number("STARDM_UDEV_TIMEOUT", 30, UINT32_MAX) * 1000;
 }
 
 /* Set once a wait ran out: udev is stuck, and the rest of this command

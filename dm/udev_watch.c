@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 
 #include "base/clock.h"
+#include "base/env.h"
 #include "base/trace.h"
 #include "udev_watch.h"
 
@@ -18,10 +19,7 @@
  * overflow it, a tiny one to see the overflow path work. */
 static int receive_buffer(void)
 {
-	const char *env = getenv("STARDM_UDEV_BUFFER");
-	char *end;
-	unsigned long n = env && *env ? strtoul(env, &end, 10) : 0;
-	return n && !*end && n <= INT_MAX ? (int)n : 64 << 20;
+	return (int)sd_env_number("STARDM_UDEV_BUFFER", 64 << 20, INT_MAX);
 }
 
 struct expected {

@@ -91,5 +91,6 @@ void add_uring_fault_tests(void);
 void add_bad_sector_tests(void);
 void add_core_tests(void);
 void add_lun_hint_tests(void);
+void add_env_tests(void);
 
 #endif

@@ -32,6 +32,7 @@ int main(void)
 	add_bad_sector_tests();
 	add_core_tests();
 	add_lun_hint_tests();
+	add_env_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	/* STARDM_UNIT_SUITE=name runs one suite: for hunting a flaky test */
 	const char *only = getenv("STARDM_UNIT_SUITE");
