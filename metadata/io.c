@@ -10,13 +10,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void *sd_io_alloc(size_t len)
+void *sd_io_alloc_unzeroed(size_t len)
 {
 	void *p = NULL;
 	size_t rounded = (len + 4095) & ~(size_t)4095;
-	if (posix_memalign(&p, 4096, rounded ? rounded : 4096))
-		return NULL;
-	memset(p, 0, rounded ? rounded : 4096);
+	return posix_memalign(&p, 4096, rounded ? rounded : 4096) ? NULL : p;
+}
+
+void *sd_io_alloc(size_t len)
+{
+	size_t rounded = (len + 4095) & ~(size_t)4095;
+	void *p = sd_io_alloc_unzeroed(len);
+	if (p)
+		memset(p, 0, rounded ? rounded : 4096);
 	return p;
 }
 

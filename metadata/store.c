@@ -25,14 +25,15 @@ static size_t slot_io_len(uint64_t payload_size)
  * a thousand VMs) is paged in once, not once per read and per copy
  * written, and fresh pages cost more than the encoding itself (most of a
  * commit's time on a virtual machine).  Grown with room, so that a group
- * growing by a few records does not page in a new buffer. */
+ * growing by a few records does not page in a new buffer.  Not zeroed: a
+ * read fills the bytes it uses and a commit writes every byte it sends. */
 static void *io_buf(struct sd_store *st, size_t len)
 {
 	if (st->buf_len >= len)
 		return st->buf;
 	free(st->buf);
 	size_t want = (len + len / 8 + 65535) & ~(size_t)65535;
-	st->buf = sd_io_alloc(want);
+	st->buf = sd_io_alloc_unzeroed(want);
 	st->buf_len = st->buf ? want : 0;
 	return st->buf;
 }
@@ -184,7 +185,7 @@ static int read_payloads(struct sd_store *st, struct candidate cand[4], const in
 		int i = which[k];
 		size_t len = slot_io_len(cand[i].info.payload_size);
 		cand[i].shared = shared;
-		cand[i].buf = shared ? io_buf(st, len) : sd_io_alloc(len);
+		cand[i].buf = shared ? io_buf(st, len) : sd_io_alloc_unzeroed(len);
 		if (!cand[i].buf)
 			return -ENOMEM;
 		v[k] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len };

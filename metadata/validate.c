@@ -42,9 +42,15 @@ static void key_sort(struct key *k, size_t n)
 
 /* The key with id a in an id index (sorted, ids unique: b is 0), or NULL.
  * A search of its own, not bsearch: it runs for every record, and the
- * call per comparison was a fifth of a large group's validation. */
-static const struct key *key_find(const struct key *k, size_t n, uint64_t a)
+ * call per comparison was a fifth of a large group's validation.  Records
+ * mostly name their parents in id order (both are appended as ids grow),
+ * so the position *near of the last key found, and the one after it, are
+ * tried before the search: a large group's lookups then cost a compare. */
+static const struct key *key_find(const struct key *k, size_t n, uint64_t a, size_t *near)
 {
+	for (size_t i = *near; i < n && i <= *near + 1; i++)
+		if (k[i].a == a)
+			return &k[*near = i];
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -53,7 +59,10 @@ static const struct key *key_find(const struct key *k, size_t n, uint64_t a)
 		else
 			hi = mid;
 	}
-	return lo < n && k[lo].a == a ? &k[lo] : NULL;
+	if (lo == n || k[lo].a != a)
+		return NULL;
+	*near = lo;
+	return &k[lo];
 }
 
 /* Another key with the same (a, b) before k[i] for which same() holds
@@ -145,9 +154,10 @@ static int check_segments(const struct sd_state *s, const struct sd_geometry *g,
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
+	size_t near = 0;
 	for (size_t i = 0; i < s->segments.n; i++) {
 		const struct sd_segment *sg = &s->segments.v[i];
-		const struct key *p = key_find(ix->pools, s->pools.n, sg->pool_id);
+		const struct key *p = key_find(ix->pools, s->pools.n, sg->pool_id, &near);
 		if (!p || (sg->role != SD_ROLE_META && sg->role != SD_ROLE_DATA) || !sg->count ||
 		    sg->start >= g->extent_count || sg->count > g->extent_count - sg->start) {
 			rc = sd_fail(err, SD_E_CORRUPT, "metadata: segment record %zu is invalid", i);
@@ -198,9 +208,10 @@ static int check_volumes(const struct sd_state *s, struct indexes *ix, struct sd
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}
+	size_t near_pool = 0, near_vol = 0;
 	for (size_t i = 0; i < s->volumes.n; i++) {
 		const struct sd_volume *v = &s->volumes.v[i];
-		const struct key *p = key_find(ix->pools, s->pools.n, v->pool_id);
+		const struct key *p = key_find(ix->pools, s->pools.n, v->pool_id, &near_pool);
 		if (!v->id || v->id >= s->next_volume_id || !p || v->thin_id >= p->c ||
 		    !v->size || v->size % 512 || v->size > SD_VOLUME_SIZE_MAX ||
 		    !sd_name_valid(v->name)) {
@@ -218,8 +229,8 @@ static int check_volumes(const struct sd_state *s, struct indexes *ix, struct sd
 	}
 	for (size_t i = 0; i < s->snapshots.n; i++) {
 		const struct sd_snapshot *n = &s->snapshots.v[i];
-		const struct key *v = key_find(ix->volumes, s->volumes.n, n->volume_id);
-		const struct key *p = v ? key_find(ix->pools, s->pools.n, v->c) : NULL;
+		const struct key *v = key_find(ix->volumes, s->volumes.n, n->volume_id, &near_vol);
+		const struct key *p = v ? key_find(ix->pools, s->pools.n, v->c, &near_pool) : NULL;
 		if (!p || n->thin_id >= p->c || !n->size || n->size % 512 ||
 		    n->size > SD_VOLUME_SIZE_MAX || !sd_name_valid(n->name)) {
 			rc = sd_fail(err, SD_E_CORRUPT, "metadata: snapshot record %zu is invalid", i);
@@ -268,9 +279,10 @@ static int check_hosts_pending(const struct sd_state *s, const struct sd_geometr
 	for (size_t i = 0; i < s->pools.n; i++)
 		if (s->pools.v[i].owner_host > g->host_slots || s->pools.v[i].handover_to > g->host_slots)
 			return sd_fail(err, SD_E_CORRUPT, "metadata: pool owner host out of range");
+	size_t near = 0;
 	for (size_t i = 0; i < s->pending.n; i++) {
 		const struct sd_pending *p = &s->pending.v[i];
-		if (!key_find(ix->pools, s->pools.n, p->pool_id) || p->op < SD_OP_CREATE ||
+		if (!key_find(ix->pools, s->pools.n, p->pool_id, &near) || p->op < SD_OP_CREATE ||
 		    p->op > SD_OP_DELETE || p->thin_id >= THIN_ID_LIMIT ||
 		    p->origin_id >= THIN_ID_LIMIT ||
 		    (p->op != SD_OP_DELETE && p->discard_sectors) ||
@@ -326,13 +338,14 @@ static int check_templates(const struct sd_state *s, const struct sd_geometry *g
 	struct key *pools = positions(s->pools.n, s->pools.v, sizeof(*s->pools.v),
 				      offsetof(struct sd_pool, id));
 	int rc = vols && pools ? 0 : sd_fail(err, ENOMEM, "out of memory");
+	size_t near_vol = 0, near_pool = 0;
 	for (size_t i = 0; i < s->volumes.n && !rc; i++) {
 		const struct sd_volume *v = &s->volumes.v[i];
 		if (!v->origin_id)
 			continue;
-		const struct key *o = key_find(vols, s->volumes.n, v->origin_id);
+		const struct key *o = key_find(vols, s->volumes.n, v->origin_id, &near_vol);
 		const struct sd_volume *ov = o ? &s->volumes.v[o->c] : NULL;
-		const struct key *op = ov ? key_find(pools, s->pools.n, ov->pool_id) : NULL;
+		const struct key *op = ov ? key_find(pools, s->pools.n, ov->pool_id, &near_pool) : NULL;
 		if (!ov || !(ov->flags & SD_VOL_BASE) || ov->pool_id == v->pool_id || !op ||
 		    !(s->pools.v[op->c].flags & SD_POOL_TEMPLATE))
 			rc = sd_fail(err, SD_E_CORRUPT, "metadata: volume %s is a clone of no base "

@@ -152,6 +152,48 @@ static void test_validate_hash_collision(void)
 	sd_state_free(&s);
 }
 
+/* Reverse the n records of size bytes at v. */
+static void reverse(void *v, size_t n, size_t size)
+{
+	char tmp[1024], *a = v;
+	CU_ASSERT_FATAL(size <= sizeof(tmp));
+	for (size_t i = 0; i < n / 2; i++) {
+		memcpy(tmp, a + i * size, size);
+		memcpy(a + i * size, a + (n - 1 - i) * size, size);
+		memcpy(a + (n - 1 - i) * size, tmp, size);
+	}
+}
+
+/* Validation finds a record's pool or volume by trying the one after the
+ * last found first: records in any order still find theirs, and an id
+ * that names nothing is refused wherever it sits. */
+static void test_validate_lookup_order(void)
+{
+	struct sd_geometry g = geo(64ull << 30, 1 << 20, 4 << 20);
+	struct sd_state s, t;
+	sd_state_init(&s);
+	populate(&s, &g, 100, 20);
+	CU_ASSERT_FATAL(s.volumes.n == 40 && s.snapshots.n >= 2);
+	sd_state_copy(&t, &s);
+	reverse(t.segments.v, t.segments.n, sizeof(*t.segments.v));
+	reverse(t.volumes.v, t.volumes.n, sizeof(*t.volumes.v));
+	reverse(t.snapshots.v, t.snapshots.n, sizeof(*t.snapshots.v));
+	CU_ASSERT(sd_validate_ok(&t, &g));
+	sd_state_free(&t);
+	uint32_t gap = s.next_pool_id; /* no pool has it */
+	for (size_t at = 0; at < s.volumes.n; at += 13) {
+		sd_state_copy(&t, &s);
+		t.volumes.v[at].pool_id = gap;
+		expect_invalid(&t, &g, "volume record");
+		sd_state_free(&t);
+		sd_state_copy(&t, &s);
+		t.snapshots.v[at % t.snapshots.n].volume_id = s.next_volume_id;
+		expect_invalid(&t, &g, "snapshot record");
+		sd_state_free(&t);
+	}
+	sd_state_free(&s);
+}
+
 static void test_validate_rejects(void)
 {
 	struct sd_geometry g = geo(64ull << 30, 1 << 20, 4 << 20);
@@ -289,6 +331,7 @@ void add_format_tests(void)
 	CU_add_test(s, "label round trip and bit flips", test_label_roundtrip);
 	CU_add_test(s, "payload round trip", test_payload_roundtrip);
 	CU_add_test(s, "validation rejects broken states", test_validate_rejects);
+	CU_add_test(s, "validation finds parents in any record order", test_validate_lookup_order);
 	CU_add_test(s, "different names with one hash are both valid", test_validate_hash_collision);
 	CU_add_test(s, "name rule", test_names);
 }
