@@ -62,7 +62,8 @@ int sd_io_write(struct sd_io *io, struct sd_iov *v, unsigned n, bool flush);
 void *sd_io_alloc(size_t len);
 /* The same, not zeroed: for a buffer every byte of which is read into or
  * written before use (the group's slot, a MiB at a thousand VMs, where
- * the zeroing was a quarter of a read's instructions). */
+ * the zeroing was a quarter of a read's instructions).  valgrind does
+ * not see io_uring's reads fill it: run it with STARDM_IO=aio. */
 void *sd_io_alloc_unzeroed(size_t len);
 
 /* Backend constructors (io_uring.c, io_aio.c): take over fd on success. */
