@@ -51,7 +51,8 @@ void sdg_dm_group_prefix(const uint8_t uuid[16], bool pools, char out[SDG_DM_NAM
 		 pools ? layer_word(SDG_DM_POOL) : "thin");
 }
 
-void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struct sdg_dm_id *out)
+void sdg_dm_volume_name(const struct sdg *g, const char *vol, const char *snap,
+			struct sdg_dm_id *out)
 {
 	if (snap)
 		snprintf(out->name, sizeof(out->name), "stardm-%s-%s--%s", g->st->geo.name, vol, snap);
@@ -60,6 +61,11 @@ void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struc
 	set_path(out);
 	out->uuid[0] = '\0';
 	out->dm_flags = SDM_GUEST;
+}
+
+void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struct sdg_dm_id *out)
+{
+	sdg_dm_volume_name(g, vol, snap, out);
 	struct sd_state *s = (struct sd_state *)&g->state;
 	const struct sd_volume *v = sd_find_volume(s, vol);
 	const struct sd_pool *p = v ? sd_find_pool(s, v->pool_id) : NULL;

@@ -52,6 +52,10 @@ void sdg_dm_pool(const struct sdg *g, const struct sd_pool *p, enum sdg_dm_role 
 /* Volume vol, or its snapshot snap; the uuid is empty when the volume (or
  * the snapshot) is not in the metadata. */
 void sdg_dm_volume(const struct sdg *g, const char *vol, const char *snap, struct sdg_dm_id *out);
+/* The same without the uuid (and without looking the volume up): its name,
+ * path and flags, for a caller that names or queries the device only. */
+void sdg_dm_volume_name(const struct sdg *g, const char *vol, const char *snap,
+			struct sdg_dm_id *out);
 /* The udev link of volume vol (or its snapshot snap) that 56-stardm.rules
  * makes: /dev/stardm/GROUP/VOL[--SNAP]. */
 void sdg_dm_volume_link(const struct sdg *g, const char *vol, const char *snap, char out[PATH_MAX]);

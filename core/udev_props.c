@@ -184,17 +184,22 @@ void sdg_udev_changed(const char *path)
 		close(fd);
 }
 
+/* Once true, true for the rest of the process: a command asks for every
+ * volume it lists (five file lookups each, a fifth of a thousand VMs'
+ * list), and udev and the rules, once there, stay.  A false answer is
+ * asked again: a monitor may start before udev does. */
 bool sdg_udev_names(void)
 {
 	static const char *const dirs[] = { "/etc/udev/rules.d", "/run/udev/rules.d",
 					    "/usr/lib/udev/rules.d", "/lib/udev/rules.d" };
-	if (!sdg_udev_running())
-		return false;
+	static bool known;
+	if (known || !sdg_udev_running())
+		return known;
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char p[64];
 		snprintf(p, sizeof(p), "%s/56-stardm.rules", dirs[i]);
 		if (access(p, F_OK) == 0)
-			return true;
+			return known = true;
 	}
 	return false;
 }

@@ -45,7 +45,7 @@ uint32_t sdg_vmid_of(const char *name)
 void sdg_volume_path(const struct sdg *g, const char *vol, const char *snap, char path[PATH_MAX])
 {
 	struct sdg_dm_id id;
-	sdg_dm_volume(g, vol, snap, &id);
+	sdg_dm_volume_name(g, vol, snap, &id);
 	if (sdg_udev_names())
 		sdg_dm_volume_link(g, vol, snap, path);
 	else
@@ -56,7 +56,7 @@ bool sdg_volume_active(const struct sdg *g, const char *vol, const char *snap)
 {
 	struct sdg_dm_id id;
 	struct sdm_info info;
-	sdg_dm_volume(g, vol, snap, &id);
+	sdg_dm_volume_name(g, vol, snap, &id);
 	return sdg_dm->info(id.name, &info, NULL) == 0 && info.exists;
 }
 

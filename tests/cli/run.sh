@@ -124,6 +124,16 @@ done
 [ "$(sum_md "$names")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
 run 0 "list --vmid 100 --json" -- list "$names" --vmid 100 --json
 [ "$(json "len(d['volumes'])")" = 3 ] && ok "  ...three volumes of VM 100" || bad "  ...three volumes of VM 100"
+# snapshots taken across volumes in turn are each listed under their own
+# volume, in the order taken
+for s in "vm-100-disk-0 a" "base-7-disk-0 b" "vm-100-disk-0 c" "vm-100-cloudinit d" "vm-100-disk-0 e"; do
+	# shellcheck disable=SC2086
+	"$STARDM" snapshot "$names" $s >/dev/null || bad "snapshot $s"
+done
+run 0 "list --json with snapshots of three volumes in turn" -- list "$names" --json
+got=$(json "' '.join(v['name'] + ':' + ','.join(s['name'] for s in v['snapshots']) for v in d['volumes'])")
+[ "$got" = "vm-100-disk-0:a,c,e vm-100-cloudinit:d vm-100-state-snap1: base-7-disk-0:b" ] &&
+	ok "  ...each volume's own, in order" || { bad "  ...each volume's own, in order"; echo "     got: $got"; }
 
 # thin chunk size: chosen by a VM's first volume
 run 0 "create with --chunk-size 512K" -- create "$names" vm-50-disk-0 --size 8M --chunk-size 512K

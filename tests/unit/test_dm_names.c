@@ -65,6 +65,23 @@ static void test_dm_names(void)
 	CU_ASSERT_EQUAL(id.dm_flags, SDM_PRIVATE);
 	CU_ASSERT_STRING_EQUAL(id.uuid, "");
 
+	/* the name alone: the same name, path and flags, no lookup, no uuid */
+	struct sdg_dm_id only;
+	sdg_dm_volume_name(&g, "vm-100-disk-0", "s1", &only);
+	sdg_dm_volume(&g, "vm-100-disk-0", "s1", &id);
+	CU_ASSERT_STRING_EQUAL(only.name, id.name);
+	CU_ASSERT_STRING_EQUAL(only.path, id.path);
+	CU_ASSERT_EQUAL(only.dm_flags, id.dm_flags);
+	CU_ASSERT_STRING_EQUAL(only.uuid, "");
+
+	/* every hex digit in both halves of a byte */
+	const uint8_t digits[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+				     0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10 };
+	char text[37];
+	memset(text, 'x', sizeof(text));
+	sdg_uuid_format(digits, text);
+	CU_ASSERT_STRING_EQUAL(text, "01234567-89ab-cdef-fedc-ba9876543210");
+
 	/* a volume or snapshot the metadata does not hold has a name, no uuid */
 	sdg_dm_volume(&g, "vm-100-disk-9", NULL, &id);
 	CU_ASSERT_STRING_EQUAL(id.name, "stardm-san1-vm-100-disk-9");
