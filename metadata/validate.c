@@ -18,9 +18,9 @@ struct key {
 	uint64_t c;    /* payload (e.g. next_thin_id or extent end) */
 };
 
-/* An index of n keys (one more, so that none is no allocation), each
- * written before it is read: not zeroed, which for a thousand VMs was a
- * tenth of a read's instructions. */
+/* An index of n keys (room for one more: an empty index is still an
+ * allocation), each written before it is read: not zeroed, which for a
+ * thousand VMs was a tenth of a read's instructions. */
 static struct key *keys(size_t n)
 {
 	return malloc((n + 1) * sizeof(struct key));
