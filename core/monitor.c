@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,16 +37,18 @@ static size_t pools_to_extend(const struct sdg *g, const struct sdg_monitor_cfg 
 			      uint32_t *vmids, size_t max)
 {
 	size_t n = 0;
+	bool *here = sdg_pools_here(g);
 	for (size_t i = 0; i < g->state.pools.n && n < max; i++) {
 		const struct sd_pool *p = &g->state.pools.v[i];
 		struct sdg_pool_live l;
 		if (p->flags & SD_POOL_TEMPLATE) /* read-only: nothing writes it */
 			continue;
-		if (sdg_pool_live(g, p, &l) || !l.active || !l.data_total)
+		if ((here && !here[i]) || sdg_pool_live(g, p, &l) || !l.active || !l.data_total)
 			continue;
 		if (data_needs(cfg, &l) || meta_needs(cfg, &l))
 			vmids[n++] = p->vmid;
 	}
+	free(here);
 	return n;
 }
 

@@ -383,6 +383,32 @@ int sdg_no_space_timeout(int set, unsigned *now, struct sd_err *err)
 	return rc ? rc : sdg_dm->no_space_timeout(set, now, err);
 }
 
+static int name_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+bool *sdg_pools_here(const struct sdg *g)
+{
+	char prefix[SDG_DM_NAME], **names;
+	size_t n;
+	struct sd_err err;
+	sdg_dm_group_prefix(sdg_geometry(g)->uuid, true, prefix);
+	if (sdg_dm->list_uuid_prefix(prefix, &names, &n, &err))
+		return NULL;
+	qsort(names, n, sizeof(*names), name_cmp);
+	const struct sd_state *s = sdg_records(g);
+	bool *here = calloc(s->pools.n + 1, sizeof(*here));
+	for (size_t i = 0; here && i < s->pools.n; i++) {
+		struct sdg_dm_id id;
+		sdg_dm_pool(g, &s->pools.v[i], SDG_DM_POOL, &id);
+		const char *key = id.name;
+		here[i] = bsearch(&key, names, n, sizeof(*names), name_cmp) != NULL;
+	}
+	sdm_free_names(names, n);
+	return here;
+}
+
 int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_live *l)
 {
 	memset(l, 0, sizeof(*l));

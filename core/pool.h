@@ -52,6 +52,12 @@ struct sdg_pool_live {
 	bool mismatch; /* kernel transaction id differs from the metadata's */
 };
 int sdg_pool_live(const struct sdg *g, const struct sd_pool *p, struct sdg_pool_live *l);
+/* Which of the group's pools are live on this node, here[i] for the i-th
+ * pool record (free() it), from one list of the node's devices instead of
+ * a query per pool: a thousand VMs' status or monitor pass made a
+ * thousand.  NULL when the devices cannot be listed (no dm): then ask
+ * sdg_pool_live for each. */
+bool *sdg_pools_here(const struct sdg *g);
 /* Seconds a pool of this node that ran out of data space queues writes
  * before failing them (0: forever; the kernel's no_space_timeout, one for
  * the whole node): set it when set >= 0, then read it into *now (which

@@ -1,6 +1,7 @@
 /* stardm status GROUP [--json]: the group's space, and the pools live on
  * this node as the kernel sees them. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -51,10 +52,11 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 	if (!o->json)
 		print_space(g, &sp);
 	json_object *live = json_object_new_array();
+	bool *here = sdg_pools_here(g);
 	for (size_t i = 0; i < sdg_records(g)->pools.n; i++) {
 		const struct sd_pool *p = &sdg_records(g)->pools.v[i];
 		struct sdg_pool_live l;
-		if (sdg_pool_live(g, p, &l) || !l.active)
+		if ((here && !here[i]) || sdg_pool_live(g, p, &l) || !l.active)
 			continue;
 		json_object_array_add(live, cli_pool_live_json(p, &l));
 		if (!o->json) {
@@ -67,6 +69,7 @@ static int op_status(struct sdg *g, const struct cli_opts *o, struct sd_err *err
 			       l.out_of_data_space ? ", OUT OF DATA SPACE" : "");
 		}
 	}
+	free(here);
 	unsigned queue_s;
 	bool known = sdg_no_space_timeout(-1, &queue_s, NULL) == 0;
 	if (!o->json && known)

@@ -591,6 +591,31 @@ static uint64_t pool_bytes(uint32_t vmid, bool meta)
 static uint64_t data_bytes(uint32_t vmid) { return pool_bytes(vmid, false); }
 static uint64_t meta_bytes(uint32_t vmid) { return pool_bytes(vmid, true); }
 
+/* Which pools are live on this node, from one list of its devices: a pool
+ * live on the other node, or on none, is not. */
+static void test_pools_here(void)
+{
+	fresh();
+	const char *vols[] = { "vm-100-disk-0", "vm-101-disk-0", "vm-102-disk-0" };
+	for (int i = 0; i < 3; i++)
+		ok(CREATE, vols[i], NULL);
+	ok(ACTIVATE, vols[0], NULL);
+	ok(ACTIVATE, vols[2], NULL);
+	as_node(1);
+	ok(ACTIVATE, vols[1], NULL);
+	as_node(0);
+	struct sdg *g = open_w();
+	bool *here = sdg_pools_here(g);
+	CU_ASSERT_FATAL(here != NULL);
+	for (uint32_t vm = 100; vm <= 102; vm++) {
+		const struct sd_pool *p = sdg_vm_pool(g, vm, NULL);
+		CU_ASSERT_FATAL(p != NULL);
+		CU_ASSERT_EQUAL(here[p - sdg_records(g)->pools.v], vm != 101);
+	}
+	free(here);
+	close_g(g);
+}
+
 static void test_monitor_growth(void)
 {
 	lun = tmp_image(0, 2048 * MIB);
@@ -1236,6 +1261,7 @@ void add_core_tests(void)
 	CU_add_test(s, "the monitor grows thin pools by the floor, full ones by 20%",
 		    test_monitor_growth);
 	CU_add_test(s, "the monitor grows metadata at 60%, before it fills", test_monitor_metadata);
+	CU_add_test(s, "the pools live on this node, from one list", test_pools_here);
 	CU_add_test(s, "a node whose beats stop landing suspends its disks", test_self_fence);
 	CU_add_test(s, "a heartbeat writes nothing into a group formatted anew",
 		    test_heart_after_init_again);
