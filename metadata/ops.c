@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,12 +12,40 @@
 
 #define THIN_ID_LIMIT (1u << 24)
 
+/* Where id sits in an array of n records of size elsz whose uint32_t id is
+ * at offset off, by a binary search that assumes the records are in id
+ * order, as ids grow and records are appended and removed in place.  A
+ * reader does not require that order of what it reads, so when the search
+ * misses, the array is scanned: the answer never depends on the order, and
+ * a group's usual lookups (a list names every volume's pool) cost log n. */
+static void *find_by_id(void *v, size_t n, size_t elsz, size_t off, uint32_t id)
+{
+	char *base = v;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t at;
+		memcpy(&at, base + mid * elsz + off, sizeof(at));
+		if (at == id)
+			return base + mid * elsz;
+		if (at < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t at;
+		memcpy(&at, base + i * elsz + off, sizeof(at));
+		if (at == id)
+			return base + i * elsz;
+	}
+	return NULL;
+}
+
 struct sd_pool *sd_find_pool(struct sd_state *s, uint32_t pool_id)
 {
-	for (size_t i = 0; i < s->pools.n; i++)
-		if (s->pools.v[i].id == pool_id)
-			return &s->pools.v[i];
-	return NULL;
+	return find_by_id(s->pools.v, s->pools.n, sizeof(*s->pools.v),
+			  offsetof(struct sd_pool, id), pool_id);
 }
 
 struct sd_pool *sd_find_pool_vmid(struct sd_state *s, uint32_t vmid)
@@ -37,10 +66,8 @@ struct sd_volume *sd_find_volume(struct sd_state *s, const char *name)
 
 struct sd_volume *sd_find_volume_id(struct sd_state *s, uint32_t volume_id)
 {
-	for (size_t i = 0; i < s->volumes.n; i++)
-		if (s->volumes.v[i].id == volume_id)
-			return &s->volumes.v[i];
-	return NULL;
+	return find_by_id(s->volumes.v, s->volumes.n, sizeof(*s->volumes.v),
+			  offsetof(struct sd_volume, id), volume_id);
 }
 
 struct sd_snapshot *sd_find_snapshot(struct sd_state *s, uint32_t volume_id, const char *name)

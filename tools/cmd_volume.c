@@ -176,8 +176,10 @@ static struct snap_pos *snapshots_by_volume(const struct sd_state *r)
 	return k;
 }
 
-/* The snapshots of volume id, from the index above. */
-static json_object *snapshots_json(const struct sd_state *r, const struct snap_pos *k, uint32_t id)
+/* The run of volume id's snapshots in the index above: its first entry,
+ * and *count of them. */
+static size_t snapshot_run(const struct sd_state *r, const struct snap_pos *k, uint32_t id,
+			   size_t *count)
 {
 	size_t lo = 0, hi = r->snapshots.n;
 	while (lo < hi) {
@@ -187,9 +189,20 @@ static json_object *snapshots_json(const struct sd_state *r, const struct snap_p
 		else
 			hi = mid;
 	}
+	for (hi = lo; hi < r->snapshots.n && k[hi].volume_id == id; hi++)
+		;
+	*count = hi - lo;
+	return lo;
+}
+
+/* The snapshots of volume id, from the index above. */
+static json_object *snapshots_json(const struct sd_state *r, const struct snap_pos *k, uint32_t id)
+{
+	size_t count;
+	size_t first = snapshot_run(r, k, id, &count);
 	json_object *snaps = json_object_new_array();
-	for (; lo < r->snapshots.n && k[lo].volume_id == id; lo++) {
-		const struct sd_snapshot *n = &r->snapshots.v[k[lo].at];
+	for (size_t i = first; i < first + count; i++) {
+		const struct sd_snapshot *n = &r->snapshots.v[k[i].at];
 		json_object *sj = json_object_new_object();
 		json_object_object_add(sj, "name", json_object_new_string(n->name));
 		json_object_object_add(sj, "size", cli_json_u64(n->size));
@@ -226,22 +239,24 @@ static int op_list(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 	struct snap_pos *by_volume = snapshots_by_volume(r);
 	if (!by_volume)
 		return sd_fail(err, ENOMEM, "out of memory");
-	json_object *arr = json_object_new_array();
+	json_object *arr = o->json ? json_object_new_array() : NULL;
 	for (size_t i = 0; i < r->volumes.n; i++) {
 		const struct sd_volume *v = &r->volumes.v[i];
 		const struct sd_pool *p = sdg_pool_by_id(g, v->pool_id);
 		if (o->vmid > 0 && p->vmid != (uint32_t)o->vmid)
 			continue;
+		bool active = sdg_volume_active(g, v->name, NULL);
+		if (!o->json) { /* no document: at a thousand VMs building one was most of a list */
+			char h[32];
+			size_t nsnap;
+			snapshot_run(r, by_volume, v->id, &nsnap);
+			printf("%-28s vm %-6u %10s %s %zu snapshots\n", v->name, p->vmid,
+			       cli_human(v->size, h, sizeof(h)), active ? "active  " : "inactive", nsnap);
+			continue;
+		}
 		char path[PATH_MAX];
 		sdg_volume_path(g, v->name, NULL, path);
-		bool active = sdg_volume_active(g, v->name, NULL);
 		json_object *snaps = snapshots_json(r, by_volume, v->id);
-		if (!o->json) {
-			char h[32];
-			printf("%-28s vm %-6u %10s %s %zu snapshots\n", v->name, p->vmid,
-			       cli_human(v->size, h, sizeof(h)), active ? "active  " : "inactive",
-			       json_object_array_length(snaps));
-		}
 		json_object_array_add(arr, volume_json(g, v, p->vmid, snaps, active, path));
 	}
 	free(by_volume);
@@ -249,8 +264,6 @@ static int op_list(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 		json_object *doc = json_object_new_object();
 		json_object_object_add(doc, "volumes", arr);
 		cli_print_json(doc);
-	} else {
-		json_object_put(arr);
 	}
 	return 0;
 }

@@ -134,6 +134,10 @@ run 0 "list --json with snapshots of three volumes in turn" -- list "$names" --j
 got=$(json "' '.join(v['name'] + ':' + ','.join(s['name'] for s in v['snapshots']) for v in d['volumes'])")
 [ "$got" = "vm-100-disk-0:a,c,e vm-100-cloudinit:d vm-100-state-snap1: base-7-disk-0:b" ] &&
 	ok "  ...each volume's own, in order" || { bad "  ...each volume's own, in order"; echo "     got: $got"; }
+run 0 "list, as a table" -- list "$names"
+got=$(awk '{print $1 ":" $(NF - 1)}' "$W/out" | tr '\n' ' ')
+[ "$got" = "vm-100-disk-0:3 vm-100-cloudinit:1 vm-100-state-snap1:0 base-7-disk-0:1 " ] &&
+	ok "  ...each volume's count of snapshots" || { bad "  ...each volume's count of snapshots"; echo "     got: $got"; }
 
 # thin chunk size: chosen by a VM's first volume
 run 0 "create with --chunk-size 512K" -- create "$names" vm-50-disk-0 --size 8M --chunk-size 512K

@@ -109,10 +109,50 @@ static void test_hosts(void)
 	sd_state_free(&s);
 }
 
+/* Records by id, whatever their order: in id order (as ops keep them),
+ * reversed, and shuffled (a payload another writer made may hold any
+ * order); ids that are not there are not found. */
+static void test_find_by_id_any_order(void)
+{
+	static const uint32_t orders[3][7] = { { 1, 2, 4, 7, 9, 12, 30 },
+					       { 30, 12, 9, 7, 4, 2, 1 },
+					       { 9, 1, 30, 4, 12, 2, 7 } };
+	for (int o = 0; o < 3; o++) {
+		struct sd_state s;
+		sd_state_init(&s);
+		for (int i = 0; i < 7; i++) {
+			struct sd_pool *p = SD_VEC_PUSH(&s.pools);
+			struct sd_volume *v = SD_VEC_PUSH(&s.volumes);
+			CU_ASSERT_FATAL(p != NULL && v != NULL);
+			p->id = v->id = orders[o][i];
+			p->vmid = 1000 + orders[o][i];
+			v->pool_id = 2000 + orders[o][i];
+		}
+		for (int i = 0; i < 7; i++) {
+			uint32_t id = orders[0][i];
+			struct sd_pool *p = sd_find_pool(&s, id);
+			struct sd_volume *v = sd_find_volume_id(&s, id);
+			CU_ASSERT(p != NULL && p->id == id && p->vmid == 1000 + id);
+			CU_ASSERT(v != NULL && v->id == id && v->pool_id == 2000 + id);
+		}
+		static const uint32_t absent[] = { 0, 3, 8, 13, 29, 31, 0xffffffffu };
+		for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
+			CU_ASSERT(sd_find_pool(&s, absent[i]) == NULL);
+			CU_ASSERT(sd_find_volume_id(&s, absent[i]) == NULL);
+		}
+		sd_state_free(&s);
+	}
+	struct sd_state empty;
+	sd_state_init(&empty);
+	CU_ASSERT(sd_find_pool(&empty, 1) == NULL);
+	CU_ASSERT(sd_find_volume_id(&empty, 1) == NULL);
+}
+
 void add_ops_tests(void)
 {
 	CU_pSuite s = CU_add_suite("operations", NULL, NULL);
 	CU_add_test(s, "volume, snapshot, rollback, remove transactions", test_volume_snapshot_rollback);
 	CU_add_test(s, "thin ids are never reused while in use", test_thin_ids_never_reused_in_use);
 	CU_add_test(s, "host registration", test_hosts);
+	CU_add_test(s, "pools and volumes are found by id in any order", test_find_by_id_any_order);
 }
