@@ -15,6 +15,7 @@ int sd_vec_reserve(void *vec, size_t elsz, size_t n);
 void sd_vec_free(void *vec);
 
 #define SD_VEC_PUSH(vec) ((__typeof__((vec)->v))sd_vec_push((vec), sizeof(*(vec)->v)))
+#define SD_VEC_RESERVE(vec, n) sd_vec_reserve((vec), sizeof(*(vec)->v), (n))
 #define SD_VEC_REMOVE(vec, i) sd_vec_remove((vec), sizeof(*(vec)->v), (i))
 
 #endif

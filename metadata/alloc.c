@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "base/sort.h"
+
 static int run_cmp(const void *x, const void *y)
 {
 	const struct sd_run *a = x, *b = y;
@@ -23,7 +25,7 @@ int sd_free_runs(const struct sd_state *s, const struct sd_geometry *g,
 	}
 	for (size_t i = 0; i < nseg; i++)
 		used[i] = (struct sd_run){ s->segments.v[i].start, s->segments.v[i].count };
-	qsort(used, nseg, sizeof(*used), run_cmp);
+	sd_sort(used, nseg, sizeof(*used), run_cmp); /* extents are mostly taken in order */
 	size_t k = 0;
 	uint64_t cursor = 0;
 	for (size_t i = 0; i < nseg; i++) {

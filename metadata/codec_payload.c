@@ -138,6 +138,12 @@ static int get_name(char *dst, const char *src)
  * buffer gives no alignment guarantee for fuzzed input. */
 static int decode_records(const char *p, const uint32_t counts[6], struct sd_state *s)
 {
+	/* room for every record at once: growing by doubling copied a large
+	 * group's arrays several times (the counts agree with the payload's size) */
+	if (SD_VEC_RESERVE(&s->pools, counts[0]) || SD_VEC_RESERVE(&s->segments, counts[1]) ||
+	    SD_VEC_RESERVE(&s->volumes, counts[2]) || SD_VEC_RESERVE(&s->snapshots, counts[3]) ||
+	    SD_VEC_RESERVE(&s->hosts, counts[4]) || SD_VEC_RESERVE(&s->pending, counts[5]))
+		return -ENOMEM;
 	for (uint32_t i = 0; i < counts[0]; i++, p += rec_sizes[0]) {
 		struct sd_pool_rec r;
 		memcpy(&r, p, sizeof(r));

@@ -57,7 +57,7 @@ static void decode(const struct sd_host_slot *d, uint32_t id, struct slot *s)
 static int read_span(struct sd_hostlock *h, struct slot *out, uint32_t from, uint32_t to)
 {
 	size_t len = (size_t)(to - from) * SD_BLOCK;
-	void *buf = sd_io_alloc(len);
+	void *buf = sd_io_alloc_unzeroed(len); /* decoded only when read whole */
 	if (!buf)
 		return -ENOMEM;
 	struct sd_iov v = { h->geo->host_area_offset + (uint64_t)from * SD_BLOCK, buf, len };

@@ -4,6 +4,7 @@
  * broken state).  Everything is O(n log n): 128k snapshots check in ms. */
 #include "codec.h"
 #include "size.h"
+#include "base/sort.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -36,16 +37,10 @@ static int key_cmp(const void *x, const void *y)
 	return 0;
 }
 
-/* Sort an index.  Records mostly sit in id order already (ids grow, and
- * records are appended), so the O(n) check spares most sorts of a large
- * group, which are most of a read's and a commit's CPU time. */
+/* Sort an index (records mostly sit in id order already). */
 static void key_sort(struct key *k, size_t n)
 {
-	for (size_t i = 1; i < n; i++)
-		if (key_cmp(&k[i - 1], &k[i]) > 0) {
-			qsort(k, n, sizeof(*k), key_cmp);
-			return;
-		}
+	sd_sort(k, n, sizeof(*k), key_cmp);
 }
 
 /* The key with id a in an id index (sorted, ids unique: b is 0), or NULL.
@@ -330,12 +325,15 @@ static uint32_t host_bits(uint32_t w, uint32_t host_slots)
 static int check_templates(const struct sd_state *s, const struct sd_geometry *g,
 			   struct sd_err *err)
 {
+	uint32_t no_host[8]; /* per word of a reader set, the bits that name no host */
+	for (uint32_t w = 0; w < 8; w++)
+		no_host[w] = ~host_bits(w, g->host_slots);
 	for (size_t i = 0; i < s->pools.n; i++) {
 		const struct sd_pool *p = &s->pools.v[i];
 		bool tmpl = p->flags & SD_POOL_TEMPLATE, readers = false, stray = false;
 		for (uint32_t w = 0; w < 8; w++) { /* a word at a time: this runs for every pool */
 			readers |= p->readers[w] != 0;
-			stray |= (p->readers[w] & ~host_bits(w, g->host_slots)) != 0;
+			stray |= (p->readers[w] & no_host[w]) != 0;
 		}
 		if (p->flags & ~(uint32_t)(SD_POOL_THIN | SD_POOL_TEMPLATE) || stray ||
 		    (readers && !tmpl) || (tmpl && (p->owner_host || p->handover_to)))

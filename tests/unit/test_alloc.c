@@ -111,10 +111,36 @@ static void test_fragmented_and_full(void)
 	sd_state_free(&s);
 }
 
+/* The free runs between segments in extent order and out of it (a record
+ * order the allocator never makes, but a reader must take). */
+static void test_free_runs_any_order(void)
+{
+	struct sd_geometry g = small_geo();
+	static const uint64_t segs[2][3][2] = { { { 0, 10 }, { 20, 5 }, { 60, 40 } },
+						{ { 60, 40 }, { 0, 10 }, { 20, 5 } } };
+	for (int o = 0; o < 2; o++) {
+		struct sd_state s;
+		sd_state_init(&s);
+		for (int i = 0; i < 3; i++) {
+			struct sd_segment *sg = SD_VEC_PUSH(&s.segments);
+			CU_ASSERT_FATAL(sg != NULL);
+			*sg = (struct sd_segment){ 1, SD_ROLE_DATA, segs[o][i][0], segs[o][i][1] };
+		}
+		struct sd_run *runs;
+		size_t n;
+		CU_ASSERT_FATAL(sd_free_runs(&s, &g, &runs, &n) == 0);
+		CU_ASSERT(n == 2 && runs[0].start == 10 && runs[0].count == 10 &&
+			  runs[1].start == 25 && runs[1].count == 35);
+		free(runs);
+		sd_state_free(&s);
+	}
+}
+
 void add_alloc_tests(void)
 {
 	CU_pSuite s = CU_add_suite("allocator", NULL, NULL);
 	CU_add_test(s, "contiguous allocation and in-place growth", test_contiguous_and_growth);
 	CU_add_test(s, "best fit and coalescing on free", test_best_fit_and_coalesce);
 	CU_add_test(s, "fragmented space and out of space", test_fragmented_and_full);
+	CU_add_test(s, "free runs whatever the segments' order", test_free_runs_any_order);
 }
