@@ -78,23 +78,25 @@ static bool stale_handover(const struct sdg *g, const struct sd_pool *p, uint32_
  * ids in todo) or released.  A commit writes the whole group's records
  * twice (at 1000 VMs, tens of ms under emulation); one per pool wrote them
  * for every pool a node had held.  Whether anything changed. */
-static bool settle_records(struct sdg *g, uint32_t *todo, size_t *n, struct sdg_autoactivation *r)
+static bool settle_records(struct sdg *g, const bool *here, uint32_t *todo, size_t *n,
+			   struct sdg_autoactivation *r)
 {
 	uint32_t me = g->cluster.id;
 	bool changed = false;
 	for (size_t i = 0; i < g->state.pools.n; i++) {
 		struct sd_pool *p = &g->state.pools.v[i];
+		bool live = here ? here[i] : sdg_pool_active(g, p);
 		if (stale_handover(g, p, me)) {
 			p->handover_to = 0;
 			r->withdrawn++;
 			changed = true;
 		}
-		if (sd_pool_reader(p, me) && !sdg_pool_active(g, p)) { /* a template it had loaded */
+		if (sd_pool_reader(p, me) && !live) { /* a template it had loaded */
 			sd_pool_set_reader(p, me, false);
 			r->released++;
 			changed = true;
 		}
-		if ((p->owner_host && p->owner_host != me) || sdg_pool_active(g, p))
+		if ((p->owner_host && p->owner_host != me) || live)
 			continue; /* another node's, or running here already */
 		if (has_marked(g, p->id)) {
 			todo[(*n)++] = p->id;
@@ -119,7 +121,10 @@ static int autoactivate(struct sdg *g, struct sdg_autoactivation *r, struct sd_e
 	if (!todo)
 		return sd_fail(err, ENOMEM, "out of memory");
 	size_t n = 0;
-	int rc = settle_records(g, todo, &n, r) ? sdg_commit(g, err) : 0;
+	/* the node's devices listed once, not a query per pool of the group */
+	bool *here = sdg_pools_here(g);
+	int rc = settle_records(g, here, todo, &n, r) ? sdg_commit(g, err) : 0;
+	free(here);
 	if (rc) /* nothing was released, withdrawn or claimed */
 		*r = (struct sdg_autoactivation){ 0 };
 	bool failed = false;

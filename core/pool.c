@@ -227,8 +227,13 @@ int sdg_pool_healthy(const struct sdg *g, const struct sd_pool *p, struct sd_err
 	return pool_tid(id.name, (p->flags & SD_POOL_TEMPLATE) != 0, &tid, err);
 }
 
-int sdg_pool_sync_quiet(struct sdg *g, struct sd_pool *p, const struct sdg_dm_id *quiet,
-			struct sd_err *err)
+/* Bring the live pool's transaction up to the metadata's.  fresh: its
+ * layers were made by this command, so no thin device of it is live (a
+ * thin device holds its pool open) and none needs resuming; a migration's
+ * placeholder, the one device of the pool's names that lives without it,
+ * stays gated until its swap either way. */
+static int pool_sync(struct sdg *g, struct sd_pool *p, const struct sdg_dm_id *quiet, bool fresh,
+		     struct sd_err *err)
 {
 	struct sdg_dm_id id;
 	sdg_dm_pool(g, p, SDG_DM_POOL, &id);
@@ -255,12 +260,18 @@ int sdg_pool_sync_quiet(struct sdg *g, struct sd_pool *p, const struct sdg_dm_id
 			return rc;
 	}
 	sd_pool_applied(&g->state, p->id, p->transaction_id);
-	return resume_suspended_thins(g, p, err);
+	return fresh ? 0 : resume_suspended_thins(g, p, err);
+}
+
+int sdg_pool_sync_quiet(struct sdg *g, struct sd_pool *p, const struct sdg_dm_id *quiet,
+			struct sd_err *err)
+{
+	return pool_sync(g, p, quiet, false, err);
 }
 
 int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 {
-	return sdg_pool_sync_quiet(g, p, NULL, err);
+	return pool_sync(g, p, NULL, false, err);
 }
 
 int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err)
@@ -268,9 +279,10 @@ int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 	int rc = sdg_dm->check(err);
 	if (rc)
 		return rc;
-	if (!sdg_pool_active(g, p) && (rc = create_layers(g, p, err)))
+	bool fresh = !sdg_pool_active(g, p);
+	if (fresh && (rc = create_layers(g, p, err)))
 		return rc;
-	return sdg_pool_sync(g, p, err);
+	return pool_sync(g, p, NULL, fresh, err);
 }
 
 /* Thin devices of the pool that are live here, by dm uuid prefix. */

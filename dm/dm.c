@@ -317,8 +317,14 @@ static void load_module(const char *module)
 		waitpid(pid, &status, 0);
 }
 
+/* Asked once per process: a node's start asks before each of its pools.
+ * A target module unloaded by hand since then fails the table's load
+ * itself, with the kernel's reason. */
 int sdm_check(struct sd_err *err)
 {
+	static bool there;
+	if (there)
+		return 0;
 	bool linear, thin;
 	if (list_targets(&linear, &thin))
 		return sd_fail(err, ENODEV, "device-mapper is not available (is dm_mod loaded?)");
@@ -329,6 +335,7 @@ int sdm_check(struct sd_err *err)
 	if (!linear || !thin)
 		return sd_fail(err, ENODEV, "the kernel lacks the dm %s target (modprobe dm_thin_pool)",
 			       !linear ? "linear" : "thin-pool");
+	there = true;
 	return 0;
 }
 

@@ -94,6 +94,7 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 	json_object *pools = json_object_new_array(), *vols = json_object_new_array();
 	json_object *snaps = json_object_new_array(), *hosts = json_object_new_array();
 	json_object *pend = json_object_new_array();
+	bool *here = sdg_pools_here(g);
 	for (size_t i = 0; i < s->pools.n; i++) {
 		const struct sd_pool *p = &s->pools.v[i];
 		json_object *j = json_object_new_object();
@@ -114,7 +115,7 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 		ADD(j, "metadata_extents", U64(sdg_pool_extent_count(g, p, true)));
 		ADD(j, "data_extents", U64(sdg_pool_extent_count(g, p, false)));
 		struct sdg_pool_live l;
-		if (sdg_pool_live(g, p, &l) == 0 && l.active) {
+		if ((!here || here[i]) && sdg_pool_live(g, p, &l) == 0 && l.active) {
 			json_object *lj = json_object_new_object();
 			ADD(lj, "transaction_id", U64(l.transaction_id));
 			ADD(lj, "data_used_blocks", U64(l.data_used));
@@ -130,6 +131,7 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 			ADD(j, "thin_check", check_json(g, p));
 		json_object_array_add(pools, j);
 	}
+	free(here);
 	for (size_t i = 0; i < s->volumes.n; i++) {
 		const struct sd_volume *v = &s->volumes.v[i];
 		json_object *j = json_object_new_object();

@@ -42,6 +42,7 @@ static int cur;
 static struct pool_md pools[MAX_POOLS];
 static unsigned no_space_timeout; /* the module parameter */
 static char log_buf[LOG_MAX];
+static char query_buf[LOG_MAX]; /* questions, which change nothing */
 static struct {
 	char op[32], what[64];
 	int left, e;
@@ -53,14 +54,21 @@ void fake_dm_reset(void)
 	memset(pools, 0, sizeof(pools));
 	memset(&failing, 0, sizeof(failing));
 	cur = 0;
-	log_buf[0] = '\0';
+	log_buf[0] = query_buf[0] = '\0';
 	no_space_timeout = 60; /* the kernel's default */
 }
 
 void fake_dm_node(int node) { cur = node; }
 void fake_dm_reboot(int node) { memset(devs[node], 0, sizeof(devs[node])); }
 const char *fake_dm_log(void) { return log_buf; }
-void fake_dm_clear_log(void) { log_buf[0] = '\0'; }
+const char *fake_dm_queries(void) { return query_buf; }
+void fake_dm_clear_log(void) { log_buf[0] = query_buf[0] = '\0'; }
+
+static void query(const char *op, const char *what)
+{
+	size_t len = strlen(query_buf);
+	snprintf(query_buf + len, LOG_MAX - len, "%s %s\n", op, what);
+}
 
 void fake_dm_fail(const char *op, const char *what, int nth, int e)
 {
@@ -263,6 +271,7 @@ static int f_remove_unused(const char *name, struct sd_err *err)
 static int f_info(const char *name, struct sdm_info *info, struct sd_err *err)
 {
 	(void)err;
+	query("info", name);
 	const struct dev *d = find(name);
 	*info = (struct sdm_info){ .exists = d != NULL };
 	if (d) {
@@ -391,6 +400,7 @@ static int f_status(const char *name, char **out, struct sd_err *err)
 static int f_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd_err *err)
 {
 	(void)err;
+	query("list", prefix);
 	*names = calloc(MAX_DEVS, sizeof(char *));
 	*n = 0;
 	for (int i = 0; i < MAX_DEVS; i++) {

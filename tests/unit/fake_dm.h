@@ -25,6 +25,9 @@ void fake_dm_node(int node);
 /* The calls recorded since the last fake_dm_reset or fake_dm_clear_log,
  * one per line. */
 const char *fake_dm_log(void);
+/* The questions asked since then, which the log leaves out: "info NAME",
+ * "list UUID_PREFIX", one per line. */
+const char *fake_dm_queries(void);
 void fake_dm_clear_log(void);
 /* The nth call (from 1, counted from now) of op ("create", "message",
  * ...) fails with errno e; a message call counts only when its text starts

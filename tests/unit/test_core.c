@@ -566,6 +566,76 @@ static void test_autoactivate_commit_fails(void)
 	CU_ASSERT_EQUAL(owner_of(201), a);
 }
 
+/* The dm name of VM vmid's pool device. */
+static void pool_name_of(uint32_t vmid, struct sdg_dm_id *id)
+{
+	struct sdg *g = open_w();
+	struct sd_pool *p = sdg_vm_pool(g, vmid, NULL);
+	CU_ASSERT_FATAL(p != NULL);
+	sdg_dm_pool(g, p, SDG_DM_POOL, id);
+	close_g(g);
+}
+
+/* A node's start learns which pools are live here from one list of its
+ * devices: the kernel is asked about no pool of a VM it leaves alone
+ * (a thousand VMs' start asked a thousand times). */
+static void test_autoactivate_lists_once(void)
+{
+	fresh();
+	char vol[32];
+	for (uint32_t vmid = 200; vmid < 206; vmid++) {
+		snprintf(vol, sizeof(vol), "vm-%u-disk-0", vmid);
+		ok(CREATE, vol, NULL);
+	}
+	struct sdg *g = open_w();
+	struct sd_err err;
+	CU_ASSERT(sdg_volume_set_autoactivate(g, "vm-203-disk-0", true, &err) == 0);
+	close_g(g);
+	fake_dm_reboot(0);
+	fake_dm_clear_log();
+	g = open_w();
+	struct sdg_autoactivation r;
+	CU_ASSERT(sdg_autoactivate(g, &r, &err) == 0);
+	close_g(g);
+	CU_ASSERT_EQUAL(r.activated, 1);
+	CU_ASSERT_EQUAL(fake_dm_count(), 4); /* vm-203's pool layers and volume */
+	for (uint32_t vmid = 200; vmid < 206; vmid++) {
+		struct sdg_dm_id pool;
+		char asked[SDG_DM_NAME + 8];
+		pool_name_of(vmid, &pool);
+		snprintf(asked, sizeof(asked), "info %s\n", pool.name);
+		if (vmid == 203)
+			continue;
+		if (strstr(fake_dm_queries(), asked))
+			fprintf(stderr, "\n    asked about vm %u's pool: %s", vmid, pool.name);
+		CU_ASSERT_PTR_NULL(strstr(fake_dm_queries(), asked));
+	}
+}
+
+/* A pool whose layers an activation has just made can hold no live thin
+ * device: its thin devices are not listed (for one left suspended by a
+ * killed command), as they are when the pool was live already. */
+static void test_fresh_pool_lists_no_thins(void)
+{
+	fresh();
+	ok(CREATE, "vm-100-disk-0", NULL);
+	ok(CREATE, "vm-100-disk-1", NULL);
+	struct sdg *g = open_w();
+	char prefix[SDG_DM_NAME + 8], listed[SDG_DM_NAME + 16];
+	sdg_dm_thin_prefix(g, sdg_vm_pool(g, 100, NULL), prefix);
+	close_g(g);
+	snprintf(listed, sizeof(listed), "list %s\n", prefix);
+	fake_dm_clear_log();
+	ok(ACTIVATE, "vm-100-disk-0", NULL);
+	CU_ASSERT_PTR_NULL(strstr(fake_dm_queries(), listed));
+	fake_dm_clear_log();
+	ok(ACTIVATE, "vm-100-disk-1", NULL); /* the pool is live: its thins are checked */
+	CU_ASSERT_PTR_NOT_NULL(strstr(fake_dm_queries(), listed));
+	ok(DEACTIVATE, "vm-100-disk-0", NULL);
+	ok(DEACTIVATE, "vm-100-disk-1", NULL);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+}
+
 /* The monitor's pass: a thin pool grows by at least the floor, a full one
  * by its percentage; pools below the threshold stay as they are. */
 struct grew {
@@ -1258,6 +1328,9 @@ void add_core_tests(void)
 	CU_add_test(s, "waiting for the source's release", test_handover_await);
 	CU_add_test(s, "auto-activation after an unclean reboot", test_autoactivate);
 	CU_add_test(s, "auto-activation whose commit fails", test_autoactivate_commit_fails);
+	CU_add_test(s, "auto-activation lists the node's devices once", test_autoactivate_lists_once);
+	CU_add_test(s, "a pool made by an activation lists no thin devices",
+		    test_fresh_pool_lists_no_thins);
 	CU_add_test(s, "the monitor grows thin pools by the floor, full ones by 20%",
 		    test_monitor_growth);
 	CU_add_test(s, "the monitor grows metadata at 60%, before it fills", test_monitor_metadata);
