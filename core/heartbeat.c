@@ -42,11 +42,27 @@ static void ctx_close(struct beat_ctx *c)
 	c->lock_fd = -1;
 }
 
-/* The node's flock: a new slot is claimed by one process of it at a time. */
-static int node_lock(struct beat_ctx *c, struct sd_err *err)
+/* The node's slot.  Found without a lock when the node has one, as it does
+ * once any command of the node ran: a command holds the node's flock for
+ * its whole run (a node's start of its VMs, tens of seconds), and a beat
+ * waiting for it would leave the node's counter still, so that the node
+ * fences itself and the others may take it for dead.  A new slot is
+ * claimed by one process of the node at a time, under that flock; while a
+ * command holds it, the command claims the slot and the next beat finds it. */
+static int claim_slot(struct beat_ctx *c, const char *name, struct sd_err *err)
 {
-	int e = sd_io_flock(c->io, LOCK_EX);
-	return e ? sd_fail(err, -e, "cannot lock %s: %s", c->dev, strerror(-e)) : 0;
+	int rc = sd_host_find(&c->h, c->io, &c->geo, name, err);
+	if (rc != -ENOENT)
+		return rc;
+	int e = sd_io_flock(c->io, LOCK_EX | LOCK_NB);
+	if (e == -EWOULDBLOCK)
+		return sd_fail(err, EAGAIN, "no host slot of this node on %s yet: a command of "
+			       "the node is claiming it", c->dev);
+	if (e)
+		return sd_fail(err, -e, "cannot lock %s: %s", c->dev, strerror(-e));
+	rc = sd_host_claim(&c->h, c->io, &c->geo, name, 500, err);
+	sd_io_flock(c->io, LOCK_UN);
+	return rc;
 }
 
 static int ctx_open(struct beat_ctx *c, const char *dev, struct sd_err *err)
@@ -66,11 +82,7 @@ static int ctx_open(struct beat_ctx *c, const char *dev, struct sd_err *err)
 	}
 	if (rc == 0) {
 		c->lock_fd = sdg_node_lock_attach(c->io, c->geo.uuid);
-		rc = node_lock(c, err);
-	}
-	if (rc == 0) {
-		rc = sd_host_claim(&c->h, c->io, &c->geo, name, 500, err);
-		sd_io_flock(c->io, LOCK_UN);
+		rc = claim_slot(c, name, err);
 	}
 	if (rc)
 		ctx_close(c);

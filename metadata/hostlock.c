@@ -189,29 +189,63 @@ static uint64_t random64(void)
 	return r;
 }
 
-int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geometry *g,
-		  const char *name, unsigned settle_ms, struct sd_err *err)
+static int host_init(struct sd_hostlock *h, struct sd_io *io, const struct sd_geometry *g,
+		     const char *name, struct sd_err *err)
 {
-	static struct slot slots[HOST_SLOT_MAX];
 	if (g->host_slots > HOST_SLOT_MAX || !g->host_slots)
 		return sd_fail(err, SD_E_CORRUPT, "bad host slot count %u", g->host_slots);
 	*h = (struct sd_hostlock){ .io = io, .geo = g, .stale_ms = 20000 };
 	snprintf(h->name, sizeof(h->name), "%s", name);
-	for (int attempt = 0; attempt < 8; attempt++) {
-		int rc = read_all(h, slots);
-		if (rc)
-			return sd_fail(err, -rc, "cannot read the host slots: %s", strerror(-rc));
-		uint32_t free_id = 0;
-		for (uint32_t i = 0; i < g->host_slots; i++) {
-			if (slots[i].valid && !strcmp(slots[i].name, h->name)) {
-				h->id = i + 1;
-				h->counter = slots[i].counter;
-				h->nonce = slots[i].nonce;
-				return 0;
-			}
-			if (!free_id && slots[i].empty)
-				free_id = i + 1;
+	return 0;
+}
+
+/* h takes the slot that carries its name, if one does. */
+static bool take_named(struct sd_hostlock *h, const struct slot *slots)
+{
+	for (uint32_t i = 0; i < h->geo->host_slots; i++) {
+		if (slots[i].valid && !strcmp(slots[i].name, h->name)) {
+			h->id = i + 1;
+			h->counter = slots[i].counter;
+			h->nonce = slots[i].nonce;
+			return true;
 		}
+	}
+	return false;
+}
+
+/* The slots as one thread read them: 26 KiB, kept off the stack, and one
+ * copy per thread, since a monitor's heartbeat looks for its slot beside
+ * the monitor's own opens of the group. */
+static _Thread_local struct slot found[HOST_SLOT_MAX];
+
+int sd_host_find(struct sd_hostlock *h, struct sd_io *io, const struct sd_geometry *g,
+		 const char *name, struct sd_err *err)
+{
+	struct slot *slots = found;
+	int rc = host_init(h, io, g, name, err);
+	if (rc)
+		return rc;
+	if ((rc = read_all(h, slots)))
+		return sd_fail(err, -rc, "cannot read the host slots: %s", strerror(-rc));
+	return take_named(h, slots) ? 0 : sd_fail(err, ENOENT, "no host slot is %s's yet", name);
+}
+
+int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geometry *g,
+		  const char *name, unsigned settle_ms, struct sd_err *err)
+{
+	struct slot *slots = found;
+	int rc = host_init(h, io, g, name, err);
+	if (rc)
+		return rc;
+	for (int attempt = 0; attempt < 8; attempt++) {
+		if ((rc = read_all(h, slots)))
+			return sd_fail(err, -rc, "cannot read the host slots: %s", strerror(-rc));
+		if (take_named(h, slots))
+			return 0;
+		uint32_t free_id = 0;
+		for (uint32_t i = 0; i < g->host_slots && !free_id; i++)
+			if (slots[i].empty)
+				free_id = i + 1;
 		if (!free_id)
 			return sd_fail(err, SD_E_NOSPACE, "all %u host slots are taken", g->host_slots);
 		/* claim it, wait out any rival's read-to-write window, look again */

@@ -21,6 +21,10 @@ struct sd_hostlock {
  * it if it still carries the name. */
 int sd_host_claim(struct sd_hostlock *h, struct sd_io *io, const struct sd_geometry *g,
 		  const char *name, unsigned settle_ms, struct sd_err *err);
+/* Only find it: ENOENT (in err too) when no slot carries name.  Writes
+ * nothing, so it needs none of the node's locks. */
+int sd_host_find(struct sd_hostlock *h, struct sd_io *io, const struct sd_geometry *g,
+		 const char *name, struct sd_err *err);
 /* Enter (blocks while another node holds or is ahead) and leave; nests.
  * Leaving fails when our slot could not be rewritten. */
 int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err);

@@ -1210,6 +1210,43 @@ static void test_heart_after_init_again(void)
 	unsetenv("STARDM_RUN_DIR");
 }
 
+/* A monitor that starts while a long command of the node holds the node's
+ * lock (a node's start of its VMs) beats at once: its slot, claimed by a
+ * command before, is found without that lock. */
+static void test_heart_beside_long_command(void)
+{
+	fresh();
+	char dir[] = "/tmp/stardm-run.XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	setenv("STARDM_RUN_DIR", dir, 1);
+	ok(CREATE, VOL, NULL); /* the node's slot is claimed */
+	struct sdg *g = open_w(); /* the long command, holding the node's flock */
+	struct sd_geometry geo = *sdg_geometry(g);
+	struct sd_host_slot_info slot[1];
+	struct sd_io *io = open_io(lun);
+	CU_ASSERT_EQUAL_FATAL(sd_host_slots_read(io, &geo, slot, 1), 1);
+	uint64_t before = slot[0].counter;
+	struct sdg_heart *hb;
+	struct sd_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(lun, geo.uuid, &hb, &err), 0);
+	bool beating = false;
+	for (int i = 0; i < 150 && !beating; i++, usleep(20000))
+		beating = sd_host_slots_read(io, &geo, slot, 1) == 1 && slot[0].counter > before;
+	CU_ASSERT(beating);
+	char msg[sizeof(err.msg)] = "";
+	uint64_t when = 0;
+	CU_ASSERT_EQUAL(sdg_heart_failures(hb, msg, sizeof(msg), &when), 0);
+	close_g(g);
+	sdg_heart_stop(hb);
+	sd_io_close(io);
+	char id[37], path[PATH_MAX];
+	sdg_uuid_format(geo.uuid, id);
+	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("STARDM_RUN_DIR");
+}
+
 /* A new group is not written over one whose pools are live: even --force
  * refuses (SD_E_OWNED, naming the node) until they are deactivated. */
 static void test_init_over_live_pools(void)
@@ -1329,6 +1366,8 @@ void add_core_tests(void)
 	CU_add_test(s, "auto-activation after an unclean reboot", test_autoactivate);
 	CU_add_test(s, "auto-activation whose commit fails", test_autoactivate_commit_fails);
 	CU_add_test(s, "auto-activation lists the node's devices once", test_autoactivate_lists_once);
+	CU_add_test(s, "a monitor started beside a long command beats at once",
+		    test_heart_beside_long_command);
 	CU_add_test(s, "a pool made by an activation lists no thin devices",
 		    test_fresh_pool_lists_no_thins);
 	CU_add_test(s, "the monitor grows thin pools by the floor, full ones by 20%",

@@ -171,6 +171,14 @@ check "  the pools of VM 200 and 201 are released, VM 202's is a's ($owners)" \
 check "  the pool of VM 202 is active on a again" [ "$(live a 202)" = 1 ]
 check "  and named" $N a "[ -b /dev/stardm/san1/vm-202-disk-0 ]"
 check "  its node monitor runs" $N a "systemctl -q is-active stardm-monitor@$uuid && stardm status san1 | grep -q 'monitor: running on this node'"
+# the counter of the node's own host slot on the LUN (run on the node)
+my_counter="stardm inspect $LUN --json | python3 -c 'import json,sys,socket; print([h[\"counter\"] for h in json.load(sys.stdin)[\"host_slots\"] if h[\"name\"] == socket.gethostname()][0])'"
+# a command holds the node's lock for its whole run (a node's start of
+# its VMs: tens of seconds): a monitor starting meanwhile finds the node's
+# slot without that lock and beats; one that waited for it let the
+# node's counter stand still and fenced the node's own disks
+check "  a monitor restarted while a command holds the node's lock for 9 s beats on, fencing nothing" \
+	$N a "f=/run/stardm/group-$uuid.lock; [ -e \$f ] || exit 1; since=\$(date '+%Y-%m-%d %H:%M:%S'); flock \$f sleep 9 & sleep 0.5; systemctl restart stardm-monitor@$uuid; sleep 2; c1=\$($my_counter); sleep 5; c2=\$($my_counter); wait; journalctl -q -o cat -u stardm-monitor@$uuid --since \"\$since\" >/tmp/m; cat /tmp/m; echo \"slot counter \$c1, 5 s later \$c2\"; [ -n \"\$c1\" ] && [ \"\$c2\" -gt \"\$c1\" ] && grep -q 'watching group' /tmp/m && ! grep -q 'no heartbeat of this node' /tmp/m"
 check "  node b may now take VM 200, never VM 202" \
 	$N b "stardm activate san1 vm-200-disk-0 >/dev/null 2>&1 && stardm deactivate san1 vm-200-disk-0 && ! stardm activate san1 vm-202-disk-0 2>/dev/null"
 check "  a second run changes nothing" \
