@@ -1165,6 +1165,17 @@ static void test_self_fence(void)
 	unsetenv("STARDM_RUN_DIR");
 }
 
+/* A test's own runtime directory, with the group's lock file in it, gone. */
+static void run_dir_done(const char *dir, const uint8_t uuid[16])
+{
+	char id[37], path[PATH_MAX];
+	sdg_uuid_format(uuid, id);
+	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("STARDM_RUN_DIR");
+}
+
 /* The LUN formatted again under a running monitor: its heartbeat, kept
  * for the old group, writes nothing into the new one (whose first slot
  * stays free for the node's next claim there) and says why. */
@@ -1202,12 +1213,7 @@ static void test_heart_after_init_again(void)
 	CU_ASSERT_EQUAL(sd_host_slots_read(io, &now, slot, 1), 0);
 	sdg_heart_stop(hb);
 	sd_io_close(io);
-	char id[37], path[PATH_MAX];
-	sdg_uuid_format(old.uuid, id);
-	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
-	unlink(path);
-	rmdir(dir);
-	unsetenv("STARDM_RUN_DIR");
+	run_dir_done(dir, old.uuid);
 }
 
 /* A monitor that starts while a long command of the node holds the node's
@@ -1239,12 +1245,7 @@ static void test_heart_beside_long_command(void)
 	close_g(g);
 	sdg_heart_stop(hb);
 	sd_io_close(io);
-	char id[37], path[PATH_MAX];
-	sdg_uuid_format(geo.uuid, id);
-	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
-	unlink(path);
-	rmdir(dir);
-	unsetenv("STARDM_RUN_DIR");
+	run_dir_done(dir, geo.uuid);
 }
 
 /* A new group is not written over one whose pools are live: even --force

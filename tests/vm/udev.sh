@@ -177,8 +177,8 @@ my_counter="stardm inspect $LUN --json | python3 -c 'import json,sys,socket; pri
 # its VMs: tens of seconds): a monitor starting meanwhile finds the node's
 # slot without that lock and beats; one that waited for it let the
 # node's counter stand still and fenced the node's own disks
-check "  a monitor restarted while a command holds the node's lock for 9 s beats on, fencing nothing" \
-	$N a "f=/run/stardm/group-$uuid.lock; [ -e \$f ] || exit 1; since=\$(date '+%Y-%m-%d %H:%M:%S'); flock \$f sleep 9 & sleep 0.5; systemctl restart stardm-monitor@$uuid; sleep 2; c1=\$($my_counter); sleep 5; c2=\$($my_counter); wait; journalctl -q -o cat -u stardm-monitor@$uuid --since \"\$since\" >/tmp/m; cat /tmp/m; echo \"slot counter \$c1, 5 s later \$c2\"; [ -n \"\$c1\" ] && [ \"\$c2\" -gt \"\$c1\" ] && grep -q 'watching group' /tmp/m && ! grep -q 'no heartbeat of this node' /tmp/m"
+check "  a monitor restarted while a command holds the node's lock for 14 s beats on, fencing nothing" \
+	$N a "f=/run/stardm/group-$uuid.lock; [ -e \$f ] || exit 1; since=\$(date '+%Y-%m-%d %H:%M:%S'); flock \$f sleep 14 & sleep 0.5; systemctl restart stardm-monitor@$uuid; sleep 2; c1=\$($my_counter); sleep 4; c2=\$($my_counter); wait; journalctl -q -o cat -u stardm-monitor@$uuid --since \"\$since\" >/tmp/m; cat /tmp/m; echo \"slot counter \$c1, 4 s later \$c2\"; [ -n \"\$c1\" ] && [ \"\$c2\" -gt \"\$c1\" ] && grep -q 'watching group' /tmp/m && ! grep -q 'no heartbeat of this node' /tmp/m"
 check "  node b may now take VM 200, never VM 202" \
 	$N b "stardm activate san1 vm-200-disk-0 >/dev/null 2>&1 && stardm deactivate san1 vm-200-disk-0 && ! stardm activate san1 vm-202-disk-0 2>/dev/null"
 check "  a second run changes nothing" \
