@@ -40,6 +40,8 @@ static int activate_marked(struct sdg *g, uint32_t pool_id, struct sdg_autoactiv
 		char name[SD_NAME_LEN], path[PATH_MAX];
 		snprintf(name, sizeof(name), "%s", v->name);
 		struct sd_err e;
+		if (sdg_keep_alive(g, err)) /* a node's start is long: its slot beats */
+			return -1;
 		if (sdg_volume_activate(g, name, NULL, false, false, 10, path, &e) == 0) {
 			r->activated++;
 		} else {

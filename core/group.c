@@ -157,6 +157,14 @@ static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err)
 	return rc;
 }
 
+int sdg_keep_alive(struct sdg *g, struct sd_err *err)
+{
+	if (!g->cluster_held || sd_monotonic_ms() - g->cluster.written_ms < 1000)
+		return 0;
+	int rc = sd_host_beat(&g->cluster);
+	return rc ? sd_fail(err, -rc, "cannot renew this node's heartbeat: %s", strerror(-rc)) : 0;
+}
+
 /* The label of the device found for group, into lock_geo: the group asked
  * for, unless the device came from a hint or a udev database that has not
  * seen the LUN's latest label (another node formatted it again). */

@@ -25,4 +25,13 @@ struct sdg {
 	int node_lock_fd;      /* the group's lock file (core/node_lock.h), or -1 */
 };
 
+/* A command inside the cluster lock for long (a forced takeover's wait, a
+ * node's start of its VMs) rewrites its node's slot once a second, as the
+ * monitor's heartbeat does; call it in such a command's loops.  A counter
+ * that stood still would let the node's own fence suspend its disks after
+ * 5 s and other nodes take it for dead (a forced takeover after 10 s, its
+ * ticket after 20).  No I/O within a second of the slot's last write, and
+ * none outside the lock. */
+int sdg_keep_alive(struct sdg *g, struct sd_err *err);
+
 #endif

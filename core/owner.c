@@ -128,11 +128,10 @@ static int owner_dead(struct sdg *g, const struct sd_pool *p, unsigned wait_s,
 			       "VM %u: %s; no takeover", p->vmid, strerror(-first));
 	for (unsigned ms = 0; ms < wait_s * 1000; ms += 1000) {
 		sd_sleep_ms(wait_s * 1000 - ms < 1000 ? wait_s * 1000 - ms : 1000);
-		int rc = g->cluster_held ? sd_host_beat(&g->cluster) : 0;
-		if (rc) /* others may now take us for dead and break the lock we hold */
-			return sd_fail(err, -rc, "cannot renew this node's heartbeat while waiting "
-				       "for the owner of the pool of VM %u: %s; no takeover", p->vmid,
-				       strerror(-rc));
+		struct sd_err e;
+		if (sdg_keep_alive(g, &e)) /* others may now take us for dead */
+			return sd_fail(err, e.code, "%s, while waiting for the owner of the pool "
+				       "of VM %u; no takeover", e.msg, p->vmid);
 	}
 	int rc = slot_of(g, p->owner_host, &after);
 	if (rc == -ENOENT)

@@ -164,6 +164,8 @@ static int write_locked(struct sd_hostlock *h, uint32_t choosing, uint64_t ticke
 	free(d);
 	if (rc == 0 && has_note(h->io) && pwrite(h->io->lock_fd, &note, sizeof(note), 0) < 0)
 		rc = -errno;
+	if (rc == 0)
+		h->written_ms = note.submitted_ms;
 	return rc;
 }
 

@@ -12,6 +12,7 @@ struct sd_hostlock {
 	uint32_t id;              /* our host id, 1..host_slots */
 	char name[SD_NAME_LEN];   /* node name the slot is claimed under */
 	uint64_t counter, nonce, ticket;
+	uint64_t written_ms;      /* when this process last wrote the slot (monotonic) */
 	unsigned stale_ms;        /* a slot unchanged this long is a dead node's */
 	int depth;                /* acquire/release nest */
 };

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_DEVS 64
 #define MAX_POOLS 16
@@ -43,6 +44,7 @@ static struct pool_md pools[MAX_POOLS];
 static unsigned no_space_timeout; /* the module parameter */
 static char log_buf[LOG_MAX];
 static char query_buf[LOG_MAX]; /* questions, which change nothing */
+static unsigned create_ms; /* each create takes this long */
 static struct {
 	char op[32], what[64];
 	int left, e;
@@ -55,10 +57,12 @@ void fake_dm_reset(void)
 	memset(&failing, 0, sizeof(failing));
 	cur = 0;
 	log_buf[0] = query_buf[0] = '\0';
+	create_ms = 0;
 	no_space_timeout = 60; /* the kernel's default */
 }
 
 void fake_dm_node(int node) { cur = node; }
+void fake_dm_create_ms(unsigned ms) { create_ms = ms; }
 void fake_dm_reboot(int node) { memset(devs[node], 0, sizeof(devs[node])); }
 const char *fake_dm_log(void) { return log_buf; }
 const char *fake_dm_queries(void) { return query_buf; }
@@ -191,6 +195,8 @@ static int f_block_dev(const char *path, char out[32], struct sd_err *err)
 static int f_create(const char *name, const char *uuid, const struct sdm_target *t, size_t n,
 		    unsigned flags, struct sd_err *err)
 {
+	if (create_ms)
+		usleep(create_ms * 1000);
 	int rc = call(err, "create", name, flags & SDM_PRIVATE ? "private" : NULL);
 	if (rc)
 		return rc;

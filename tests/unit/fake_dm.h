@@ -22,6 +22,9 @@ void fake_dm_reset(void);
 void fake_dm_reboot(int node);
 /* Make node (0 or 1) the one whose devices the calls see. */
 void fake_dm_node(int node);
+/* Each device creation takes ms from now on (as the kernel's, with udev
+ * busy beside it, does on a node starting many VMs); 0 again at reset. */
+void fake_dm_create_ms(unsigned ms);
 /* The calls recorded since the last fake_dm_reset or fake_dm_clear_log,
  * one per line. */
 const char *fake_dm_log(void);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -24,6 +27,7 @@
 #include "core/handover_follow.h"
 #include "core/heartbeat.h"
 #include "core/monitor.h"
+#include "core/node_lock.h"
 #include "core/owner.h"
 #include "core/pool.h"
 #include "core/report.h"
@@ -121,6 +125,17 @@ static void ok(enum cmd c, const char *vol, const char *arg)
 	if (rc)
 		fprintf(stderr, "\n    command %d on %s: %s\n", c, vol, err.msg);
 	CU_ASSERT_FATAL(rc == 0);
+}
+
+/* A test's own runtime directory, with the group's lock file in it, gone. */
+static void run_dir_done(const char *dir, const uint8_t uuid[16])
+{
+	char id[37], path[PATH_MAX];
+	sdg_uuid_format(uuid, id);
+	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("STARDM_RUN_DIR");
 }
 
 /* The dm names of VM 100's pool layers and of a volume. */
@@ -610,6 +625,68 @@ static void test_autoactivate_lists_once(void)
 			fprintf(stderr, "\n    asked about vm %u's pool: %s", vmid, pool.name);
 		CU_ASSERT_PTR_NULL(strstr(fake_dm_queries(), asked));
 	}
+}
+
+/* The age of the node's last slot write, as its fence reads it from the
+ * note in the node's lock file, at its largest while a command runs. */
+struct age_watch {
+	int fd;
+	atomic_bool stop;
+	uint64_t max_ms;
+};
+static void *watch_age(void *arg)
+{
+	struct age_watch *w = arg;
+	while (!atomic_load(&w->stop)) {
+		uint64_t counter, sent;
+		if (sd_host_note_read(w->fd, &counter, &sent) == 0 && sent &&
+		    sd_monotonic_ms() - sent > w->max_ms)
+			w->max_ms = sd_monotonic_ms() - sent;
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/* A node's start of many VMs runs long inside the cluster lock (each
+ * device creation slow, with udev busy beside it): its slot is rewritten
+ * each second meanwhile, so that neither its own fence (5 s) nor the other
+ * nodes (10 s) see its counter stand still. */
+static void test_autoactivate_keeps_beating(void)
+{
+	fresh();
+	char dir[] = "/tmp/stardm-run.XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	setenv("STARDM_RUN_DIR", dir, 1);
+	char vol[32];
+	struct sd_err err;
+	for (uint32_t vmid = 200; vmid < 204; vmid++) {
+		snprintf(vol, sizeof(vol), "vm-%u-disk-0", vmid);
+		ok(CREATE, vol, NULL);
+		struct sdg *g = open_w();
+		CU_ASSERT(sdg_volume_set_autoactivate(g, vol, true, &err) == 0);
+		close_g(g);
+	}
+	fake_dm_reboot(0);
+	fake_dm_create_ms(150); /* 4 VMs of 4 devices: 2.4 s */
+	struct sdg *g = open_w();
+	uint8_t uuid[16];
+	memcpy(uuid, sdg_geometry(g)->uuid, 16);
+	struct age_watch w = { .fd = sdg_node_lock_open(uuid) };
+	CU_ASSERT_FATAL(w.fd >= 0);
+	pthread_t t;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, watch_age, &w) == 0);
+	struct sdg_autoactivation r;
+	CU_ASSERT(sdg_autoactivate(g, &r, &err) == 0);
+	atomic_store(&w.stop, true);
+	pthread_join(t, NULL);
+	close_g(g);
+	close(w.fd);
+	fake_dm_create_ms(0);
+	CU_ASSERT_EQUAL(r.activated, 4);
+	if (w.max_ms >= 1800)
+		fprintf(stderr, "\n    the node's slot stood still for %" PRIu64 " ms", w.max_ms);
+	CU_ASSERT(w.max_ms < 1800); /* about 1.2 s between beats here */
+	run_dir_done(dir, uuid);
 }
 
 /* A pool whose layers an activation has just made can hold no live thin
@@ -1165,17 +1242,6 @@ static void test_self_fence(void)
 	unsetenv("STARDM_RUN_DIR");
 }
 
-/* A test's own runtime directory, with the group's lock file in it, gone. */
-static void run_dir_done(const char *dir, const uint8_t uuid[16])
-{
-	char id[37], path[PATH_MAX];
-	sdg_uuid_format(uuid, id);
-	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
-	unlink(path);
-	rmdir(dir);
-	unsetenv("STARDM_RUN_DIR");
-}
-
 /* The LUN formatted again under a running monitor: its heartbeat, kept
  * for the old group, writes nothing into the new one (whose first slot
  * stays free for the node's next claim there) and says why. */
@@ -1367,6 +1433,7 @@ void add_core_tests(void)
 	CU_add_test(s, "auto-activation after an unclean reboot", test_autoactivate);
 	CU_add_test(s, "auto-activation whose commit fails", test_autoactivate_commit_fails);
 	CU_add_test(s, "auto-activation lists the node's devices once", test_autoactivate_lists_once);
+	CU_add_test(s, "auto-activation keeps the node's slot beating", test_autoactivate_keeps_beating);
 	CU_add_test(s, "a monitor started beside a long command beats at once",
 		    test_heart_beside_long_command);
 	CU_add_test(s, "a pool made by an activation lists no thin devices",
