@@ -16,6 +16,7 @@
 #include "core/group_impl.h"
 #include "core/node_lock.h"
 #include "core/owner.h"
+#include "core/pool.h"
 #include "metadata/hostlock.h"
 
 _Static_assert(SDG_FENCE_AFTER_MS < SDG_TAKEOVER_MIN_S * 1000u,
@@ -165,7 +166,9 @@ static int unfence(struct sdg_fence *f)
 		const struct sd_pool *p = &g->state.pools.v[i];
 		struct sdg_dm_id id;
 		sdg_dm_pool(g, p, SDG_DM_POOL, &id);
-		if (!fenced_name(f->pools, f->npools, id.name))
+		/* gone since: this node's own command took it down (a node's
+		 * start whose activation failed undoes it): nothing to resume */
+		if (!fenced_name(f->pools, f->npools, id.name) || !sdg_pool_active(g, p))
 			continue;
 		bool ours = p->owner_host == me || (p->flags & SD_POOL_TEMPLATE);
 		if (ours && sdg_dm->resume(id.name, SDM_PRIVATE, &err))

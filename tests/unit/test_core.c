@@ -1242,6 +1242,54 @@ static void test_self_fence(void)
 	unsetenv("STARDM_RUN_DIR");
 }
 
+/* A pool this node let go of itself while fenced (a node's start whose
+ * activation failed takes the pool down and releases it) is gone when the
+ * beats land again: nothing to resume, and nobody took it over. */
+static void test_unfence_after_own_release(void)
+{
+	fresh();
+	char dir[] = "/tmp/stardm-run.XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	setenv("STARDM_RUN_DIR", dir, 1);
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	ok(CREATE, "vm-101-disk-0", NULL);
+	ok(ACTIVATE, "vm-101-disk-0", NULL);
+	struct sd_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(sdg_heartbeat(lun, &err), 0);
+	struct sdg *g = open_w();
+	uint8_t uuid[16];
+	memcpy(uuid, sdg_geometry(g)->uuid, 16);
+	close_g(g);
+	struct sdg_heart *hb;
+	struct sdg_fence *f;
+	fence_said[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(sdg_heart_start("/nonexistent/lun", uuid, &hb, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(hb, uuid, fence_line, NULL, &f, &err), 0);
+	CU_ASSERT(wait_suspended(true));
+	CU_ASSERT(fake_dm_suspended("stardm-g-vm101-pool"));
+	/* the node's own command, inside the lock since before the fence */
+	CU_ASSERT_EQUAL_FATAL(sdg_open(lun, SDG_WRITE | SDG_FENCED_OK, &g, &err), 0);
+	CU_ASSERT_EQUAL(sdg_volume_deactivate(g, "vm-101-disk-0", NULL, &err), 0);
+	close_g(g);
+	CU_ASSERT(!fake_dm_exists("stardm-g-vm101-pool"));
+	sdg_heart_device(hb, lun);
+	CU_ASSERT(wait_suspended(false));
+	for (int i = 0; i < 50 && !strstr(fence_said, "in time again"); i++)
+		usleep(100000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(fence_said, "heartbeats reach the LUN in time again"));
+	if (strstr(fence_said, "taken over") || strstr(fence_said, "cannot"))
+		fprintf(stderr, "\n    the fence said: %s", fence_said);
+	CU_ASSERT_PTR_NULL(strstr(fence_said, "taken over"));
+	CU_ASSERT_PTR_NULL(strstr(fence_said, "cannot"));
+	sdg_fence_stop(f);
+	sdg_heart_stop(hb);
+	CU_ASSERT_EQUAL(owner_of(101), 0); /* released by its deactivation */
+	ok(DEACTIVATE, VOL, NULL);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+	run_dir_done(dir, uuid);
+}
+
 /* The LUN formatted again under a running monitor: its heartbeat, kept
  * for the old group, writes nothing into the new one (whose first slot
  * stays free for the node's next claim there) and says why. */
@@ -1443,6 +1491,8 @@ void add_core_tests(void)
 	CU_add_test(s, "the monitor grows metadata at 60%, before it fills", test_monitor_metadata);
 	CU_add_test(s, "the pools live on this node, from one list", test_pools_here);
 	CU_add_test(s, "a node whose beats stop landing suspends its disks", test_self_fence);
+	CU_add_test(s, "a pool the node let go of while fenced is left alone after",
+		    test_unfence_after_own_release);
 	CU_add_test(s, "a heartbeat writes nothing into a group formatted anew",
 		    test_heart_after_init_again);
 	CU_add_test(s, "a group is gone once its device holds another", test_group_gone);
