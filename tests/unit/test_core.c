@@ -127,6 +127,14 @@ static void ok(enum cmd c, const char *vol, const char *arg)
 	CU_ASSERT_FATAL(rc == 0);
 }
 
+/* A runtime directory of the test's own (dir: a mkdtemp template), in use
+ * from now on; run_dir_done ends it. */
+static void run_dir_new(char *dir)
+{
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	setenv("STARDM_RUN_DIR", dir, 1);
+}
+
 /* A test's own runtime directory, with the group's lock file in it, gone. */
 static void run_dir_done(const char *dir, const uint8_t uuid[16])
 {
@@ -655,8 +663,7 @@ static void test_autoactivate_keeps_beating(void)
 {
 	fresh();
 	char dir[] = "/tmp/stardm-run.XXXXXX";
-	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
-	setenv("STARDM_RUN_DIR", dir, 1);
+	run_dir_new(dir);
 	char vol[32];
 	struct sd_err err;
 	for (uint32_t vmid = 200; vmid < 204; vmid++) {
@@ -1127,8 +1134,7 @@ static void test_node_lock_file(void)
 {
 	fresh();
 	char dir[] = "/tmp/stardm-run.XXXXXX";
-	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
-	setenv("STARDM_RUN_DIR", dir, 1);
+	run_dir_new(dir);
 	struct sdg *g = open_w();
 	char id[37], path[PATH_MAX];
 	sdg_uuid_format(sdg_geometry(g)->uuid, id);
@@ -1168,6 +1174,23 @@ static bool wait_suspended(bool want)
 	return false;
 }
 
+#define NO_LUN "/nonexistent/lun"
+
+/* The node's heartbeat and its fence started, the beats going to a device
+ * that is gone, until the fence has suspended the node's disks. */
+static void fence_node(uint8_t uuid[16], struct sdg_heart **hb, struct sdg_fence **f)
+{
+	struct sd_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(sdg_heartbeat(lun, &err), 0);
+	struct sdg *g = open_w();
+	memcpy(uuid, sdg_geometry(g)->uuid, 16);
+	close_g(g);
+	fence_said[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(NO_LUN, uuid, hb, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(*hb, uuid, fence_line, NULL, f, &err), 0);
+	CU_ASSERT(wait_suspended(true));
+}
+
 /* The self-fence: no beat of this node reached the LUN for 5 s (its
  * heartbeat writes to a device that is gone): its disk, then its pool, are
  * suspended; beats landing again resume them.  Fenced a second time, and
@@ -1177,23 +1200,16 @@ static void test_self_fence(void)
 {
 	fresh();
 	char dir[] = "/tmp/stardm-run.XXXXXX";
-	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
-	setenv("STARDM_RUN_DIR", dir, 1);
+	run_dir_new(dir);
 	ok(CREATE, VOL, NULL);
 	ok(ACTIVATE, VOL, NULL);
-	struct sd_err err = {0};
-	CU_ASSERT_EQUAL_FATAL(sdg_heartbeat(lun, &err), 0);
-	struct sdg *g = open_w();
 	uint8_t uuid[16];
-	memcpy(uuid, sdg_geometry(g)->uuid, 16);
-	close_g(g);
-	const char *gone = "/nonexistent/lun";
 	struct sdg_heart *hb;
 	struct sdg_fence *f;
-	fence_said[0] = '\0';
-	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(gone, uuid, &hb, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(hb, uuid, fence_line, NULL, &f, &err), 0);
-	CU_ASSERT(wait_suspended(true));
+	fence_node(uuid, &hb, &f);
+	const char *gone = NO_LUN;
+	struct sd_err err = {0};
+	struct sdg *g;
 	CU_ASSERT_PTR_NOT_NULL(strstr(fence_said, "no heartbeat of this node reached the LUN"));
 	/* no writer of the node starts meanwhile: it could load or resume a disk */
 	struct sdg *w = NULL;
@@ -1249,24 +1265,17 @@ static void test_unfence_after_own_release(void)
 {
 	fresh();
 	char dir[] = "/tmp/stardm-run.XXXXXX";
-	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
-	setenv("STARDM_RUN_DIR", dir, 1);
+	run_dir_new(dir);
 	ok(CREATE, VOL, NULL);
 	ok(ACTIVATE, VOL, NULL);
 	ok(CREATE, "vm-101-disk-0", NULL);
 	ok(ACTIVATE, "vm-101-disk-0", NULL);
-	struct sd_err err = {0};
-	CU_ASSERT_EQUAL_FATAL(sdg_heartbeat(lun, &err), 0);
-	struct sdg *g = open_w();
 	uint8_t uuid[16];
-	memcpy(uuid, sdg_geometry(g)->uuid, 16);
-	close_g(g);
 	struct sdg_heart *hb;
 	struct sdg_fence *f;
-	fence_said[0] = '\0';
-	CU_ASSERT_EQUAL_FATAL(sdg_heart_start("/nonexistent/lun", uuid, &hb, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(hb, uuid, fence_line, NULL, &f, &err), 0);
-	CU_ASSERT(wait_suspended(true));
+	fence_node(uuid, &hb, &f);
+	struct sd_err err = {0};
+	struct sdg *g;
 	CU_ASSERT(fake_dm_suspended("stardm-g-vm101-pool"));
 	/* the node's own command, inside the lock since before the fence */
 	CU_ASSERT_EQUAL_FATAL(sdg_open(lun, SDG_WRITE | SDG_FENCED_OK, &g, &err), 0);
@@ -1297,8 +1306,7 @@ static void test_heart_after_init_again(void)
 {
 	fresh();
 	char dir[] = "/tmp/stardm-run.XXXXXX";
-	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
-	setenv("STARDM_RUN_DIR", dir, 1);
+	run_dir_new(dir);
 	struct sd_err err = {0};
 	struct sd_geometry old, now;
 	struct sdg *g = open_w();
@@ -1337,8 +1345,7 @@ static void test_heart_beside_long_command(void)
 {
 	fresh();
 	char dir[] = "/tmp/stardm-run.XXXXXX";
-	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
-	setenv("STARDM_RUN_DIR", dir, 1);
+	run_dir_new(dir);
 	ok(CREATE, VOL, NULL); /* the node's slot is claimed */
 	struct sdg *g = open_w(); /* the long command, holding the node's flock */
 	struct sd_geometry geo = *sdg_geometry(g);
