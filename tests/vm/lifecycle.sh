@@ -1,4 +1,5 @@
 # VM suite: the volume lifecycle on the real kernel (runs inside the test VM).
+# vm-bins: fio
 . /usr/local/bin/lib.sh
 G=/dev/vda
 dmcount() { dmsetup ls 2>/dev/null | grep -c stardm; }
