@@ -274,15 +274,19 @@ int sdg_pool_sync(struct sdg *g, struct sd_pool *p, struct sd_err *err)
 	return pool_sync(g, p, NULL, false, err);
 }
 
-int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err)
+int sdg_pool_up_known(struct sdg *g, struct sd_pool *p, bool live, struct sd_err *err)
 {
 	int rc = sdg_dm->check(err);
 	if (rc)
 		return rc;
-	bool fresh = !sdg_pool_active(g, p);
-	if (fresh && (rc = create_layers(g, p, err)))
+	if (!live && (rc = create_layers(g, p, err)))
 		return rc;
-	return pool_sync(g, p, NULL, fresh, err);
+	return pool_sync(g, p, NULL, !live, err);
+}
+
+int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err)
+{
+	return sdg_pool_up_known(g, p, sdg_pool_active(g, p), err);
 }
 
 /* Thin devices of the pool that are live here, by dm uuid prefix. */

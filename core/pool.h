@@ -14,6 +14,10 @@ bool sdg_pool_active(const struct sdg *g, const struct sd_pool *p);
 /* Load the pool (if it is not live here) and bring its transaction id up
  * to the metadata's, replaying pending messages. */
 int sdg_pool_up(struct sdg *g, struct sd_pool *p, struct sd_err *err);
+/* The same for a caller that has just asked whether the pool is live here
+ * (live): the node's lock, held, keeps the answer true, and the kernel is
+ * not asked again. */
+int sdg_pool_up_known(struct sdg *g, struct sd_pool *p, bool live, struct sd_err *err);
 /* Remove the pool's layers if no thin device of it is open here. */
 int sdg_pool_down(struct sdg *g, const struct sd_pool *p, struct sd_err *err);
 /* Swap the pool's thin devices here to the error target and remove the

@@ -464,7 +464,7 @@ static int volume_activate(struct sdg *g, const char *vol, const char *snap, boo
 	if (!was_active && (rc = sdg_pool_claim(g, p->vmid, force, wait_s, err)))
 		return rc;
 	p = sd_find_pool(&g->state, pool_id);
-	if ((rc = sdg_pool_up(g, p, err)))
+	if ((rc = sdg_pool_up_known(g, p, was_active, err)))
 		goto undo;
 	struct sdg_dm_id dev;
 	struct sdm_target t;

@@ -696,6 +696,39 @@ static void test_autoactivate_keeps_beating(void)
 	run_dir_done(dir, uuid);
 }
 
+/* How many lines of the fake kernel's questions are "info NAME". */
+static int info_asked(const char *name)
+{
+	char line[SDG_DM_NAME + 8];
+	snprintf(line, sizeof(line), "info %s\n", name);
+	int n = 0;
+	for (const char *q = fake_dm_queries(); (q = strstr(q, line)); q += strlen(line))
+		n += q == fake_dm_queries() || q[-1] == '\n';
+	return n;
+}
+
+/* An activation asks the kernel once whether its pool is live, live or
+ * not: the answer holds while it holds the node's lock. */
+static void test_activation_asks_once_for_its_pool(void)
+{
+	fresh();
+	ok(CREATE, "vm-100-disk-0", NULL);
+	ok(CREATE, "vm-100-disk-1", NULL);
+	struct sdg *g = open_w();
+	struct sdg_dm_id pool;
+	sdg_dm_pool(g, sdg_vm_pool(g, 100, NULL), SDG_DM_POOL, &pool);
+	close_g(g);
+	fake_dm_clear_log();
+	ok(ACTIVATE, "vm-100-disk-0", NULL); /* the pool made */
+	CU_ASSERT_EQUAL(info_asked(pool.name), 1);
+	fake_dm_clear_log();
+	ok(ACTIVATE, "vm-100-disk-1", NULL); /* the pool live already */
+	CU_ASSERT_EQUAL(info_asked(pool.name), 1);
+	ok(DEACTIVATE, "vm-100-disk-0", NULL);
+	ok(DEACTIVATE, "vm-100-disk-1", NULL);
+	CU_ASSERT_EQUAL(fake_dm_count(), 0);
+}
+
 /* A pool whose layers an activation has just made can hold no live thin
  * device: its thin devices are not listed (for one left suspended by a
  * killed command), as they are when the pool was live already. */
@@ -1491,6 +1524,8 @@ void add_core_tests(void)
 	CU_add_test(s, "auto-activation keeps the node's slot beating", test_autoactivate_keeps_beating);
 	CU_add_test(s, "a monitor started beside a long command beats at once",
 		    test_heart_beside_long_command);
+	CU_add_test(s, "an activation asks once whether its pool is live",
+		    test_activation_asks_once_for_its_pool);
 	CU_add_test(s, "a pool made by an activation lists no thin devices",
 		    test_fresh_pool_lists_no_thins);
 	CU_add_test(s, "the monitor grows thin pools by the floor, full ones by 20%",
