@@ -1310,12 +1310,15 @@ static void test_unfence_after_own_release(void)
 	struct sd_err err = {0};
 	struct sdg *g;
 	CU_ASSERT(fake_dm_suspended("stardm-g-vm101-pool"));
-	/* the node's own command, inside the lock since before the fence */
+	/* the node's own command, inside the lock since before the fence; its
+	 * commit refreshes the node's note, so the beats are pointed back at
+	 * the LUN while it holds the lock: an unfence the note starts waits for
+	 * the command, then finds the LUN (not the gone device) */
 	CU_ASSERT_EQUAL_FATAL(sdg_open(lun, SDG_WRITE | SDG_FENCED_OK, &g, &err), 0);
+	sdg_heart_device(hb, lun);
 	CU_ASSERT_EQUAL(sdg_volume_deactivate(g, "vm-101-disk-0", NULL, &err), 0);
 	close_g(g);
 	CU_ASSERT(!fake_dm_exists("stardm-g-vm101-pool"));
-	sdg_heart_device(hb, lun);
 	CU_ASSERT(wait_suspended(false));
 	for (int i = 0; i < 50 && !strstr(fence_said, "in time again"); i++)
 		usleep(100000);
