@@ -1,5 +1,8 @@
 #include "core/report.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
 #include "core/group_impl.h"
 #include "metadata/ops.h"
 
@@ -15,9 +18,19 @@ int sdg_free_runs(const struct sdg *g, struct sd_run **runs, size_t *n)
 	return sd_free_runs(&g->state, &g->st->geo, runs, n);
 }
 
-uint64_t sdg_pool_extent_count(const struct sdg *g, const struct sd_pool *p, bool meta)
+int sdg_pools_extent_counts(const struct sdg *g, uint64_t **meta, uint64_t **data)
 {
-	return sd_pool_extents(&g->state, p->id, meta ? SD_ROLE_META : SD_ROLE_DATA);
+	size_t n = g->state.pools.n ? g->state.pools.n : 1;
+	*meta = malloc(n * sizeof(**meta));
+	*data = malloc(n * sizeof(**data));
+	if (!*meta || !*data) {
+		free(*meta);
+		free(*data);
+		*meta = *data = NULL;
+		return -ENOMEM;
+	}
+	sd_pools_extents(&g->state, *meta, *data);
+	return 0;
 }
 
 int sdg_host_slots(const struct sdg *g, struct sd_host_slot_info *out, size_t max)

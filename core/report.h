@@ -16,8 +16,10 @@
 void sdg_copy_offsets(const struct sdg *g, int c, uint64_t *label, uint64_t slot[2]);
 /* The group's free runs of extents (free() *runs); 0 or -ENOMEM. */
 int sdg_free_runs(const struct sdg *g, struct sd_run **runs, size_t *n);
-/* Extents pool p holds for its metadata (meta true) or its data. */
-uint64_t sdg_pool_extent_count(const struct sdg *g, const struct sd_pool *p, bool meta);
+/* The extents each pool holds for its metadata and its data, counted in
+ * one pass: (*meta)[i] and (*data)[i] for the i-th pool of the group's
+ * records (free() both); 0 or -ENOMEM. */
+int sdg_pools_extent_counts(const struct sdg *g, uint64_t **meta, uint64_t **data);
 /* The host slots in use (at most max); their number, or -errno. */
 int sdg_host_slots(const struct sdg *g, struct sd_host_slot_info *out, size_t max);
 

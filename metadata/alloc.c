@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "base/sort.h"
+#include "ops.h"
 
 static int run_cmp(const void *x, const void *y)
 {
@@ -57,6 +58,22 @@ uint64_t sd_pool_extents(const struct sd_state *s, uint32_t pool_id, uint16_t ro
 		if (s->segments.v[i].pool_id == pool_id && s->segments.v[i].role == role)
 			n += s->segments.v[i].count;
 	return n;
+}
+
+void sd_pools_extents(const struct sd_state *s, uint64_t *meta, uint64_t *data)
+{
+	for (size_t i = 0; i < s->pools.n; i++)
+		meta[i] = data[i] = 0;
+	for (size_t i = 0; i < s->segments.n; i++) {
+		const struct sd_segment *sg = &s->segments.v[i];
+		size_t k = sd_pool_index(s, sg->pool_id);
+		if (k == s->pools.n)
+			continue; /* validation refuses such a segment */
+		if (sg->role == SD_ROLE_META)
+			meta[k] += sg->count;
+		else if (sg->role == SD_ROLE_DATA)
+			data[k] += sg->count;
+	}
 }
 
 static struct sd_segment *last_segment(struct sd_state *s, uint32_t pool_id, uint16_t role)

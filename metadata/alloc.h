@@ -15,6 +15,10 @@ int sd_free_runs(const struct sd_state *s, const struct sd_geometry *g,
 		 struct sd_run **runs, size_t *n);
 uint64_t sd_free_extents(const struct sd_state *s, const struct sd_geometry *g);
 uint64_t sd_pool_extents(const struct sd_state *s, uint32_t pool_id, uint16_t role);
+/* Every pool's extents in one pass over the segments (a report of all
+ * pools by sd_pool_extents would scan them once per pool: quadratic in
+ * the group's size): meta[i] and data[i] for s->pools.v[i]. */
+void sd_pools_extents(const struct sd_state *s, uint64_t *meta, uint64_t *data);
 
 /* Give `count` extents to the pool's `role` device, appended at its end.
  * Prefers growing the last segment in place, then the smallest free run

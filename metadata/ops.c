@@ -48,6 +48,14 @@ struct sd_pool *sd_find_pool(struct sd_state *s, uint32_t pool_id)
 			  offsetof(struct sd_pool, id), pool_id);
 }
 
+size_t sd_pool_index(const struct sd_state *s, uint32_t pool_id)
+{
+	/* find_by_id only reads the records it is given */
+	const struct sd_pool *p = find_by_id((void *)s->pools.v, s->pools.n, sizeof(*s->pools.v),
+					     offsetof(struct sd_pool, id), pool_id);
+	return p ? (size_t)(p - s->pools.v) : s->pools.n;
+}
+
 struct sd_pool *sd_find_pool_vmid(struct sd_state *s, uint32_t vmid)
 {
 	for (size_t i = 0; i < s->pools.n; i++)

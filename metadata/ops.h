@@ -13,6 +13,8 @@
 #define SD_DEFAULT_CHUNK_SECTORS 128u /* 64 KiB dm-thin blocks */
 
 struct sd_pool *sd_find_pool(struct sd_state *s, uint32_t pool_id);
+/* Where pool pool_id sits in s->pools.v; s->pools.n when there is none. */
+size_t sd_pool_index(const struct sd_state *s, uint32_t pool_id);
 struct sd_pool *sd_find_pool_vmid(struct sd_state *s, uint32_t vmid);
 struct sd_volume *sd_find_volume(struct sd_state *s, const char *name);
 struct sd_volume *sd_find_volume_id(struct sd_state *s, uint32_t volume_id);

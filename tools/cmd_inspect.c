@@ -1,6 +1,7 @@
 /* stardm inspect: everything the metadata says, and which copies are sound.
  * Opens the device read-only: inspect never writes.  The report is built
  * once as JSON; the human form is rendered from it. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,17 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 	json_object *snaps = json_object_new_array(), *hosts = json_object_new_array();
 	json_object *pend = json_object_new_array();
 	bool *here = sdg_pools_here(g);
+	uint64_t *meta_ext, *data_ext;
+	if (sdg_pools_extent_counts(g, &meta_ext, &data_ext)) {
+		free(here);
+		json_object_put(pools);
+		json_object_put(vols);
+		json_object_put(snaps);
+		json_object_put(hosts);
+		json_object_put(pend);
+		json_object_put(doc);
+		return NULL;
+	}
 	for (size_t i = 0; i < s->pools.n; i++) {
 		const struct sd_pool *p = &s->pools.v[i];
 		json_object *j = json_object_new_object();
@@ -112,8 +124,8 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 			if (p->readers[h / 32] & (1u << (h % 32)))
 				json_object_array_add(readers, U64(h));
 		ADD(j, "readers", readers);
-		ADD(j, "metadata_extents", U64(sdg_pool_extent_count(g, p, true)));
-		ADD(j, "data_extents", U64(sdg_pool_extent_count(g, p, false)));
+		ADD(j, "metadata_extents", U64(meta_ext[i]));
+		ADD(j, "data_extents", U64(data_ext[i]));
 		struct sdg_pool_live l;
 		if ((!here || here[i]) && sdg_pool_live(g, p, &l) == 0 && l.active) {
 			json_object *lj = json_object_new_object();
@@ -132,6 +144,8 @@ static json_object *records_json(struct sdg *g, json_object *doc, bool check)
 		json_object_array_add(pools, j);
 	}
 	free(here);
+	free(meta_ext);
+	free(data_ext);
 	for (size_t i = 0; i < s->volumes.n; i++) {
 		const struct sd_volume *v = &s->volumes.v[i];
 		json_object *j = json_object_new_object();
@@ -388,6 +402,10 @@ int cmd_inspect(int argc, char **argv)
 		return cli_error(&err);
 	json_object *r = build_report(g, o.check_pool);
 	sdg_close(g, NULL);
+	if (!r) { /* nothing in a group's report may fail but memory */
+		sd_fail(&err, ENOMEM, "inspect: out of memory");
+		return cli_error(&err);
+	}
 	if (o.json) {
 		cli_print_json(r);
 	} else {

@@ -136,6 +136,40 @@ static void test_free_runs_any_order(void)
 	}
 }
 
+/* Every pool's extents counted in one pass: pools whose segments lie apart
+ * and between each other's, one pool with none left, and the counts are
+ * each pool's own (as the per-pool count has them). */
+static void test_all_pools_extents(void)
+{
+	struct sd_geometry g = small_geo();
+	struct sd_state s;
+	sd_state_init(&s);
+	struct sd_pool *p;
+	struct sd_err err;
+	uint32_t ids[3];
+	for (int i = 0; i < 3; i++) { /* 1 + 4 extents each, side by side */
+		CU_ASSERT_FATAL(test_pool_add(&s, &g, 300 + (uint32_t)i, 1, 4, 128, &p, &err) == 0);
+		ids[i] = p->id;
+	}
+	/* each grows in turn past the others' ends: segments interleave */
+	for (int r = 0; r < 2; r++)
+		for (int i = 0; i < 3; i++)
+			CU_ASSERT_FATAL(sd_alloc_extents(&s, &g, ids[i], i == 1 ? SD_ROLE_META : SD_ROLE_DATA,
+							 (uint64_t)i + 2, &err) == 0);
+	CU_ASSERT_FATAL(test_pool_add(&s, &g, 303, 1, 1, 128, &p, &err) == 0);
+	sd_release_pool_extents(&s, p->id);
+	uint64_t meta[4], data[4];
+	sd_pools_extents(&s, meta, data);
+	static const uint64_t want_meta[4] = { 1, 1 + 3 + 3, 1, 0 }, want_data[4] = { 4 + 2 + 2, 4, 4 + 4 + 4, 0 };
+	for (size_t i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(meta[i], want_meta[i]);
+		CU_ASSERT_EQUAL(data[i], want_data[i]);
+		CU_ASSERT_EQUAL(meta[i], sd_pool_extents(&s, s.pools.v[i].id, SD_ROLE_META));
+		CU_ASSERT_EQUAL(data[i], sd_pool_extents(&s, s.pools.v[i].id, SD_ROLE_DATA));
+	}
+	sd_state_free(&s);
+}
+
 void add_alloc_tests(void)
 {
 	CU_pSuite s = CU_add_suite("allocator", NULL, NULL);
@@ -143,4 +177,5 @@ void add_alloc_tests(void)
 	CU_add_test(s, "best fit and coalescing on free", test_best_fit_and_coalesce);
 	CU_add_test(s, "fragmented space and out of space", test_fragmented_and_full);
 	CU_add_test(s, "free runs whatever the segments' order", test_free_runs_any_order);
+	CU_add_test(s, "every pool's extents in one pass", test_all_pools_extents);
 }

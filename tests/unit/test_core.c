@@ -771,7 +771,14 @@ static void on_grow(const struct sdg_monitor_event *ev, void *ctx)
 static uint64_t pool_bytes(uint32_t vmid, bool meta)
 {
 	struct sdg *g = open_w();
-	uint64_t b = sdg_pool_extent_count(g, sdg_vm_pool(g, vmid, NULL), meta) * 4 * MIB;
+	const struct sd_state *s = sdg_records(g);
+	uint64_t *m, *d, b = 0;
+	CU_ASSERT_FATAL(sdg_pools_extent_counts(g, &m, &d) == 0);
+	for (size_t i = 0; i < s->pools.n; i++)
+		if (s->pools.v[i].vmid == vmid)
+			b = (meta ? m : d)[i] * 4 * MIB;
+	free(m);
+	free(d);
 	close_g(g);
 	return b;
 }
