@@ -1317,12 +1317,17 @@ static void test_unfence_after_own_release(void)
 	struct sd_err err = {0};
 	struct sdg *g;
 	CU_ASSERT(fake_dm_suspended("stardm-g-vm101-pool"));
-	/* the node's own command, inside the lock since before the fence; its
-	 * commit refreshes the node's note, so the beats are pointed back at
-	 * the LUN while it holds the lock: an unfence the note starts waits for
-	 * the command, then finds the LUN (not the gone device) */
-	CU_ASSERT_EQUAL_FATAL(sdg_open(lun, SDG_WRITE | SDG_FENCED_OK, &g, &err), 0);
+	/* the node's own command, inside the lock since before the fence.
+	 * Taking the lock writes the node's slot and so refreshes its note,
+	 * which starts an unfence; the beats must point at the LUN again
+	 * before that unfence reads their device.  Holding the fence's work
+	 * (as the monitor's own dm work does) keeps the unfence waiting until
+	 * they do; it then waits for the command's lock, and finds the LUN */
+	CU_ASSERT_FALSE(sdg_fence_hold(f)); /* fenced: held, and nothing to do */
+	int opened = sdg_open(lun, SDG_WRITE | SDG_FENCED_OK, &g, &err);
 	sdg_heart_device(hb, lun);
+	sdg_fence_release(f);
+	CU_ASSERT_EQUAL_FATAL(opened, 0);
 	CU_ASSERT_EQUAL(sdg_volume_deactivate(g, "vm-101-disk-0", NULL, &err), 0);
 	close_g(g);
 	CU_ASSERT(!fake_dm_exists("stardm-g-vm101-pool"));
