@@ -9,6 +9,9 @@
 
 int main(void)
 {
+	/* unbuffered: a run that dies (the hang alarm, a sanitizer's abort)
+	 * still shows in its log the test it was in, whose line is not ended */
+	setvbuf(stdout, NULL, _IONBF, 0);
 	alarm(900); /* a hung test must end the run, not the CI job */
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -34,14 +37,23 @@ int main(void)
 	add_lun_hint_tests();
 	add_env_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	/* STARDM_UNIT_SUITE=name runs one suite: for hunting a flaky test */
-	const char *only = getenv("STARDM_UNIT_SUITE");
+	/* STARDM_UNIT_SUITE=name runs one suite, and STARDM_UNIT_TEST=name one
+	 * test of it: for hunting a flaky test */
+	const char *only = getenv("STARDM_UNIT_SUITE"), *one = getenv("STARDM_UNIT_TEST");
 	CU_pSuite suite = only ? CU_get_suite(only) : NULL;
+	CU_pTest test = suite && one ? CU_get_test(suite, one) : NULL;
 	if (only && !suite) {
 		fprintf(stderr, "run-unit: no suite named '%s'\n", only);
 		return 2;
 	}
-	if (suite)
+	if (one && !test) {
+		fprintf(stderr, "run-unit: no test named '%s' in suite '%s'\n", one,
+			only ? only : "(STARDM_UNIT_SUITE unset)");
+		return 2;
+	}
+	if (test)
+		CU_basic_run_test(suite, test);
+	else if (suite)
 		CU_basic_run_suite(suite);
 	else
 		CU_basic_run_tests();
