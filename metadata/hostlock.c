@@ -309,8 +309,11 @@ static bool blocks(const struct slot *s, uint32_t j, uint64_t ticket, uint32_t m
 
 int sd_hostlock_acquire(struct sd_hostlock *h, struct sd_err *err)
 {
-	static struct slot slots[HOST_SLOT_MAX];
-	static uint64_t seen_counter[HOST_SLOT_MAX], seen_since[HOST_SLOT_MAX];
+	/* off the stack, one copy per thread: a monitor's threads each open
+	 * the group (its node flock keeps them apart today; this does not
+	 * lean on that) */
+	static _Thread_local struct slot slots[HOST_SLOT_MAX];
+	static _Thread_local uint64_t seen_counter[HOST_SLOT_MAX], seen_since[HOST_SLOT_MAX];
 	int rc;
 	if (h->depth++)
 		return 0;

@@ -6,6 +6,7 @@
 #include <CUnit/CUnit.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "metadata/io.h"
 #include "metadata/state.h"
@@ -15,6 +16,13 @@
  * buffer per slot 0..3).  The files are removed when the process that made
  * them exits (forked children leave them to their parent). */
 const char *tmp_image(int slot, uint64_t size);
+/* fork(), unless another thread of ours runs (a child forked while one
+ * held a lock of the C library or of the sanitizer's allocator would wait
+ * for it for ever): then the test fails and -1 comes back. */
+pid_t fork_alone(void);
+/* The child's status once it ended; one still running after secs is
+ * killed (SIGKILL) and the test fails.  -1: no such child. */
+int wait_child(pid_t pid, unsigned secs);
 /* Format path as a group with small metadata slots; fills g. */
 void format_image(const char *path, uint64_t slot_size, uint64_t extent_size,
 		  struct sd_geometry *g);

@@ -96,11 +96,10 @@ static size_t run_nodes(bool cluster, int *claimed_ids)
 	format_image(path, SLOT, 1 << 20, &g);
 	pid_t pids[NODES];
 	for (int i = 0; i < NODES; i++)
-		if ((pids[i] = fork()) == 0)
+		if ((pids[i] = fork_alone()) == 0)
 			_exit(node(path, &g, i, cluster));
 	for (int i = 0; i < NODES; i++) {
-		int status;
-		waitpid(pids[i], &status, 0);
+		int status = wait_child(pids[i], 120);
 		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			fprintf(stderr, "\n  node %d ended with status %#x\n", i, status);
@@ -151,7 +150,9 @@ static int gate_submit(struct sd_io *io, bool wr, struct sd_iov *v, unsigned n, 
 	if (wr && !gi->passed) {
 		char c = 'w';
 		gi->passed = true;
-		if (write(gi->ready, &c, 1) != 1 || read(gi->go, &c, 1) != 1)
+		bool said = write(gi->ready, &c, 1) == 1;
+		close(gi->ready); /* the parent sees the end once all are here or gone */
+		if (!said || read(gi->go, &c, 1) != 1)
 			return -EIO;
 	}
 	return gi->inner->ops->submit(gi->inner, wr, v, n, flush);
@@ -193,17 +194,25 @@ static void test_without_cluster_lock_updates_are_lost(void)
 	CU_ASSERT_FATAL(pipe(ready) == 0 && pipe(go) == 0);
 	pid_t pids[2];
 	for (int i = 0; i < 2; i++)
-		if ((pids[i] = fork()) == 0)
+		if ((pids[i] = fork_alone()) == 0) {
+			close(ready[0]), close(go[1]); /* the parent's ends */
 			_exit(gated_node(path, &g, 100 + (uint32_t)i, ready[1], go[0]));
+		}
+	/* only the children hold these ends now: a child that ends before its
+	 * first write gives an end of file here, not a read that never ends */
+	close(ready[1]), close(go[0]);
 	char c[2];
-	CU_ASSERT_FATAL(read(ready[0], &c[0], 1) == 1 && read(ready[0], &c[1], 1) == 1);
-	CU_ASSERT_FATAL(write(go[1], "gg", 2) == 2); /* both checked; both write now */
+	bool both = read(ready[0], &c[0], 1) == 1 && read(ready[0], &c[1], 1) == 1;
+	CU_ASSERT(both);
+	if (both) /* both checked; both write now */
+		CU_ASSERT(write(go[1], "gg", 2) == 2);
+	close(ready[0]), close(go[1]); /* a child still at its gate reads the end */
 	for (int i = 0; i < 2; i++) {
-		int status;
-		waitpid(pids[i], &status, 0);
+		int status = wait_child(pids[i], 120);
 		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* both "committed" */
 	}
-	close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+	if (!both)
+		return;
 	struct sd_state back;
 	CU_ASSERT_EQUAL_FATAL(load_from(path, &back, NULL), 0);
 	fprintf(stderr, "\n  without the cluster lock: %zu of 2 updates survived\n", back.pools.n);
@@ -438,7 +447,7 @@ static void test_beats_between_a_commands_writes(void)
 	struct sd_hostlock cmd;
 	struct sd_err err = {0};
 	CU_ASSERT_EQUAL_FATAL(sd_host_claim(&cmd, cmd_io, &g, "node0", 0, &err), 0);
-	pid_t beater = fork();
+	pid_t beater = fork_alone();
 	CU_ASSERT_FATAL(beater >= 0);
 	if (beater == 0) {
 		struct sd_io *mon_io = noted_io(path, note_path);
@@ -460,8 +469,7 @@ static void test_beats_between_a_commands_writes(void)
 	if (failed)
 		fprintf(stderr, "\n  %s\n", err.msg);
 	CU_ASSERT_EQUAL(failed, 0);
-	int status;
-	CU_ASSERT_EQUAL(waitpid(beater, &status, 0), beater);
+	int status = wait_child(beater, 120);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	noted_close(cmd_io);
 	unlink(note_path);

@@ -59,8 +59,24 @@ static int setup(void)
 	return 0;
 }
 
+/* The heartbeat and fence a test runs: stopped by the test, or, when an
+ * assertion ended it early, by the next test's fresh() and the suite's
+ * end.  A thread left running would act on the next test's group, and a
+ * child forked beside it could wait for ever on a lock it held. */
+static struct sdg_heart *test_hb;
+static struct sdg_fence *test_fence;
+
+static void stop_threads(void)
+{
+	sdg_fence_stop(test_fence);
+	sdg_heart_stop(test_hb);
+	test_fence = NULL;
+	test_hb = NULL;
+}
+
 static int teardown(void)
 {
+	stop_threads();
 	sdg_dm = &sdm_kernel;
 	unsetenv("STARDM_NODE_NAME");
 	return 0;
@@ -69,6 +85,7 @@ static int teardown(void)
 /* A fresh group "g" on a new image, a fresh fake kernel, node A. */
 static void fresh(void)
 {
+	stop_threads();
 	lun = tmp_image(0, 512 * MIB);
 	struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB, .metadata_size = MIB };
 	struct sd_err err;
@@ -1227,7 +1244,9 @@ static void fence_node(uint8_t uuid[16], struct sdg_heart **hb, struct sdg_fence
 	close_g(g);
 	fence_said[0] = '\0';
 	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(NO_LUN, uuid, hb, &err), 0);
+	test_hb = *hb;
 	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(*hb, uuid, fence_line, NULL, f, &err), 0);
+	test_fence = *f;
 	CU_ASSERT(wait_suspended(true));
 }
 
@@ -1290,8 +1309,7 @@ static void test_self_fence(void)
 	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-" VOL), "error");
 	CU_ASSERT_EQUAL(sdg_open(lun, SDG_WRITE, &w, &err), 0); /* the mark went */
 	sdg_close(w, NULL);
-	sdg_fence_stop(f);
-	sdg_heart_stop(hb);
+	stop_threads();
 	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
 	unlink(path);
 	rmdir(dir);
@@ -1339,8 +1357,7 @@ static void test_unfence_after_own_release(void)
 		fprintf(stderr, "\n    the fence said: %s", fence_said);
 	CU_ASSERT_PTR_NULL(strstr(fence_said, "taken over"));
 	CU_ASSERT_PTR_NULL(strstr(fence_said, "cannot"));
-	sdg_fence_stop(f);
-	sdg_heart_stop(hb);
+	stop_threads();
 	CU_ASSERT_EQUAL(owner_of(101), 0); /* released by its deactivation */
 	ok(DEACTIVATE, VOL, NULL);
 	CU_ASSERT_EQUAL(fake_dm_count(), 0);
@@ -1366,6 +1383,7 @@ static void test_heart_after_init_again(void)
 	uint64_t before = slot[0].counter;
 	struct sdg_heart *hb;
 	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(lun, old.uuid, &hb, &err), 0);
+	test_hb = hb;
 	/* the heart has claimed and beaten before the new format, not during it */
 	bool beating = false;
 	for (int i = 0; i < 250 && !beating; i++, usleep(20000))
@@ -1381,7 +1399,7 @@ static void test_heart_after_init_again(void)
 		usleep(100000);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "no longer holds group"));
 	CU_ASSERT_EQUAL(sd_host_slots_read(io, &now, slot, 1), 0);
-	sdg_heart_stop(hb);
+	stop_threads();
 	sd_io_close(io);
 	run_dir_done(dir, old.uuid);
 }
@@ -1404,6 +1422,7 @@ static void test_heart_beside_long_command(void)
 	struct sdg_heart *hb;
 	struct sd_err err = {0};
 	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(lun, geo.uuid, &hb, &err), 0);
+	test_hb = hb;
 	bool beating = false;
 	for (int i = 0; i < 150 && !beating; i++, usleep(20000))
 		beating = sd_host_slots_read(io, &geo, slot, 1) == 1 && slot[0].counter > before;
@@ -1412,7 +1431,7 @@ static void test_heart_beside_long_command(void)
 	uint64_t when = 0;
 	CU_ASSERT_EQUAL(sdg_heart_failures(hb, msg, sizeof(msg), &when), 0);
 	close_g(g);
-	sdg_heart_stop(hb);
+	stop_threads();
 	sd_io_close(io);
 	run_dir_done(dir, geo.uuid);
 }
@@ -1452,7 +1471,7 @@ static void test_init_guard_under_lock(void)
 	ok(DEACTIVATE, "vm-100-disk-0", NULL);
 	struct sdg *g = open_w();
 	struct sd_geometry before = *sdg_geometry(g);
-	pid_t child = fork();
+	pid_t child = fork_alone();
 	if (child == 0) {
 		struct sdg_init_opts o = { .name = "g", .extent_size = 4 * MIB,
 					   .metadata_size = MIB, .force = true };
@@ -1464,7 +1483,7 @@ static void test_init_guard_under_lock(void)
 	g->state.pools.v[0].owner_host = g->cluster.id; /* an activation's record */
 	CU_ASSERT_EQUAL(sdg_commit(g, NULL), 0);
 	close_g(g);
-	CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+	status = wait_child(child, 120);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 7);
 	g = open_w();
 	CU_ASSERT_EQUAL(memcmp(sdg_geometry(g)->uuid, before.uuid, sizeof(before.uuid)), 0);

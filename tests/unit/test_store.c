@@ -246,12 +246,15 @@ static void test_io_survives_signals(void)
 	struct sigaction sa = { .sa_handler = count_signal }, old; /* no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, &old);
+	/* what may end the test early comes before the thread that must be
+	 * stopped */
+	struct sd_io *io = open_io(path);
+	void *buf = sd_io_alloc(BLOCKS * 4096);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	struct pelter pl = { pthread_self(), false };
 	pthread_t th;
 	signals_seen = 0;
 	CU_ASSERT_FATAL(pthread_create(&th, NULL, pelt, &pl) == 0);
-	struct sd_io *io = open_io(path);
-	void *buf = sd_io_alloc(BLOCKS * 4096);
 	int failures = 0, wrong = 0;
 	for (int round = 0; round < 400; round++) {
 		struct sd_iov v[BLOCKS];
