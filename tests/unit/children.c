@@ -16,7 +16,8 @@
 
 /* Whether thread tid runs code of ours: not an io_uring worker of the
  * kernel's (named only once it runs, so told by its flags), nor a thread
- * on its way out (one just joined can still be listed). */
+ * on its way out (one just joined, or an idle io_uring worker ending, can
+ * still be listed, and then read as empty). */
 static bool runs_our_code(int tid, char comm[32])
 {
 	char path[64], line[512];
@@ -28,7 +29,7 @@ static bool runs_our_code(int tid, char comm[32])
 	fclose(f);
 	char *open = strchr(line, '('), *close = strrchr(line, ')');
 	if (!got || !open || !close || close < open)
-		return true; /* unreadable: count it */
+		return false; /* nothing to read: it ended between the listing and the read */
 	snprintf(comm, 32, "%.*s", (int)(close - open - 1), open + 1);
 	char state;
 	unsigned flags;
