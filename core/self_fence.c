@@ -34,7 +34,14 @@ struct sdg_fence {
 	void *ctx;
 	char **thins, **pools; /* what the fence suspended */
 	size_t nthins, npools;
+	char failed_why[sizeof(((struct sd_err *)0)->msg)]; /* the last unfence's, said */
+	uint64_t failed_said_ms;
+	unsigned failed_quiet; /* failures like it not said since */
 };
+
+/* An unfence that fails is tried again every 100 ms while beats land:
+ * the same reason goes to the journal at most this often. */
+#define UNFENCE_FAILURE_REPEAT_MS 10000u
 
 static void say(struct sdg_fence *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct sdg_fence *f, const char *fmt, ...)
@@ -149,6 +156,26 @@ static void pool_cut_off(struct sdg_fence *f, struct sdg *g, const struct sd_poo
 		say(f, "cannot resume %s: %s", id.name, err.msg);
 }
 
+/* Say why an unfence failed: at once for a new reason, then no more than
+ * every UNFENCE_FAILURE_REPEAT_MS, with how many tries the line stands for. */
+static void say_unfence_failed(struct sdg_fence *f, const char *why)
+{
+	uint64_t now = sd_monotonic_ms();
+	bool same = !strcmp(why, f->failed_why);
+	if (same && now - f->failed_said_ms < UNFENCE_FAILURE_REPEAT_MS) {
+		f->failed_quiet++;
+		return;
+	}
+	if (same && f->failed_quiet)
+		say(f, "cannot read the group to resume this node's disks: %s (%u tries since "
+		    "this was last said)", why, f->failed_quiet + 1);
+	else
+		say(f, "cannot read the group to resume this node's disks: %s", why);
+	snprintf(f->failed_why, sizeof(f->failed_why), "%s", why);
+	f->failed_said_ms = now;
+	f->failed_quiet = 0;
+}
+
 /* Resume what the fence suspended, pool by pool, under the cluster lock
  * (no forced takeover is half done meanwhile): 0 once done. */
 static int unfence(struct sdg_fence *f)
@@ -158,7 +185,7 @@ static int unfence(struct sdg_fence *f)
 	struct sd_err err = {0};
 	sdg_heart_get_device(f->hb, dev);
 	if (sdg_open(dev, SDG_WRITE | SDG_FENCED_OK, &g, &err)) {
-		say(f, "cannot read the group to resume this node's disks: %s", err.msg);
+		say_unfence_failed(f, err.msg);
 		return -1;
 	}
 	uint32_t me = sdg_my_host_id(g);
@@ -191,6 +218,8 @@ static void forget(struct sdg_fence *f)
 	sdm_free_names(f->pools, f->npools);
 	f->thins = f->pools = NULL;
 	f->nthins = f->npools = 0;
+	f->failed_why[0] = '\0';
+	f->failed_quiet = 0;
 }
 
 static void *watch(void *arg)

@@ -1364,6 +1364,47 @@ static void test_unfence_after_own_release(void)
 	run_dir_done(dir, uuid);
 }
 
+/* How many times line occurs in what the fence said. */
+static int fence_said_count(const char *line)
+{
+	int n = 0;
+	for (const char *at = fence_said; (at = strstr(at, line)); at += strlen(line))
+		n++;
+	return n;
+}
+
+/* Beats land again, but the group cannot be read (both metadata copies
+ * gone, the label and host slots intact): the unfence, tried every
+ * 100 ms, says why once, not ten times a second into the journal. */
+static void test_unfence_failing_said_once(void)
+{
+	fresh();
+	char dir[] = "/tmp/stardm-run.XXXXXX";
+	run_dir_new(dir);
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	struct sd_geometry geo;
+	struct sdg *g = open_w();
+	geo = *sdg_geometry(g);
+	close_g(g);
+	uint8_t uuid[16];
+	struct sdg_heart *hb;
+	struct sdg_fence *f;
+	fence_node(uuid, &hb, &f);
+	for (int c = 0; c < 2; c++)
+		zero_range(lun, geo.copy_offset[c], 2 * geo.slot_size);
+	sdg_heart_device(hb, lun);
+	sleep(3); /* about 25 tries once the first beat lands */
+	const char *line = "cannot read the group to resume this node's disks";
+	int said = fence_said_count(line);
+	if (said != 1)
+		fprintf(stderr, "\n    said %d times: %s", said, fence_said);
+	CU_ASSERT_EQUAL(said, 1);
+	CU_ASSERT(wait_suspended(true)); /* and nothing was resumed */
+	stop_threads();
+	run_dir_done(dir, uuid);
+}
+
 /* The LUN formatted again under a running monitor: its heartbeat, kept
  * for the old group, writes nothing into the new one (whose first slot
  * stays free for the node's next claim there) and says why. */
@@ -1569,6 +1610,8 @@ void add_core_tests(void)
 	CU_add_test(s, "a node whose beats stop landing suspends its disks", test_self_fence);
 	CU_add_test(s, "a pool the node let go of while fenced is left alone after",
 		    test_unfence_after_own_release);
+	CU_add_test(s, "an unfence that keeps failing says why once",
+		    test_unfence_failing_said_once);
 	CU_add_test(s, "a heartbeat writes nothing into a group formatted anew",
 		    test_heart_after_init_again);
 	CU_add_test(s, "a group is gone once its device holds another", test_group_gone);
