@@ -166,11 +166,11 @@ static void say_unfence_failed(struct sdg_fence *f, const char *why)
 		f->failed_quiet++;
 		return;
 	}
+	char tries[64] = "";
 	if (same && f->failed_quiet)
-		say(f, "cannot read the group to resume this node's disks: %s (%u tries since "
-		    "this was last said)", why, f->failed_quiet + 1);
-	else
-		say(f, "cannot read the group to resume this node's disks: %s", why);
+		snprintf(tries, sizeof(tries), " (%u tries since this was last said)",
+			 f->failed_quiet + 1);
+	say(f, "cannot read the group to resume this node's disks: %s%s", why, tries);
 	snprintf(f->failed_why, sizeof(f->failed_why), "%s", why);
 	f->failed_said_ms = now;
 	f->failed_quiet = 0;

@@ -1233,20 +1233,20 @@ static bool wait_suspended(bool want)
 
 #define NO_LUN "/nonexistent/lun"
 
-/* The node's heartbeat and its fence started, the beats going to a device
- * that is gone, until the fence has suspended the node's disks. */
-static void fence_node(uint8_t uuid[16], struct sdg_heart **hb, struct sdg_fence **f)
+/* The node's heartbeat and its fence started (test_hb, test_fence), the
+ * beats going to a device that is gone, until the fence has suspended the
+ * node's disks; geo: the group's. */
+static void fence_node(struct sd_geometry *geo)
 {
 	struct sd_err err = {0};
 	CU_ASSERT_EQUAL_FATAL(sdg_heartbeat(lun, &err), 0);
 	struct sdg *g = open_w();
-	memcpy(uuid, sdg_geometry(g)->uuid, 16);
+	*geo = *sdg_geometry(g);
 	close_g(g);
 	fence_said[0] = '\0';
-	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(NO_LUN, uuid, hb, &err), 0);
-	test_hb = *hb;
-	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(*hb, uuid, fence_line, NULL, f, &err), 0);
-	test_fence = *f;
+	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(NO_LUN, geo->uuid, &test_hb, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(test_hb, geo->uuid, fence_line, NULL, &test_fence,
+					      &err), 0);
 	CU_ASSERT(wait_suspended(true));
 }
 
@@ -1262,10 +1262,8 @@ static void test_self_fence(void)
 	run_dir_new(dir);
 	ok(CREATE, VOL, NULL);
 	ok(ACTIVATE, VOL, NULL);
-	uint8_t uuid[16];
-	struct sdg_heart *hb;
-	struct sdg_fence *f;
-	fence_node(uuid, &hb, &f);
+	struct sd_geometry geo;
+	fence_node(&geo);
 	const char *gone = NO_LUN;
 	struct sd_err err = {0};
 	struct sdg *g;
@@ -1276,10 +1274,10 @@ static void test_self_fence(void)
 	CU_ASSERT(opened < 0 && err.code == EIO);
 	if (opened == 0) /* not fenced: let go of the lock the test goes on to need */
 		sdg_close(w, NULL);
-	sdg_heart_device(hb, lun);
+	sdg_heart_device(test_hb, lun);
 	CU_ASSERT(wait_suspended(false));
 	CU_ASSERT_STRING_EQUAL(fake_dm_type("stardm-g-" VOL), "thin");
-	sdg_heart_device(hb, gone);
+	sdg_heart_device(test_hb, gone);
 	CU_ASSERT(wait_suspended(true));
 	/* node b (its own runtime directory) takes the pool over, as a forced
 	 * takeover would */
@@ -1294,13 +1292,13 @@ static void test_self_fence(void)
 	CU_ASSERT_EQUAL(sdg_commit(g, &err), 0);
 	close_g(g);
 	char id[37], path[PATH_MAX];
-	sdg_uuid_format(uuid, id);
+	sdg_uuid_format(geo.uuid, id);
 	snprintf(path, sizeof(path), "%s/group-%s.lock", dir_b, id);
 	unlink(path);
 	rmdir(dir_b);
 	setenv("STARDM_RUN_DIR", dir, 1);
 	as_node(0);
-	sdg_heart_device(hb, lun);
+	sdg_heart_device(test_hb, lun);
 	CU_ASSERT(wait_suspended(false));
 	usleep(300000); /* the disk's table swap follows its pool's resume */
 	CU_ASSERT_PTR_NOT_NULL(strstr(fence_said, "was taken over by another node"));
@@ -1328,10 +1326,8 @@ static void test_unfence_after_own_release(void)
 	ok(ACTIVATE, VOL, NULL);
 	ok(CREATE, "vm-101-disk-0", NULL);
 	ok(ACTIVATE, "vm-101-disk-0", NULL);
-	uint8_t uuid[16];
-	struct sdg_heart *hb;
-	struct sdg_fence *f;
-	fence_node(uuid, &hb, &f);
+	struct sd_geometry geo;
+	fence_node(&geo);
 	struct sd_err err = {0};
 	struct sdg *g;
 	CU_ASSERT(fake_dm_suspended("stardm-g-vm101-pool"));
@@ -1341,10 +1337,10 @@ static void test_unfence_after_own_release(void)
 	 * before that unfence reads their device.  Holding the fence's work
 	 * (as the monitor's own dm work does) keeps the unfence waiting until
 	 * they do; it then waits for the command's lock, and finds the LUN */
-	CU_ASSERT_FALSE(sdg_fence_hold(f)); /* fenced: held, and nothing to do */
+	CU_ASSERT_FALSE(sdg_fence_hold(test_fence)); /* fenced: held, and nothing to do */
 	int opened = sdg_open(lun, SDG_WRITE | SDG_FENCED_OK, &g, &err);
-	sdg_heart_device(hb, lun);
-	sdg_fence_release(f);
+	sdg_heart_device(test_hb, lun);
+	sdg_fence_release(test_fence);
 	CU_ASSERT_EQUAL_FATAL(opened, 0);
 	CU_ASSERT_EQUAL(sdg_volume_deactivate(g, "vm-101-disk-0", NULL, &err), 0);
 	close_g(g);
@@ -1361,7 +1357,7 @@ static void test_unfence_after_own_release(void)
 	CU_ASSERT_EQUAL(owner_of(101), 0); /* released by its deactivation */
 	ok(DEACTIVATE, VOL, NULL);
 	CU_ASSERT_EQUAL(fake_dm_count(), 0);
-	run_dir_done(dir, uuid);
+	run_dir_done(dir, geo.uuid);
 }
 
 /* How many times line occurs in what the fence said. */
@@ -1384,16 +1380,10 @@ static void test_unfence_failing_said_once(void)
 	ok(CREATE, VOL, NULL);
 	ok(ACTIVATE, VOL, NULL);
 	struct sd_geometry geo;
-	struct sdg *g = open_w();
-	geo = *sdg_geometry(g);
-	close_g(g);
-	uint8_t uuid[16];
-	struct sdg_heart *hb;
-	struct sdg_fence *f;
-	fence_node(uuid, &hb, &f);
+	fence_node(&geo);
 	for (int c = 0; c < 2; c++)
 		zero_range(lun, geo.copy_offset[c], 2 * geo.slot_size);
-	sdg_heart_device(hb, lun);
+	sdg_heart_device(test_hb, lun);
 	sleep(3); /* about 25 tries once the first beat lands */
 	const char *line = "cannot read the group to resume this node's disks";
 	int said = fence_said_count(line);
@@ -1402,7 +1392,7 @@ static void test_unfence_failing_said_once(void)
 	CU_ASSERT_EQUAL(said, 1);
 	CU_ASSERT(wait_suspended(true)); /* and nothing was resumed */
 	stop_threads();
-	run_dir_done(dir, uuid);
+	run_dir_done(dir, geo.uuid);
 }
 
 /* The LUN formatted again under a running monitor: its heartbeat, kept
