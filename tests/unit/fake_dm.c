@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,37 @@ static struct {
 	int left, e;
 } failing;
 
+/* The kernel serialises its ioctls on a device; the fake takes one lock
+ * for every call, as a monitor's threads call it beside the test's own.
+ * Recursive: calls and accessors share the lookups.  LOCKED holds it
+ * until the function returns. */
+static pthread_mutex_t mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+static int lock_mu(void)
+{
+	pthread_mutex_lock(&mu);
+	return 0;
+}
+
+static void unlock_mu(int *unused)
+{
+	(void)unused;
+	pthread_mutex_unlock(&mu);
+}
+
+#define LOCKED int locked_ __attribute__((cleanup(unlock_mu), unused)) = lock_mu()
+
+/* What an accessor returns is a copy, the caller's thread's own: the
+ * original may change under a monitor's thread meanwhile. */
+static const char *copied(char *to, size_t len, const char *from)
+{
+	snprintf(to, len, "%s", from);
+	return to;
+}
+
 void fake_dm_reset(void)
 {
+	LOCKED;
 	memset(devs, 0, sizeof(devs));
 	memset(pools, 0, sizeof(pools));
 	memset(&failing, 0, sizeof(failing));
@@ -61,12 +91,24 @@ void fake_dm_reset(void)
 	no_space_timeout = 60; /* the kernel's default */
 }
 
-void fake_dm_node(int node) { cur = node; }
-void fake_dm_create_ms(unsigned ms) { create_ms = ms; }
-void fake_dm_reboot(int node) { memset(devs[node], 0, sizeof(devs[node])); }
-const char *fake_dm_log(void) { return log_buf; }
-const char *fake_dm_queries(void) { return query_buf; }
-void fake_dm_clear_log(void) { log_buf[0] = query_buf[0] = '\0'; }
+void fake_dm_node(int node) { LOCKED; cur = node; }
+void fake_dm_create_ms(unsigned ms) { LOCKED; create_ms = ms; }
+void fake_dm_reboot(int node) { LOCKED; memset(devs[node], 0, sizeof(devs[node])); }
+const char *fake_dm_log(void)
+{
+	static _Thread_local char copy[LOG_MAX];
+	LOCKED;
+	return copied(copy, sizeof(copy), log_buf);
+}
+
+const char *fake_dm_queries(void)
+{
+	static _Thread_local char copy[LOG_MAX];
+	LOCKED;
+	return copied(copy, sizeof(copy), query_buf);
+}
+
+void fake_dm_clear_log(void) { LOCKED; log_buf[0] = query_buf[0] = '\0'; }
 
 static void query(const char *op, const char *what)
 {
@@ -76,6 +118,7 @@ static void query(const char *op, const char *what)
 
 void fake_dm_fail(const char *op, const char *what, int nth, int e)
 {
+	LOCKED;
 	snprintf(failing.op, sizeof(failing.op), "%s", op);
 	snprintf(failing.what, sizeof(failing.what), "%s", what ? what : "");
 	failing.left = nth;
@@ -183,10 +226,11 @@ static int load(struct table *out, const struct sdm_target *t, size_t n, struct 
 	return 0;
 }
 
-static int f_check(struct sd_err *err) { return call(err, "check", "-", NULL); }
+static int f_check(struct sd_err *err) { LOCKED; return call(err, "check", "-", NULL); }
 
 static int f_block_dev(const char *path, char out[32], struct sd_err *err)
 {
+	LOCKED;
 	(void)path, (void)err;
 	snprintf(out, 32, "7:0");
 	return 0;
@@ -195,6 +239,7 @@ static int f_block_dev(const char *path, char out[32], struct sd_err *err)
 static int f_create(const char *name, const char *uuid, const struct sdm_target *t, size_t n,
 		    unsigned flags, struct sd_err *err)
 {
+	LOCKED;
 	if (create_ms)
 		usleep(create_ms * 1000);
 	int rc = call(err, "create", name, flags & SDM_PRIVATE ? "private" : NULL);
@@ -227,6 +272,7 @@ static struct dev *existing(const char *op, const char *name, struct sd_err *err
 
 static int f_reload(const char *name, const struct sdm_target *t, size_t n, struct sd_err *err)
 {
+	LOCKED;
 	int rc;
 	struct dev *d = existing("reload", name, err, &rc);
 	return d ? load(&d->inactive, t, n, err) : rc;
@@ -234,6 +280,7 @@ static int f_reload(const char *name, const struct sdm_target *t, size_t n, stru
 
 static int f_suspend(const char *name, bool flush, struct sd_err *err)
 {
+	LOCKED;
 	int rc;
 	struct dev *d = existing(flush ? "suspend" : "suspend-noflush", name, err, &rc);
 	if (d)
@@ -243,6 +290,7 @@ static int f_suspend(const char *name, bool flush, struct sd_err *err)
 
 static int f_resume(const char *name, unsigned flags, struct sd_err *err)
 {
+	LOCKED;
 	(void)flags;
 	int rc;
 	struct dev *d = existing("resume", name, err, &rc);
@@ -257,6 +305,7 @@ static int f_resume(const char *name, unsigned flags, struct sd_err *err)
 
 static int f_remove(const char *name, struct sd_err *err)
 {
+	LOCKED;
 	int rc;
 	struct dev *d = existing("remove", name, err, &rc);
 	if (d && holders(d))
@@ -268,6 +317,7 @@ static int f_remove(const char *name, struct sd_err *err)
 
 static int f_remove_unused(const char *name, struct sd_err *err)
 {
+	LOCKED;
 	struct dev *d = find(name);
 	if (d && holders(d))
 		return 1;
@@ -276,6 +326,7 @@ static int f_remove_unused(const char *name, struct sd_err *err)
 
 static int f_info(const char *name, struct sdm_info *info, struct sd_err *err)
 {
+	LOCKED;
 	(void)err;
 	query("info", name);
 	const struct dev *d = find(name);
@@ -292,6 +343,7 @@ static int f_info(const char *name, struct sdm_info *info, struct sd_err *err)
 
 static int f_wait_event(const char *name, uint32_t event_nr, uint32_t *now, struct sd_err *err)
 {
+	LOCKED;
 	int rc;
 	existing("wait", name, err, &rc);
 	*now = event_nr + 1;
@@ -301,23 +353,27 @@ static int f_wait_event(const char *name, uint32_t event_nr, uint32_t *now, stru
 /* no global event poll here: callers fall back to sleeping */
 static int f_events_open(struct sd_err *err)
 {
+	LOCKED;
 	return sd_fail(err, ENOSYS, "the fake has no dm event poll");
 }
 
 static int f_events_arm(int fd, struct sd_err *err)
 {
+	LOCKED;
 	(void)fd;
 	return sd_fail(err, ENOSYS, "the fake has no dm event poll");
 }
 
 static int f_events_wait(int fd, unsigned timeout_ms, struct sd_err *err)
 {
+	LOCKED;
 	(void)fd, (void)timeout_ms;
 	return sd_fail(err, ENOSYS, "the fake has no dm event poll");
 }
 
 static int f_io_count(const char *name, struct sdm_io_count *c, struct sd_err *err)
 {
+	LOCKED;
 	int rc;
 	const struct dev *d = existing("io_count", name, err, &rc);
 	*c = (struct sdm_io_count){ d ? d->reads : 0, 0 };
@@ -326,6 +382,7 @@ static int f_io_count(const char *name, struct sdm_io_count *c, struct sd_err *e
 
 static int f_target_type(const char *name, char *out, size_t len, struct sd_err *err)
 {
+	LOCKED;
 	const struct dev *d = find(name);
 	if (!d)
 		return sd_fail(err, ENXIO, "no such device %s", name);
@@ -335,6 +392,7 @@ static int f_target_type(const char *name, char *out, size_t len, struct sd_err 
 
 static int f_size(const char *name, uint64_t *sectors, struct sd_err *err)
 {
+	LOCKED;
 	const struct dev *d = find(name);
 	if (!d)
 		return sd_fail(err, ENXIO, "no such device %s", name);
@@ -375,6 +433,7 @@ static int pool_message(struct pool_md *m, const char *msg, struct sd_err *err)
 
 static int f_message(const char *name, const char *msg, struct sd_err *err)
 {
+	LOCKED;
 	int rc = call(err, "message", name, msg);
 	const struct dev *d = rc ? NULL : find(name);
 	if (rc || !d || strcmp(d->live.type, "thin-pool") || d->suspended)
@@ -386,6 +445,7 @@ static int f_message(const char *name, const char *msg, struct sd_err *err)
 
 static int f_status(const char *name, char **out, struct sd_err *err)
 {
+	LOCKED;
 	const struct dev *d = find(name);
 	if (!d)
 		return sd_fail(err, ENXIO, "no such device %s", name);
@@ -405,6 +465,7 @@ static int f_status(const char *name, char **out, struct sd_err *err)
 
 static int f_list_uuid_prefix(const char *prefix, char ***names, size_t *n, struct sd_err *err)
 {
+	LOCKED;
 	(void)err;
 	query("list", prefix);
 	*names = calloc(MAX_DEVS, sizeof(char *));
@@ -419,6 +480,7 @@ static int f_list_uuid_prefix(const char *prefix, char ***names, size_t *n, stru
 
 static int f_no_space_timeout(int set, unsigned *now, struct sd_err *err)
 {
+	LOCKED;
 	(void)err;
 	if (set >= 0)
 		no_space_timeout = (unsigned)set;
@@ -430,6 +492,7 @@ static int f_no_space_timeout(int set, unsigned *now, struct sd_err *err)
  * injects a failure ("udev_wait": udev never finished). */
 static int f_udev_batch(bool on, struct sd_err *err)
 {
+	LOCKED;
 	return on ? 0 : call(err, "udev_wait", "batch", NULL);
 }
 
@@ -459,40 +522,48 @@ const struct sdm_ops fake_dm = {
 
 int fake_dm_count(void)
 {
+	LOCKED;
 	int n = 0;
 	for (int i = 0; i < MAX_DEVS; i++)
 		n += devs[cur][i].used;
 	return n;
 }
 
-bool fake_dm_exists(const char *name) { return find(name) != NULL; }
+bool fake_dm_exists(const char *name) { LOCKED; return find(name) != NULL; }
 
 const char *fake_dm_type(const char *name)
 {
+	static _Thread_local char copy[sizeof(((struct table *)0)->type)];
+	LOCKED;
 	const struct dev *d = find(name);
-	return d ? d->live.type : "";
+	return copied(copy, sizeof(copy), d ? d->live.type : "");
 }
 
 bool fake_dm_suspended(const char *name)
 {
+	LOCKED;
 	const struct dev *d = find(name);
 	return d && d->suspended;
 }
 
 const char *fake_dm_params(const char *name)
 {
+	static _Thread_local char copy[SDM_PARAMS_MAX];
+	LOCKED;
 	const struct dev *d = find(name);
-	return d ? d->live.params : "";
+	return copied(copy, sizeof(copy), d ? d->live.params : "");
 }
 
 bool fake_dm_read_only(const char *name)
 {
+	LOCKED;
 	const struct dev *d = find(name);
 	return d && d->read_only;
 }
 
 void fake_dm_open(const char *name, int delta, uint64_t reads)
 {
+	LOCKED;
 	struct dev *d = find(name);
 	if (d) {
 		d->opened += delta;
@@ -502,17 +573,20 @@ void fake_dm_open(const char *name, int delta, uint64_t reads)
 
 uint64_t fake_dm_pool_tid(const char *pool)
 {
+	LOCKED;
 	const struct pool_md *m = pool_md(pool, false);
 	return m ? m->tid : 0;
 }
 
 bool fake_dm_pool_has(const char *pool, uint32_t thin_id)
 {
+	LOCKED;
 	return has_thin(pool_md(pool, false), thin_id);
 }
 
 void fake_dm_pool_add_thin(const char *pool, uint32_t thin_id)
 {
+	LOCKED;
 	struct pool_md *m = pool_md(pool, true);
 	if (!has_thin(m, thin_id) && m->n < MAX_THINS)
 		m->thins[m->n++] = thin_id;
@@ -520,11 +594,13 @@ void fake_dm_pool_add_thin(const char *pool, uint32_t thin_id)
 
 void fake_dm_pool_fill(const char *pool, unsigned pct, unsigned meta_pct)
 {
+	LOCKED;
 	pool_md(pool, true)->used_pct = pct;
 	pool_md(pool, true)->meta_pct = meta_pct;
 }
 
 void fake_dm_pool_needs_check(const char *pool, bool on)
 {
+	LOCKED;
 	pool_md(pool, true)->needs_check = on;
 }
