@@ -137,8 +137,11 @@ static int take_cluster_lock(struct sdg *g, int flags, struct sd_err *err)
 {
 	g->node_lock_fd = sdg_node_lock_attach(g->io, g->lock_geo.uuid);
 	uint64_t t = sd_trace_begin();
-	int rc = sd_io_flock(g->io, LOCK_EX);
+	int rc = sd_io_flock(g->io, LOCK_EX | ((flags & SDG_NOWAIT) ? LOCK_NB : 0));
 	sd_trace_end(t, "node-flock");
+	if (rc == -EWOULDBLOCK)
+		return sd_fail(err, EWOULDBLOCK, "another stardm command of this node holds %s",
+			       g->path);
 	if (rc)
 		return sd_fail(err, -rc, "cannot lock %s: %s", g->path, strerror(-rc));
 	/* a writer could load or resume a disk the self-fence holds */

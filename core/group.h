@@ -17,6 +17,9 @@ enum {
 	SDG_FENCED_OK = 2, /* write even while this node is fenced (the fence's own resume) */
 	SDG_CHECK_ALL = 4, /* read and check all four metadata slots (inspect), not only
 			    * the newest that checks out */
+	SDG_NOWAIT = 8, /* with SDG_WRITE: fail (EWOULDBLOCK) rather than wait while another
+			 * process of this node holds the group (a monitor's thread that must
+			 * stay stoppable tries again later) */
 };
 
 /* This node's name for its host slot: $STARDM_NODE_NAME, else the host name. */

@@ -170,21 +170,24 @@ static void say_unfence_failed(struct sdg_fence *f, const char *why)
 	if (same && f->failed_quiet)
 		snprintf(tries, sizeof(tries), " (%u tries since this was last said)",
 			 f->failed_quiet + 1);
-	say(f, "cannot read the group to resume this node's disks: %s%s", why, tries);
+	say(f, "cannot open the group to resume this node's disks: %s%s", why, tries);
 	snprintf(f->failed_why, sizeof(f->failed_why), "%s", why);
 	f->failed_said_ms = now;
 	f->failed_quiet = 0;
 }
 
 /* Resume what the fence suspended, pool by pool, under the cluster lock
- * (no forced takeover is half done meanwhile): 0 once done. */
+ * (no forced takeover is half done meanwhile): 0 once done.  It does not
+ * wait for a command of this node that holds the group (one stuck on the
+ * LUN's I/O can hold it for long): the watch tries again in 100 ms, and
+ * stays stoppable meanwhile. */
 static int unfence(struct sdg_fence *f)
 {
 	char dev[PATH_MAX];
 	struct sdg *g;
 	struct sd_err err = {0};
 	sdg_heart_get_device(f->hb, dev);
-	if (sdg_open(dev, SDG_WRITE | SDG_FENCED_OK, &g, &err)) {
+	if (sdg_open(dev, SDG_WRITE | SDG_FENCED_OK | SDG_NOWAIT, &g, &err)) {
 		say_unfence_failed(f, err.msg);
 		return -1;
 	}

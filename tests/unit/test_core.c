@@ -1385,12 +1385,73 @@ static void test_unfence_failing_said_once(void)
 		zero_range(lun, geo.copy_offset[c], 2 * geo.slot_size);
 	sdg_heart_device(test_hb, lun);
 	sleep(3); /* about 25 tries once the first beat lands */
-	const char *line = "cannot read the group to resume this node's disks";
+	const char *line = "cannot open the group to resume this node's disks";
 	int said = fence_said_count(line);
 	if (said != 1)
 		fprintf(stderr, "\n    said %d times: %s", said, fence_said);
 	CU_ASSERT_EQUAL(said, 1);
 	CU_ASSERT(wait_suspended(true)); /* and nothing was resumed */
+	stop_threads();
+	run_dir_done(dir, geo.uuid);
+}
+
+static atomic_bool fence_stopped;
+static void *stop_fence_thread(void *arg)
+{
+	(void)arg;
+	stop_threads();
+	atomic_store(&fence_stopped, true);
+	return NULL;
+}
+
+/* Beats land again while another command of the node holds the group (one
+ * stuck on the LUN's I/O, say): the unfence does not wait for it, so the
+ * monitor stops at once, says why it waits, and resumes the disks on a
+ * later try, once the command has let go. */
+static void test_unfence_waits_for_no_command(void)
+{
+	fresh();
+	char dir[] = "/tmp/stardm-run.XXXXXX";
+	run_dir_new(dir);
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	struct sd_geometry geo;
+	fence_node(&geo);
+	int command = sdg_node_lock_open(geo.uuid); /* the other command's hold */
+	CU_ASSERT_FATAL(command >= 0);
+	CU_ASSERT_EQUAL_FATAL(flock(command, LOCK_EX), 0);
+	sdg_heart_device(test_hb, lun);
+	const char *line = "another stardm command of this node holds";
+	for (int i = 0; i < 50 && !fence_said_count(line); i++) /* the first beat lands */
+		usleep(100000);
+	usleep(300000); /* a few more tries */
+	int said = fence_said_count(line);
+	if (said != 1)
+		fprintf(stderr, "\n    said %d times: %s", said, fence_said);
+	CU_ASSERT_EQUAL(said, 1);
+	CU_ASSERT(fake_dm_suspended("stardm-g-" VOL));
+	/* stopped while it cannot resume: within a second, not when the command ends */
+	atomic_store(&fence_stopped, false);
+	pthread_t stopper;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&stopper, NULL, stop_fence_thread, NULL), 0);
+	for (int i = 0; i < 20 && !atomic_load(&fence_stopped); i++)
+		usleep(100000);
+	CU_ASSERT(atomic_load(&fence_stopped));
+	if (!atomic_load(&fence_stopped))
+		fprintf(stderr, "\n    the fence did not stop while a command held the group\n");
+	flock(command, LOCK_UN); /* lets a stuck stop go on: the test ends either way */
+	pthread_join(stopper, NULL);
+	/* a monitor started again finds the node fenced, and resumes its disks
+	 * once the command has let go */
+	CU_ASSERT_EQUAL_FATAL(flock(command, LOCK_EX), 0);
+	struct sd_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(sdg_heart_start(lun, geo.uuid, &test_hb, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(sdg_fence_start(test_hb, geo.uuid, fence_line, NULL, &test_fence,
+					      &err), 0);
+	usleep(500000);
+	CU_ASSERT(fake_dm_suspended("stardm-g-" VOL));
+	close(command);
+	CU_ASSERT(wait_suspended(false));
 	stop_threads();
 	run_dir_done(dir, geo.uuid);
 }
@@ -1602,6 +1663,8 @@ void add_core_tests(void)
 		    test_unfence_after_own_release);
 	CU_add_test(s, "an unfence that keeps failing says why once",
 		    test_unfence_failing_said_once);
+	CU_add_test(s, "an unfence does not wait for a command of the node",
+		    test_unfence_waits_for_no_command);
 	CU_add_test(s, "a heartbeat writes nothing into a group formatted anew",
 		    test_heart_after_init_again);
 	CU_add_test(s, "a group is gone once its device holds another", test_group_gone);
