@@ -1250,6 +1250,17 @@ static void fence_node(struct sd_geometry *geo)
 	CU_ASSERT(wait_suspended(true));
 }
 
+/* A fresh group with one active disk, in a runtime directory of the
+ * test's own (dir, a mkdtemp template), and the node fenced (fence_node). */
+static void fenced_disk(char *dir, struct sd_geometry *geo)
+{
+	fresh();
+	run_dir_new(dir);
+	ok(CREATE, VOL, NULL);
+	ok(ACTIVATE, VOL, NULL);
+	fence_node(geo);
+}
+
 /* The self-fence: no beat of this node reached the LUN for 5 s (its
  * heartbeat writes to a device that is gone): its disk, then its pool, are
  * suspended; beats landing again resume them.  Fenced a second time, and
@@ -1257,13 +1268,9 @@ static void fence_node(struct sd_geometry *geo)
  * layers go to the error target before it resumes, and so does the disk. */
 static void test_self_fence(void)
 {
-	fresh();
 	char dir[] = "/tmp/stardm-run.XXXXXX";
-	run_dir_new(dir);
-	ok(CREATE, VOL, NULL);
-	ok(ACTIVATE, VOL, NULL);
 	struct sd_geometry geo;
-	fence_node(&geo);
+	fenced_disk(dir, &geo);
 	const char *gone = NO_LUN;
 	struct sd_err err = {0};
 	struct sdg *g;
@@ -1314,6 +1321,32 @@ static void test_self_fence(void)
 	unsetenv("STARDM_RUN_DIR");
 }
 
+/* How many times line occurs in what the fence said. */
+static int fence_said_count(const char *line)
+{
+	int n = 0;
+	for (const char *at = fence_said; (at = strstr(at, line)); at += strlen(line))
+		n++;
+	return n;
+}
+
+/* Whether the fence said it failed at something, other than finding the
+ * group held by a command of the node (which it waits out by trying again). */
+static bool fence_said_failure(void)
+{
+	const char *busy = "another stardm command of this node holds";
+	for (const char *l = fence_said; *l;) {
+		const char *end = strchr(l, '\n');
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+		char line[1024];
+		snprintf(line, sizeof(line), "%.*s", (int)len, l);
+		if (strstr(line, "cannot") && !strstr(line, busy))
+			return true;
+		l += len + (end != NULL);
+	}
+	return false;
+}
+
 /* A pool this node let go of itself while fenced (a node's start whose
  * activation failed takes the pool down and releases it) is gone when the
  * beats land again: nothing to resume, and nobody took it over. */
@@ -1336,7 +1369,8 @@ static void test_unfence_after_own_release(void)
 	 * which starts an unfence; the beats must point at the LUN again
 	 * before that unfence reads their device.  Holding the fence's work
 	 * (as the monitor's own dm work does) keeps the unfence waiting until
-	 * they do; it then waits for the command's lock, and finds the LUN */
+	 * they do; it then finds the group held by the command, or not, and
+	 * tries again until the command has let go */
 	CU_ASSERT_FALSE(sdg_fence_hold(test_fence)); /* fenced: held, and nothing to do */
 	int opened = sdg_open(lun, SDG_WRITE | SDG_FENCED_OK, &g, &err);
 	sdg_heart_device(test_hb, lun);
@@ -1349,10 +1383,10 @@ static void test_unfence_after_own_release(void)
 	for (int i = 0; i < 50 && !strstr(fence_said, "in time again"); i++)
 		usleep(100000);
 	CU_ASSERT_PTR_NOT_NULL(strstr(fence_said, "heartbeats reach the LUN in time again"));
-	if (strstr(fence_said, "taken over") || strstr(fence_said, "cannot"))
+	bool wrong = strstr(fence_said, "taken over") || fence_said_failure();
+	if (wrong)
 		fprintf(stderr, "\n    the fence said: %s", fence_said);
-	CU_ASSERT_PTR_NULL(strstr(fence_said, "taken over"));
-	CU_ASSERT_PTR_NULL(strstr(fence_said, "cannot"));
+	CU_ASSERT_FALSE(wrong);
 	stop_threads();
 	CU_ASSERT_EQUAL(owner_of(101), 0); /* released by its deactivation */
 	ok(DEACTIVATE, VOL, NULL);
@@ -1360,27 +1394,14 @@ static void test_unfence_after_own_release(void)
 	run_dir_done(dir, geo.uuid);
 }
 
-/* How many times line occurs in what the fence said. */
-static int fence_said_count(const char *line)
-{
-	int n = 0;
-	for (const char *at = fence_said; (at = strstr(at, line)); at += strlen(line))
-		n++;
-	return n;
-}
-
 /* Beats land again, but the group cannot be read (both metadata copies
  * gone, the label and host slots intact): the unfence, tried every
  * 100 ms, says why once, not ten times a second into the journal. */
 static void test_unfence_failing_said_once(void)
 {
-	fresh();
 	char dir[] = "/tmp/stardm-run.XXXXXX";
-	run_dir_new(dir);
-	ok(CREATE, VOL, NULL);
-	ok(ACTIVATE, VOL, NULL);
 	struct sd_geometry geo;
-	fence_node(&geo);
+	fenced_disk(dir, &geo);
 	for (int c = 0; c < 2; c++)
 		zero_range(lun, geo.copy_offset[c], 2 * geo.slot_size);
 	sdg_heart_device(test_hb, lun);
@@ -1410,13 +1431,9 @@ static void *stop_fence_thread(void *arg)
  * later try, once the command has let go. */
 static void test_unfence_waits_for_no_command(void)
 {
-	fresh();
 	char dir[] = "/tmp/stardm-run.XXXXXX";
-	run_dir_new(dir);
-	ok(CREATE, VOL, NULL);
-	ok(ACTIVATE, VOL, NULL);
 	struct sd_geometry geo;
-	fence_node(&geo);
+	fenced_disk(dir, &geo);
 	int command = sdg_node_lock_open(geo.uuid); /* the other command's hold */
 	CU_ASSERT_FATAL(command >= 0);
 	CU_ASSERT_EQUAL_FATAL(flock(command, LOCK_EX), 0);
