@@ -182,10 +182,49 @@ static int read_label(struct sdg *g, const char *group, enum found_by by, struct
 		       g->path, g->lock_geo.name, g->path);
 }
 
+struct sdg_reader {
+	struct sd_store_mark mark; /* of state */
+	struct sd_state state;
+};
+
+struct sdg_reader *sdg_reader_new(void)
+{
+	struct sdg_reader *r = calloc(1, sizeof(*r));
+	if (r)
+		sd_state_init(&r->state);
+	return r;
+}
+
+void sdg_reader_free(struct sdg_reader *r)
+{
+	if (!r)
+		return;
+	sd_state_free(&r->state);
+	free(r);
+}
+
+/* Read the group's state into g: through r's memory of it when r is set,
+ * which g then holds until it closes (no copy: at a thousand VMs a copy's
+ * fresh pages cost more than the headers' read). */
+static int read_state(struct sdg *g, int sflags, struct sdg_reader *r, struct sd_err *err)
+{
+	if (!r)
+		return sd_store_open(g->io, sflags, &g->st, &g->state, err);
+	bool unchanged;
+	int rc = sd_store_open_since(g->io, sflags, &r->mark, &g->st, &r->state, &unchanged, err);
+	r->mark = rc == 0 ? g->st->mark : (struct sd_store_mark){ .set = false };
+	if (rc == 0) {
+		sd_state_free(&g->state);
+		g->state = r->state;
+		g->state_lent = true;
+	}
+	return rc;
+}
+
 /* Find, open and read the group; *stale when the device a hint named
  * turned out not to be the group's (then the caller asks the database). */
-static int open_once(const char *group, int flags, bool rescan, bool hints, bool *stale,
-		     struct sdg **out, struct sd_err *err)
+static int open_once(const char *group, int flags, struct sdg_reader *r, bool rescan,
+		     bool hints, bool *stale, struct sdg **out, struct sd_err *err)
 {
 	struct sdg *g = calloc(1, sizeof(*g));
 	if (!g)
@@ -215,7 +254,7 @@ static int open_once(const char *group, int flags, bool rescan, bool hints, bool
 		t = sd_trace_begin();
 		int sflags = ((flags & SDG_WRITE) ? SD_STORE_LOCK : 0) |
 			     ((flags & SDG_CHECK_ALL) ? SD_STORE_CHECK_ALL : 0);
-		rc = sd_store_open(g->io, sflags, &g->st, &g->state, err);
+		rc = read_state(g, sflags, (flags & SDG_WRITE) ? NULL : r, err);
 		sd_trace_end(t, "read-metadata");
 		if (rc) { /* prefix the device, keep the reason */
 			struct sd_err why = *err;
@@ -232,17 +271,29 @@ static int open_once(const char *group, int flags, bool rescan, bool hints, bool
 	return 0;
 }
 
-int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
+static int open_with(const char *group, int flags, struct sdg_reader *r, struct sdg **out,
+		     struct sd_err *err)
 {
 	bool stale;
-	int rc = open_once(group, flags, false, true, &stale, out, err);
+	int rc = open_once(group, flags, r, false, true, &stale, out, err);
 	if (stale) { /* the device remembered is not the group's (any more) */
 		sdg_lun_hint_forget(group);
-		rc = open_once(group, flags, false, false, &stale, out, err);
+		rc = open_once(group, flags, r, false, false, &stale, out, err);
 	}
 	if (rc == -SD_E_DEVSIZE) /* the LUN grew and this node's kernel has not seen it */
-		rc = open_once(group, flags, true, false, &stale, out, err);
+		rc = open_once(group, flags, r, true, false, &stale, out, err);
 	return rc;
+}
+
+int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err)
+{
+	return open_with(group, flags, NULL, out, err);
+}
+
+int sdg_open_read(const char *group, struct sdg_reader *r, struct sdg **out,
+		  struct sd_err *err)
+{
+	return open_with(group, 0, r, out, err);
 }
 
 int sdg_close(struct sdg *g, struct sd_err *err)
@@ -257,7 +308,8 @@ int sdg_close(struct sdg *g, struct sd_err *err)
 	sd_io_close(g->io);
 	if (g->node_lock_fd >= 0)
 		close(g->node_lock_fd);
-	sd_state_free(&g->state);
+	if (!g->state_lent)
+		sd_state_free(&g->state);
 	free(g);
 	return rc;
 }

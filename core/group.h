@@ -27,6 +27,20 @@ void sdg_node_name(char out[64]);
 
 /* GROUP is a device path (contains '/') or a group name found by scan. */
 int sdg_open(const char *group, int flags, struct sdg **out, struct sd_err *err);
+/* A reader's memory of the last state it read of a group (sdg_open_read):
+ * a later read that finds the group's newest metadata slot unchanged takes
+ * that state instead of reading and checking the whole payload.  For a
+ * process that reads one group again and again (the monitor, every pass
+ * and at dm events): four slot headers a read, not a MiB at a thousand
+ * VMs.  One thread's; the group opened through it holds the reader's state
+ * (read-only: nothing may change it) until it closes, and one such group
+ * at a time is open. */
+struct sdg_reader;
+struct sdg_reader *sdg_reader_new(void);
+void sdg_reader_free(struct sdg_reader *r);
+/* sdg_open(group, 0, ...) through r (NULL: a plain sdg_open). */
+int sdg_open_read(const char *group, struct sdg_reader *r, struct sdg **out,
+		  struct sd_err *err);
 /* The device GROUP (as sdg_open takes it) is on now, into path: a path
  * is itself; a name or uuid is looked up again (the udev database, else
  * a scan), so a caller that keeps running follows the group to another

@@ -17,6 +17,7 @@ struct sdg {
 	struct sd_io *io;
 	struct sd_store *st;
 	struct sd_state state;
+	bool state_lent;       /* state is a reader's (sdg_open_read): not freed here */
 	/* SDG_WRITE: this node's host slot and the cluster lock, held from
 	 * open to close like the host-local flock */
 	struct sd_geometry lock_geo;

@@ -80,12 +80,12 @@ static int grow_pool(struct sdg *g, struct sd_pool *p, const struct sdg_pool_liv
 	return rc ? -1 : 0;
 }
 
-int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
-		     sdg_monitor_report report, void *ctx, struct sdg_space *space,
-		     struct sd_err *err)
+int sdg_monitor_pass(const char *group, struct sdg_reader *reader,
+		     const struct sdg_monitor_cfg *cfg, sdg_monitor_report report, void *ctx,
+		     struct sdg_space *space, struct sd_err *err)
 {
 	struct sdg *g;
-	if (sdg_open(group, 0, &g, err))
+	if (sdg_open_read(group, reader, &g, err))
 		return -1;
 	uint32_t vmids[256];
 	size_t n = pools_to_extend(g, cfg, vmids, 256);
@@ -192,11 +192,12 @@ static size_t handed_here(const struct sdg *g, char (*vols)[SD_NAME_LEN], size_t
 	return n;
 }
 
-int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
-			  sdg_handover_report report, struct sd_err *err)
+int sdg_monitor_handovers(const char *group, struct sdg_reader *reader,
+			  sdg_commit_point passed, void *ctx, sdg_handover_report report,
+			  struct sd_err *err)
 {
 	struct sdg *g;
-	if (sdg_open(group, 0, &g, err))
+	if (sdg_open_read(group, reader, &g, err))
 		return -1;
 	uint32_t vmids[64];
 	char targets[64][SD_NAME_LEN], vols[64][SD_NAME_LEN];

@@ -27,11 +27,12 @@ typedef void (*sdg_monitor_report)(const struct sdg_monitor_event *ev, void *ctx
  * threshold, reporting each attempt; returns how many grew.  Fails (after
  * trying them all) when a pool could not be extended, e.g. the group is
  * out of free extents.  space (may be NULL): the group's space after the
- * pass (core/space.h). */
+ * pass (core/space.h).  The group is read through reader (may be NULL),
+ * and again in full, locked, only when a pool needs to grow. */
 struct sdg_space;
-int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
-		     sdg_monitor_report report, void *ctx, struct sdg_space *space,
-		     struct sd_err *err);
+int sdg_monitor_pass(const char *group, struct sdg_reader *reader,
+		     const struct sdg_monitor_cfg *cfg, sdg_monitor_report report, void *ctx,
+		     struct sdg_space *space, struct sd_err *err);
 
 /* Live migrations, both sides.  Source: for each pool this node owns with
  * a target waiting, ask passed(vmid, target node) whether the migration's
@@ -40,10 +41,12 @@ int sdg_monitor_pass(const char *group, const struct sdg_monitor_cfg *cfg,
  * the handovers released to this node that their watcher has not (it may
  * have died).  Each step is reported (vol: NULL for a release, the volume
  * for a finish; why: NULL on success).  Returns how many handovers are
- * still pending here (the monitor then looks more often), -1 on error. */
+ * still pending here (the monitor then looks more often), -1 on error.
+ * Read through reader (may be NULL), as sdg_monitor_pass. */
 typedef bool (*sdg_commit_point)(void *ctx, uint32_t vmid, const char *target);
 typedef void (*sdg_handover_report)(void *ctx, uint32_t vmid, const char *vol, const char *why);
-int sdg_monitor_handovers(const char *group, sdg_commit_point passed, void *ctx,
-			  sdg_handover_report report, struct sd_err *err);
+int sdg_monitor_handovers(const char *group, struct sdg_reader *reader,
+			  sdg_commit_point passed, void *ctx, sdg_handover_report report,
+			  struct sd_err *err);
 
 #endif

@@ -252,6 +252,34 @@ static unsigned newest_first(const bool ok[4], const struct candidate cand[4], i
 	return n;
 }
 
+/* Note in st->mark where the state about to be taken (slot i) comes from. */
+static void mark_slot(struct sd_store *st, const struct candidate *c, int i)
+{
+	struct sd_store_mark *m = &st->mark;
+	*m = (struct sd_store_mark){ .set = true, .extent_count = st->geo.extent_count,
+				     .slot = i, .seqno = c->info.seqno,
+				     .payload_size = c->info.payload_size,
+				     .payload_crc = c->info.payload_crc };
+	memcpy(m->group_uuid, st->geo.uuid, 16);
+	memcpy(m->copy_offset, st->geo.copy_offset, sizeof(m->copy_offset));
+}
+
+/* Whether the newest slot whose header decoded (order[0] of n) is the one
+ * the caller's state came from: then that state is still the group's. */
+static bool still_known(struct sd_store *st, const struct candidate cand[4], const int *order,
+			unsigned n)
+{
+	const struct sd_store_mark *k = st->known;
+	if (!k || !k->set || !n)
+		return false;
+	mark_slot(st, &cand[order[0]], order[0]);
+	const struct sd_store_mark *m = &st->mark;
+	return m->slot == k->slot && m->seqno == k->seqno && m->payload_size == k->payload_size &&
+	       m->payload_crc == k->payload_crc && m->extent_count == k->extent_count &&
+	       !memcmp(m->copy_offset, k->copy_offset, sizeof(m->copy_offset)) &&
+	       !memcmp(m->group_uuid, k->group_uuid, 16);
+}
+
 /* Take the state of the newest slot that checks out.  Reading every slot
  * (SD_STORE_CHECK_ALL) reports each slot's health, as inspect shows it;
  * otherwise a slot is read only while no newer one checked out, so a
@@ -266,6 +294,12 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 	for (int i = 0; i < 4; i++)
 		ok[i] = decode_header(st, hdr, hdr_rc, i, &cand[i]);
 	unsigned n = newest_first(ok, cand, order);
+	if (!all && still_known(st, cand, order, n)) {
+		st->unchanged = true;
+		st->seqno = cand[order[0]].info.seqno;
+		st->source_copy = order[0] / 2;
+		return 0;
+	}
 	if (all)
 		read_rc = read_payloads(st, cand, order, n, false);
 	for (unsigned k = 0; k < n && read_rc != -ENOMEM && (all || best < 0); k++) {
@@ -291,6 +325,7 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 		return sd_fail(err, SD_E_CORRUPT, "no valid metadata slot in either copy");
 	st->seqno = cand[best].info.seqno;
 	st->source_copy = best / 2;
+	mark_slot(st, &cand[best], best);
 	return 0;
 }
 
@@ -358,19 +393,37 @@ static int read_stable(struct sd_store *st, bool all, struct sd_state *state,
 int sd_store_open(struct sd_io *io, int flags, struct sd_store **out, struct sd_state *state,
 		  struct sd_err *err)
 {
+	bool unchanged;
+	sd_state_init(state);
+	return sd_store_open_since(io, flags, NULL, out, state, &unchanged, err);
+}
+
+int sd_store_open_since(struct sd_io *io, int flags, const struct sd_store_mark *known,
+			struct sd_store **out, struct sd_state *state, bool *unchanged,
+			struct sd_err *err)
+{
 	struct sd_store *st = calloc(1, sizeof(*st));
+	*unchanged = false;
 	if (!st)
 		return sd_fail(err, ENOMEM, "out of memory");
 	st->io = io;
-	sd_state_init(state);
+	st->known = (flags & SD_STORE_CHECK_ALL) ? NULL : known;
+	struct sd_state fresh;
+	sd_state_init(&fresh);
 	int rc = sd_store_probe(io, &st->geo, st->copy, err);
 	if (rc == 0 && (flags & SD_STORE_LOCK))
 		rc = sd_store_lock(st, err);
 	if (rc == 0)
-		rc = read_stable(st, flags & SD_STORE_CHECK_ALL, state, err);
+		rc = read_stable(st, flags & SD_STORE_CHECK_ALL, &fresh, err);
+	st->known = NULL;
 	if (rc) {
 		sd_store_close(st);
 		return rc;
+	}
+	*unchanged = st->unchanged;
+	if (!st->unchanged) {
+		sd_state_free(state);
+		*state = fresh;
 	}
 	*out = st;
 	return 0;

@@ -21,6 +21,18 @@ struct sd_copy_status {
 	struct sd_slot_status slot[2];
 };
 
+/* Which slot a state was read from, and what its header says of it.  Equal
+ * marks mean equal payloads: a slot is never written while it holds the
+ * newest state, and each commit raises the sequence number. */
+struct sd_store_mark {
+	bool set;
+	uint8_t group_uuid[16];
+	uint64_t extent_count, copy_offset[2]; /* where the slots were */
+	int slot;                              /* 0..3: copy * 2 + slot index */
+	uint64_t seqno, payload_size;
+	uint32_t payload_crc;
+};
+
 struct sd_store {
 	struct sd_io *io;
 	struct sd_geometry geo;
@@ -34,6 +46,9 @@ struct sd_store {
 	bool no_flock;                  /* tests: act as separate nodes on one host */
 	void *buf;                      /* I/O buffer of a slot, kept from read to commit */
 	size_t buf_len;
+	struct sd_store_mark mark;      /* of the state read */
+	const struct sd_store_mark *known; /* sd_store_open_since: the caller's */
+	bool unchanged;                 /* the newest slot is still *known's */
 };
 
 enum {
@@ -47,6 +62,18 @@ enum {
 int sd_store_open(struct sd_io *io, int flags, struct sd_store **out, struct sd_state *state,
 		  struct sd_err *err);
 void sd_store_close(struct sd_store *st);
+
+/* Open for reading (flags as sd_store_open; not SD_STORE_CHECK_ALL), but
+ * when the group's newest slot is still the one *known was taken from
+ * (st->mark of an earlier open), read no payload: *unchanged is set and
+ * *state is left as it is, for the caller to keep the state it holds.  A
+ * long-running reader (the monitor, which looks every second or two) then
+ * reads four slot headers a pass, not a large group's whole payload.  The
+ * full read's protocol is otherwise unchanged: a newer header, a moved
+ * copy or another group mean a full read. */
+int sd_store_open_since(struct sd_io *io, int flags, const struct sd_store_mark *known,
+			struct sd_store **out, struct sd_state *state, bool *unchanged,
+			struct sd_err *err);
 
 /* Write state as the next sequence number.  Fails with SD_E_CONFLICT
  * ("concurrent metadata update detected") if another writer committed since

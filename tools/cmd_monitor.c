@@ -105,12 +105,12 @@ static void note_space(const struct sdg_space *sp)
  * pool that grew is looked at again at once: the kernel raises its low
  * water mark event only when the mark is crossed, not again on the resume
  * that grew it, and a writer may have filled the new space already. */
-static int grow(const char *dev, const struct sdg_monitor_cfg *cfg)
+static int grow(const char *dev, struct sdg_reader *r, const struct sdg_monitor_cfg *cfg)
 {
 	for (int round = 0; round < 8; round++) {
 		struct sd_err err = {0};
 		struct sdg_space sp = {0};
-		int grown = sdg_monitor_pass(dev, cfg, report, NULL, &sp, &err);
+		int grown = sdg_monitor_pass(dev, r, cfg, report, NULL, &sp, &err);
 		if (sp.extents_total) /* the pass read the group */
 			note_space(&sp);
 		if (grown < 0)
@@ -127,7 +127,7 @@ static int beat_and_grow(const char *dev, const struct sdg_monitor_cfg *cfg)
 {
 	struct sd_err err = {0};
 	int failed = sdg_heartbeat(dev, &err) ? cli_error(&err) : 0;
-	return grow(dev, cfg) || failed;
+	return grow(dev, NULL, cfg) || failed;
 }
 
 /* The heartbeat thread's failures since the last look: the last one
@@ -152,10 +152,10 @@ static void report_fence(void *ctx, const char *line)
 
 /* Releases at the commit point; the number still pending, -1 (reported)
  * when the group could not be read. */
-static int handovers(const char *dev, const char *pve_dir)
+static int handovers(const char *dev, struct sdg_reader *r, const char *pve_dir)
 {
 	struct sd_err err = {0};
-	int pending = sdg_monitor_handovers(dev, pve_commit_point, (void *)pve_dir,
+	int pending = sdg_monitor_handovers(dev, r, pve_commit_point, (void *)pve_dir,
 					    report_handover, &err);
 	if (pending < 0)
 		cli_error(&err);
@@ -198,6 +198,7 @@ struct watch {
 	int lock;          /* the monitor's lock file (its health notes) */
 	struct sdg_heart *hb;
 	struct sdg_fence *fence;
+	struct sdg_reader *reader; /* the passes' reads: a full one only after a commit */
 };
 
 /* The group was formatted away: a monitor left running would go on
@@ -231,8 +232,8 @@ static void watch(const struct watch *w, char dev[PATH_MAX])
 		beat_health(w->hb, w->lock);
 		int pending = 0;
 		if (sdg_fence_hold(w->fence)) {
-			grow(dev, w->cfg);
-			pending = handovers(dev, w->pve_dir);
+			grow(dev, w->reader, w->cfg);
+			pending = handovers(dev, w->reader, w->pve_dir);
 		}
 		sdg_fence_release(w->fence);
 		for (unsigned i = 0; i < w->interval * 10 && !stop; i++) {
@@ -243,10 +244,10 @@ static void watch(const struct watch *w, char dev[PATH_MAX])
 			if (sdg_fence_hold(w->fence)) {
 				if (event) { /* a pool crossed its low water mark (or any dm event) */
 					sdg_events_arm(&events);
-					grow(dev, w->cfg);
+					grow(dev, w->reader, w->cfg);
 				}
 				if (handover_due) /* a guest may be waiting */
-					pending = handovers(dev, w->pve_dir);
+					pending = handovers(dev, w->reader, w->pve_dir);
 			}
 			sdg_fence_release(w->fence);
 		}
@@ -293,7 +294,7 @@ int cmd_monitor(int argc, char **argv)
 	const char *pve_dir = o.pve_dir ? o.pve_dir : "/etc/pve";
 	if (o.once) {
 		int failed = beat_and_grow(dev, &cfg);
-		return handovers(dev, pve_dir) < 0 || failed ? EXIT_FAIL : EXIT_OK;
+		return handovers(dev, NULL, pve_dir) < 0 || failed ? EXIT_FAIL : EXIT_OK;
 	}
 	/* SA_RESTART: a signal must not fail the I/O the pass is doing */
 	struct sigaction sa = { .sa_handler = on_term, .sa_flags = SA_RESTART };
@@ -311,8 +312,10 @@ int cmd_monitor(int argc, char **argv)
 		sdg_heart_stop(hb);
 		return cli_error(&err);
 	}
-	struct watch w = { id, uuid, follow, &cfg, pve_dir, interval, lock, hb, fence };
+	struct watch w = { id, uuid, follow, &cfg, pve_dir, interval, lock, hb, fence,
+			   sdg_reader_new() };
 	watch(&w, dev);
+	sdg_reader_free(w.reader);
 	sdg_fence_stop(fence);
 	sdg_heart_stop(hb);
 	return EXIT_OK;

@@ -163,6 +163,31 @@ static void run_dir_done(const char *dir, const uint8_t uuid[16])
 	unsetenv("STARDM_RUN_DIR");
 }
 
+/* A group read through a reader again and again (as the monitor's passes
+ * read it): each open holds the group's newest state, across commits by
+ * other openers, and closing it leaves the reader's state to the reader. */
+static void test_reader_follows_commits(void)
+{
+	fresh();
+	ok(CREATE, VOL, NULL);
+	struct sdg_reader *r = sdg_reader_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	struct sd_err err = {0};
+	struct sdg *g;
+	for (uint32_t round = 0; round < 3; round++) {
+		for (int again = 0; again < 2; again++) { /* read in full, then unchanged */
+			CU_ASSERT_EQUAL_FATAL(sdg_open_read(lun, r, &g, &err), 0);
+			CU_ASSERT_EQUAL(g->state.volumes.n, round + 1);
+			CU_ASSERT_PTR_NOT_NULL(sd_find_pool_vmid(&g->state, 100 + round));
+			close_g(g);
+		}
+		char vol[32];
+		snprintf(vol, sizeof(vol), "vm-%u-disk-0", 101 + round);
+		ok(CREATE, vol, NULL);
+	}
+	sdg_reader_free(r);
+}
+
 /* The dm names of VM 100's pool layers and of a volume. */
 struct names {
 	struct sdg_dm_id tmeta, tdata, pool, vol, zero;
@@ -855,7 +880,7 @@ static void test_monitor_growth(void)
 	}
 	struct sdg_monitor_cfg cfg = { 80, 20, SDG_THIN_START, 60 };
 	struct grew r = { { 0, 0, 0 }, 0 };
-	int grown = sdg_monitor_pass(lun, &cfg, on_grow, &r, NULL, &err);
+	int grown = sdg_monitor_pass(lun, NULL, &cfg, on_grow, &r, NULL, &err);
 	if (grown != 2)
 		fprintf(stderr, "\n    monitor pass: %d (%s)\n", grown, err.msg);
 	CU_ASSERT_EQUAL(grown, 2);
@@ -883,10 +908,10 @@ static void test_monitor_metadata(void)
 	struct sd_err err = { .msg = "" };
 	struct grew r = { { 0, 0, 0 }, 0 };
 	fake_dm_pool_fill(n.pool.name, 10, 50); /* below both thresholds */
-	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, &cfg, on_grow, &r, NULL, &err), 0);
+	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, NULL, &cfg, on_grow, &r, NULL, &err), 0);
 	CU_ASSERT_EQUAL(meta_bytes(100), meta);
 	fake_dm_pool_fill(n.pool.name, 10, 65);
-	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, &cfg, on_grow, &r, NULL, &err), 1);
+	CU_ASSERT_EQUAL(sdg_monitor_pass(lun, NULL, &cfg, on_grow, &r, NULL, &err), 1);
 	CU_ASSERT_EQUAL(r.n, 1);
 	CU_ASSERT_EQUAL(meta_bytes(100), meta + 4 * MIB); /* 20% in whole extents */
 	CU_ASSERT_EQUAL(data_bytes(100), data);
@@ -1687,4 +1712,5 @@ void add_core_tests(void)
 	CU_add_test(s, "a group is gone once its device holds another", test_group_gone);
 	CU_add_test(s, "init --force refuses a group with live pools", test_init_over_live_pools);
 	CU_add_test(s, "init --force guards under the cluster lock", test_init_guard_under_lock);
+	CU_add_test(s, "a reader follows the group across commits", test_reader_follows_commits);
 }

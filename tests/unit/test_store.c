@@ -209,6 +209,88 @@ static void test_reader_survives_commits_between_batches(void)
 	sd_state_free(&s);
 }
 
+/* sd_store_open_since from the mark m: whether it found the state m came
+ * from still the newest (into *unchanged); *held is what the caller holds,
+ * replaced by a full read; m becomes the new mark. */
+static int open_since(const char *path, struct sd_store_mark *m, struct sd_state *held,
+		      bool *unchanged)
+{
+	struct sd_io *io = open_io(path);
+	struct sd_store *st;
+	struct sd_err err;
+	int rc = sd_store_open_since(io, 0, m, &st, held, unchanged, &err);
+	if (rc == 0) {
+		*m = st->mark;
+		sd_store_close(st);
+	}
+	sd_io_close(io);
+	return rc;
+}
+
+/* A reader that holds the newest state (the monitor, between commits) reads
+ * no payload: what it holds stays, however it differs from the disk's.
+ * Each commit, a torn newer slot, and a group formatted anew mean a full
+ * read. */
+static void test_reader_keeps_the_newest_state(void)
+{
+	const char *path = tmp_image(0, IMG);
+	struct sd_geometry g;
+	format_image(path, SLOT, 1 << 20, &g);
+	struct sd_state s, held;
+	sd_state_init(&s);
+	sd_state_init(&held);
+	populate(&s, &g, 100, 1);
+	CU_ASSERT_EQUAL_FATAL(commit_to(path, &s), 0);
+	struct sd_store_mark m = { .set = false };
+	bool unchanged;
+	CU_ASSERT_EQUAL_FATAL(open_since(path, &m, &held, &unchanged), 0);
+	CU_ASSERT(!unchanged && m.set && m.seqno == 2);
+	CU_ASSERT(sd_state_equal(&s, &held));
+	/* unchanged: the payload is not read, so a state unlike the disk's stays */
+	populate(&held, &g, 900, 1);
+	CU_ASSERT_EQUAL(open_since(path, &m, &held, &unchanged), 0);
+	CU_ASSERT(unchanged);
+	CU_ASSERT_EQUAL(held.pools.n, 2);
+	/* a commit: read in full */
+	populate(&s, &g, 200, 1);
+	CU_ASSERT_EQUAL_FATAL(commit_to(path, &s), 0);
+	CU_ASSERT_EQUAL(open_since(path, &m, &held, &unchanged), 0);
+	CU_ASSERT(!unchanged && m.seqno == 3);
+	CU_ASSERT(sd_state_equal(&s, &held));
+	/* two commits: the newest state is in the very slot the mark names */
+	populate(&s, &g, 210, 1);
+	CU_ASSERT_EQUAL_FATAL(commit_to(path, &s), 0);
+	populate(&s, &g, 220, 1);
+	CU_ASSERT_EQUAL_FATAL(commit_to(path, &s), 0);
+	CU_ASSERT_EQUAL(open_since(path, &m, &held, &unchanged), 0);
+	CU_ASSERT(!unchanged && m.seqno == 5);
+	CU_ASSERT(sd_state_equal(&s, &held));
+	/* a newer commit torn (its payload in neither copy): a full read each
+	 * time, which finds the state before it */
+	struct sd_state torn;
+	sd_state_init(&torn);
+	CU_ASSERT_EQUAL_FATAL(sd_state_copy(&torn, &s), 0);
+	populate(&torn, &g, 300, 1);
+	CU_ASSERT_EQUAL_FATAL(commit_to(path, &torn), 0);
+	for (int c = 0; c < 2; c++)
+		zero_range(path, sd_slot_offset(&g, c, 0) + 4096, 4096);
+	for (int round = 0; round < 2; round++) {
+		populate(&held, &g, 900 + (uint32_t)round, 1);
+		CU_ASSERT_EQUAL(open_since(path, &m, &held, &unchanged), 0);
+		CU_ASSERT(!unchanged && m.seqno == 5);
+		CU_ASSERT(sd_state_equal(&s, &held));
+	}
+	/* the device formatted anew: another group, read in full */
+	struct sd_geometry again;
+	format_image(path, SLOT, 1 << 20, &again);
+	CU_ASSERT_EQUAL(open_since(path, &m, &held, &unchanged), 0);
+	CU_ASSERT(!unchanged);
+	CU_ASSERT_EQUAL(held.pools.n, 0);
+	sd_state_free(&torn);
+	sd_state_free(&held);
+	sd_state_free(&s);
+}
+
 /* Signals without SA_RESTART hitting the waits of the I/O backend: every
  * read still completes, with the bytes on the device (a wait cut short by
  * EINTR used to return while the reads were in flight). */
@@ -291,6 +373,8 @@ void add_store_tests(void)
 	CU_add_test(s, "commit refuses invalid and oversized states", test_refuses_invalid_and_oversized);
 	CU_add_test(s, "read-only open cannot commit", test_readonly_refuses);
 	CU_add_test(s, "I/O completes under signals without SA_RESTART", test_io_survives_signals);
+	CU_add_test(s, "a reader that holds the newest state reads no payload",
+		    test_reader_keeps_the_newest_state);
 	CU_add_test(s, "a lock-free reader survives commits between its batches",
 		    test_reader_survives_commits_between_batches);
 }
