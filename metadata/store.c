@@ -252,32 +252,38 @@ static unsigned newest_first(const bool ok[4], const struct candidate cand[4], i
 	return n;
 }
 
-/* Note in st->mark where the state about to be taken (slot i) comes from. */
-static void mark_slot(struct sd_store *st, const struct candidate *c, int i)
+/* The mark of slot i (its decoded header c) in the store's geometry. */
+static struct sd_store_mark mark_of(const struct sd_store *st, const struct candidate *c, int i)
 {
-	struct sd_store_mark *m = &st->mark;
-	*m = (struct sd_store_mark){ .set = true, .extent_count = st->geo.extent_count,
-				     .slot = i, .seqno = c->info.seqno,
-				     .payload_size = c->info.payload_size,
-				     .payload_crc = c->info.payload_crc };
-	memcpy(m->group_uuid, st->geo.uuid, 16);
-	memcpy(m->copy_offset, st->geo.copy_offset, sizeof(m->copy_offset));
+	struct sd_store_mark m = { .set = true, .extent_count = st->geo.extent_count, .slot = i,
+				   .seqno = c->info.seqno, .payload_size = c->info.payload_size,
+				   .payload_crc = c->info.payload_crc };
+	memcpy(m.group_uuid, st->geo.uuid, 16);
+	memcpy(m.copy_offset, st->geo.copy_offset, sizeof(m.copy_offset));
+	return m;
 }
 
-/* Whether the newest slot whose header decoded (order[0] of n) is the one
- * the caller's state came from: then that state is still the group's. */
-static bool still_known(struct sd_store *st, const struct candidate cand[4], const int *order,
-			unsigned n)
+static bool same_mark(const struct sd_store_mark *m, const struct sd_store_mark *k)
 {
-	const struct sd_store_mark *k = st->known;
-	if (!k || !k->set || !n)
-		return false;
-	mark_slot(st, &cand[order[0]], order[0]);
-	const struct sd_store_mark *m = &st->mark;
 	return m->slot == k->slot && m->seqno == k->seqno && m->payload_size == k->payload_size &&
 	       m->payload_crc == k->payload_crc && m->extent_count == k->extent_count &&
 	       !memcmp(m->copy_offset, k->copy_offset, sizeof(m->copy_offset)) &&
 	       !memcmp(m->group_uuid, k->group_uuid, 16);
+}
+
+/* Whether the newest slot whose header decoded (order[0] of n) is the one
+ * the caller's state came from (st->known): then that state is still the
+ * group's, and st->mark says so. */
+static bool still_known(struct sd_store *st, const struct candidate cand[4], const int *order,
+			unsigned n)
+{
+	if (!st->known || !st->known->set || !n)
+		return false;
+	struct sd_store_mark m = mark_of(st, &cand[order[0]], order[0]);
+	if (!same_mark(&m, st->known))
+		return false;
+	st->mark = m;
+	return true;
 }
 
 /* Take the state of the newest slot that checks out.  Reading every slot
@@ -325,7 +331,7 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 		return sd_fail(err, SD_E_CORRUPT, "no valid metadata slot in either copy");
 	st->seqno = cand[best].info.seqno;
 	st->source_copy = best / 2;
-	mark_slot(st, &cand[best], best);
+	st->mark = mark_of(st, &cand[best], best);
 	return 0;
 }
 
