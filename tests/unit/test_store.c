@@ -239,10 +239,23 @@ static void test_reader_keeps_the_newest_state(void)
 	struct sd_state s, held;
 	sd_state_init(&s);
 	sd_state_init(&held);
-	populate(&s, &g, 100, 1);
-	CU_ASSERT_EQUAL_FATAL(commit_to(path, &s), 0);
 	struct sd_store_mark m = { .set = false };
 	bool unchanged;
+	/* another group, formatted just like it: its one header equals the
+	 * first group's but for the uuid, and is read */
+	CU_ASSERT_EQUAL_FATAL(open_since(path, &m, &held, &unchanged), 0);
+	struct sd_geometry other = g;
+	other.uuid[0] ^= 0xff;
+	struct sd_io *io = open_io(path);
+	struct sd_err err;
+	CU_ASSERT_EQUAL_FATAL(sd_store_format(io, &other, NULL, &err), 0);
+	sd_io_close(io);
+	CU_ASSERT(!memcmp(m.group_uuid, g.uuid, 16));
+	CU_ASSERT_EQUAL(open_since(path, &m, &held, &unchanged), 0);
+	CU_ASSERT(!unchanged && m.seqno == 1 && !memcmp(m.group_uuid, other.uuid, 16));
+	format_image(path, SLOT, 1 << 20, &g);
+	populate(&s, &g, 100, 1);
+	CU_ASSERT_EQUAL_FATAL(commit_to(path, &s), 0);
 	CU_ASSERT_EQUAL_FATAL(open_since(path, &m, &held, &unchanged), 0);
 	CU_ASSERT(!unchanged && m.set && m.seqno == 2);
 	CU_ASSERT(sd_state_equal(&s, &held));
