@@ -271,19 +271,22 @@ static bool same_mark(const struct sd_store_mark *m, const struct sd_store_mark 
 	       !memcmp(m->group_uuid, k->group_uuid, 16);
 }
 
-/* Whether the newest slot whose header decoded (order[0] of n) is the one
- * the caller's state came from (st->known): then that state is still the
- * group's, and st->mark says so. */
-static bool still_known(struct sd_store *st, const struct candidate cand[4], const int *order,
-			unsigned n)
+/* Whether slot i (its decoded header c) is the one the caller's state came
+ * from (st->known): then that state is still the group's. */
+static bool still_known(const struct sd_store *st, const struct candidate *c, int i)
 {
-	if (!st->known || !st->known->set || !n)
+	if (!st->known || !st->known->set)
 		return false;
-	struct sd_store_mark m = mark_of(st, &cand[order[0]], order[0]);
-	if (!same_mark(&m, st->known))
-		return false;
-	st->mark = m;
-	return true;
+	struct sd_store_mark m = mark_of(st, c, i);
+	return same_mark(&m, st->known);
+}
+
+/* The state is slot i's (its decoded header c): where it came from. */
+static void take_slot(struct sd_store *st, const struct candidate *c, int i)
+{
+	st->seqno = c->info.seqno;
+	st->source_copy = i / 2;
+	st->mark = mark_of(st, c, i);
 }
 
 /* Take the state of the newest slot that checks out.  Reading every slot
@@ -300,10 +303,9 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 	for (int i = 0; i < 4; i++)
 		ok[i] = decode_header(st, hdr, hdr_rc, i, &cand[i]);
 	unsigned n = newest_first(ok, cand, order);
-	if (!all && still_known(st, cand, order, n)) {
+	if (!all && n && still_known(st, &cand[order[0]], order[0])) {
 		st->unchanged = true;
-		st->seqno = cand[order[0]].info.seqno;
-		st->source_copy = order[0] / 2;
+		take_slot(st, &cand[order[0]], order[0]);
 		return 0;
 	}
 	if (all)
@@ -329,9 +331,7 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 		return sd_fail(err, -read_rc, "cannot read metadata: %s", strerror(-read_rc));
 	if (best < 0)
 		return sd_fail(err, SD_E_CORRUPT, "no valid metadata slot in either copy");
-	st->seqno = cand[best].info.seqno;
-	st->source_copy = best / 2;
-	st->mark = mark_of(st, &cand[best], best);
+	take_slot(st, &cand[best], best);
 	return 0;
 }
 

@@ -247,10 +247,9 @@ static bool event_due(int *events, bool *held, uint64_t last_pass_ms)
 static void watch(const struct watch *w, char dev[PATH_MAX])
 {
 	int events = sdg_events_open();
-	bool held = false;
 	while (!stop) {
 		sdg_events_arm(&events); /* before the look: no event is missed */
-		held = false;
+		bool held = false;
 		if (w->follow)
 			follow_device(w->id, dev, w->hb);
 		if (gone(w, dev))
