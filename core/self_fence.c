@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/repeat.h"
 #include "core/dm_names.h"
 #include "core/dm_ops.h"
 #include "core/group_impl.h"
@@ -34,9 +35,7 @@ struct sdg_fence {
 	void *ctx;
 	char **thins, **pools; /* what the fence suspended */
 	size_t nthins, npools;
-	char failed_why[sizeof(((struct sd_err *)0)->msg)]; /* the last unfence's, said */
-	uint64_t failed_said_ms;
-	unsigned failed_quiet; /* failures like it not said since */
+	struct sd_repeat unfence_failed; /* why the last unfences failed, said */
 };
 
 /* An unfence that fails is tried again every 100 ms while beats land:
@@ -160,20 +159,14 @@ static void pool_cut_off(struct sdg_fence *f, struct sdg *g, const struct sd_poo
  * every UNFENCE_FAILURE_REPEAT_MS, with how many tries the line stands for. */
 static void say_unfence_failed(struct sdg_fence *f, const char *why)
 {
-	uint64_t now = sd_monotonic_ms();
-	bool same = !strcmp(why, f->failed_why);
-	if (same && now - f->failed_said_ms < UNFENCE_FAILURE_REPEAT_MS) {
-		f->failed_quiet++;
+	unsigned tries;
+	if (!sd_repeat_due(&f->unfence_failed, why, sd_monotonic_ms(), UNFENCE_FAILURE_REPEAT_MS,
+			   &tries))
 		return;
-	}
-	char tries[64] = "";
-	if (same && f->failed_quiet)
-		snprintf(tries, sizeof(tries), " (%u tries since this was last said)",
-			 f->failed_quiet + 1);
-	say(f, "cannot open the group to resume this node's disks: %s%s", why, tries);
-	snprintf(f->failed_why, sizeof(f->failed_why), "%s", why);
-	f->failed_said_ms = now;
-	f->failed_quiet = 0;
+	char since[64] = "";
+	if (tries > 1)
+		snprintf(since, sizeof(since), " (%u tries since this was last said)", tries);
+	say(f, "cannot open the group to resume this node's disks: %s%s", why, since);
 }
 
 /* Resume what the fence suspended, pool by pool, under the cluster lock
@@ -221,8 +214,7 @@ static void forget(struct sdg_fence *f)
 	sdm_free_names(f->pools, f->npools);
 	f->thins = f->pools = NULL;
 	f->nthins = f->npools = 0;
-	f->failed_why[0] = '\0';
-	f->failed_quiet = 0;
+	f->unfence_failed = (struct sd_repeat){0};
 }
 
 static void *watch(void *arg)

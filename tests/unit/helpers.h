@@ -100,5 +100,6 @@ void add_bad_sector_tests(void);
 void add_core_tests(void);
 void add_lun_hint_tests(void);
 void add_env_tests(void);
+void add_repeat_tests(void);
 
 #endif
