@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/repeat.h"
 #include "cli.h"
 #include "core/heartbeat.h"
 #include "core/monitor.h"
@@ -170,17 +171,16 @@ static int handovers(const char *dev, struct sdg_reader *r, const char *pve_dir)
  * device; each change is reported once. */
 static void follow_device(const char *id, char dev[PATH_MAX], struct sdg_heart *hb)
 {
-	static char said[sizeof(((struct sd_err *)0)->msg)];
+	static struct sd_repeat said; /* a failure is said once, until it changes */
 	char now[PATH_MAX];
 	struct sd_err err = {0};
+	unsigned tries;
 	if (sdg_locate(id, now, &err)) {
-		if (strcmp(said, err.msg)) {
-			snprintf(said, sizeof(said), "%s", err.msg);
+		if (sd_repeat_due(&said, err.msg, 0, UINT64_MAX, &tries))
 			cli_error(&err);
-		}
 		return;
 	}
-	said[0] = '\0';
+	said = (struct sd_repeat){0};
 	if (!strcmp(now, dev))
 		return;
 	printf("stardm monitor: group %s is now on %s (was %s)\n", id, now, dev);

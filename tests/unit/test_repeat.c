@@ -55,6 +55,18 @@ static void test_first_empty(void)
 	CU_ASSERT_FALSE(due(&r, "", 6, &tries));
 }
 
+/* A period that never ends: each complaint once, until another comes. */
+static void test_once_until_changed(void)
+{
+	struct sd_repeat r = {0};
+	unsigned tries;
+	CU_ASSERT_TRUE(sd_repeat_due(&r, "two devices", 0, UINT64_MAX, &tries));
+	CU_ASSERT_FALSE(sd_repeat_due(&r, "two devices", 0, UINT64_MAX, &tries));
+	CU_ASSERT_FALSE(sd_repeat_due(&r, "two devices", UINT64_MAX - 1, UINT64_MAX, &tries));
+	CU_ASSERT_TRUE(sd_repeat_due(&r, "no device", 0, UINT64_MAX, &tries));
+	CU_ASSERT_TRUE(sd_repeat_due(&r, "two devices", 0, UINT64_MAX, &tries));
+}
+
 void add_repeat_tests(void)
 {
 	CU_pSuite s = CU_add_suite("repeated complaints", NULL, NULL);
@@ -62,4 +74,6 @@ void add_repeat_tests(void)
 		    test_quiet_then_counted);
 	CU_add_test(s, "a new reason is said at once", test_new_reason_at_once);
 	CU_add_test(s, "the first complaint is said, even an empty one", test_first_empty);
+	CU_add_test(s, "with no period, a complaint is said once until another comes",
+		    test_once_until_changed);
 }
