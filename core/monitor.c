@@ -231,3 +231,15 @@ int sdg_monitor_handovers(const char *group, struct sdg_reader *reader,
 		return -1;
 	return (int)(n - due + waiting);
 }
+
+bool sdg_pacer_due(struct sdg_pacer *p, bool event, uint64_t now_ms)
+{
+	p->held = p->held || event;
+	return p->held && now_ms - p->last_pass_ms >= SDG_EVENT_PASS_GAP_MS;
+}
+
+void sdg_pacer_passed(struct sdg_pacer *p, uint64_t now_ms)
+{
+	p->held = false;
+	p->last_pass_ms = now_ms;
+}

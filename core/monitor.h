@@ -49,4 +49,22 @@ int sdg_monitor_handovers(const char *group, struct sdg_reader *reader,
 			  sdg_commit_point passed, void *ctx, sdg_handover_report report,
 			  struct sd_err *err);
 
+/* dm events come in bursts: each device a VM's start or stop makes or
+ * removes raises some, and only a pool's low water mark matters here.  A
+ * pass an event causes follows the last pass by SDG_EVENT_PASS_GAP_MS at
+ * least, so a burst costs a pass or two, not one per event, and no event
+ * goes without a pass after it.  The mark leaves a pool a fifth of its
+ * data space, far more than a writer fills meanwhile, and a pool that
+ * fills queues its writes (no_space_timeout) until it grows. */
+#define SDG_EVENT_PASS_GAP_MS 500u
+struct sdg_pacer {
+	bool held;             /* an event came that waits for the gap */
+	uint64_t last_pass_ms; /* when the last pass began */
+};
+/* A look at now_ms (event: one came since the last look): whether a pass
+ * for the events is due now.  The caller then makes it, and notes it
+ * with sdg_pacer_passed. */
+bool sdg_pacer_due(struct sdg_pacer *p, bool event, uint64_t now_ms);
+void sdg_pacer_passed(struct sdg_pacer *p, uint64_t now_ms);
+
 #endif

@@ -218,27 +218,17 @@ static bool gone(const struct watch *w, const char *dev)
 	return true;
 }
 
-/* dm events come in bursts: each device a VM's start or stop makes or
- * removes raises some, and only a pool's low water mark matters here.  A
- * pass an event causes follows the last pass by this much at least, so a
- * burst costs a pass or two, not one per event.  The mark leaves a pool a
- * fifth of its data space, far more than a writer fills meanwhile, and a
- * pool that fills queues its writes (no_space_timeout) until it grows. */
-#define EVENT_PASS_GAP_MS 500u
-
-/* Wait up to 100 ms for a dm event; whether a pass is due for one now.
- * *held: an event came that waits for the gap (its poll stays readable
- * until the pass arms it again, so it is not polled meanwhile). */
-static bool event_due(int *events, bool *held, uint64_t last_pass_ms)
+/* Wait up to 100 ms for a dm event; whether a pass is due for the events
+ * now.  While one is held for the gap its poll stays readable (until the
+ * pass arms it again), so it is not polled meanwhile. */
+static bool event_due(int *events, struct sdg_pacer *pacer)
 {
-	if (*held)
+	bool event = false;
+	if (pacer->held)
 		sd_sleep_ms(100);
 	else
-		*held = sdg_events_wait(events, 100);
-	if (!*held || sd_monotonic_ms() - last_pass_ms < EVENT_PASS_GAP_MS)
-		return false;
-	*held = false;
-	return true;
+		event = sdg_events_wait(events, 100);
+	return sdg_pacer_due(pacer, event, sd_monotonic_ms());
 }
 
 /* The passes until a signal or the group is gone: pool growth (also on a
@@ -249,28 +239,27 @@ static void watch(const struct watch *w, char dev[PATH_MAX])
 	int events = sdg_events_open();
 	while (!stop) {
 		sdg_events_arm(&events); /* before the look: no event is missed */
-		bool held = false;
+		struct sdg_pacer pacer = { false, sd_monotonic_ms() };
 		if (w->follow)
 			follow_device(w->id, dev, w->hb);
 		if (gone(w, dev))
 			break;
 		beat_health(w->hb, w->lock);
 		int pending = 0;
-		uint64_t last_pass = sd_monotonic_ms();
 		if (sdg_fence_hold(w->fence)) {
 			grow(dev, w->reader, w->cfg);
 			pending = handovers(dev, w->reader, w->pve_dir);
 		}
 		sdg_fence_release(w->fence);
 		for (unsigned i = 0; i < w->interval * 10 && !stop; i++) {
-			bool event = event_due(&events, &held, last_pass);
+			bool event = event_due(&events, &pacer);
 			bool handover_due = pending > 0 && i % 2;
 			if (!event && !handover_due)
 				continue;
 			if (sdg_fence_hold(w->fence)) {
 				if (event) { /* a pool crossed its low water mark (or any dm event) */
 					sdg_events_arm(&events);
-					last_pass = sd_monotonic_ms();
+					sdg_pacer_passed(&pacer, sd_monotonic_ms());
 					grow(dev, w->reader, w->cfg);
 				}
 				if (handover_due) /* a guest may be waiting */

@@ -101,5 +101,6 @@ void add_core_tests(void);
 void add_lun_hint_tests(void);
 void add_env_tests(void);
 void add_repeat_tests(void);
+void add_pacer_tests(void);
 
 #endif
