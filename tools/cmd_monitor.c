@@ -239,13 +239,14 @@ static void watch(const struct watch *w, char dev[PATH_MAX])
 	int events = sdg_events_open();
 	while (!stop) {
 		sdg_events_arm(&events); /* before the look: no event is missed */
-		struct sdg_pacer pacer = { false, sd_monotonic_ms() };
+		struct sdg_pacer pacer;
 		if (w->follow)
 			follow_device(w->id, dev, w->hb);
 		if (gone(w, dev))
 			break;
 		beat_health(w->hb, w->lock);
 		int pending = 0;
+		sdg_pacer_passed(&pacer, sd_monotonic_ms()); /* a full pass, for any event before it */
 		if (sdg_fence_hold(w->fence)) {
 			grow(dev, w->reader, w->cfg);
 			pending = handovers(dev, w->reader, w->pve_dir);
