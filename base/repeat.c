@@ -6,7 +6,8 @@
 bool sd_repeat_due(struct sd_repeat *r, const char *why, uint64_t now_ms, uint64_t period_ms,
 		   unsigned *tries)
 {
-	bool same = r->said && !strcmp(why, r->last);
+	/* r->last holds what fits of a longer why: compare that much */
+	bool same = r->said && !strncmp(why, r->last, sizeof(r->last) - 1);
 	if (same && now_ms - r->said_ms < period_ms) {
 		r->quiet++;
 		return false;

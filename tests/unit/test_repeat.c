@@ -1,6 +1,7 @@
 /* A retrying loop's complaint (base/repeat.h): said at once when new, then
  * at most once a period, with the tries it stands for. */
 #include <CUnit/Basic.h>
+#include <string.h>
 
 #include "base/repeat.h"
 #include "helpers.h"
@@ -67,6 +68,19 @@ static void test_once_until_changed(void)
 	CU_ASSERT_TRUE(sd_repeat_due(&r, "two devices", 0, UINT64_MAX, &tries));
 }
 
+/* A complaint longer than what is kept of it is still the same one. */
+static void test_long_complaint(void)
+{
+	struct sd_repeat r = {0};
+	char why[700];
+	unsigned tries;
+	memset(why, 'x', sizeof(why) - 1);
+	why[sizeof(why) - 1] = '\0';
+	CU_ASSERT_TRUE(due(&r, why, 0, &tries));
+	CU_ASSERT_FALSE(due(&r, why, 100, &tries));
+	CU_ASSERT_TRUE(due(&r, "short", 200, &tries));
+}
+
 void add_repeat_tests(void)
 {
 	CU_pSuite s = CU_add_suite("repeated complaints", NULL, NULL);
@@ -76,4 +90,6 @@ void add_repeat_tests(void)
 	CU_add_test(s, "the first complaint is said, even an empty one", test_first_empty);
 	CU_add_test(s, "with no period, a complaint is said once until another comes",
 		    test_once_until_changed);
+	CU_add_test(s, "a complaint longer than what is kept is still the same one",
+		    test_long_complaint);
 }
