@@ -427,6 +427,7 @@ int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geomet
 	struct sd_geometry g = {
 		.extent_size = o->extent_size ? o->extent_size : SD_DEFAULT_EXTENT_SIZE,
 		.created_ns = sd_now_ns(),
+		.journal = !o->no_journal,
 	};
 	snprintf(g.name, sizeof(g.name), "%s", o->name);
 	if (getrandom(g.uuid, sizeof(g.uuid), 0) != sizeof(g.uuid))

@@ -57,6 +57,8 @@ struct sdg_init_opts {
 	uint64_t metadata_size; /* 0 = default (per slot) */
 	bool force;             /* overwrite an existing signature */
 	unsigned reserve_pct;   /* share of extents kept for pool growth (core/space.h) */
+	bool no_journal;        /* format version 1: readable by stardm before the
+				 * journal, every commit writes the whole state */
 };
 int sdg_init(const char *device, const struct sdg_init_opts *o, struct sd_geometry *out,
 	     struct sd_err *err);

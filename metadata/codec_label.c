@@ -16,7 +16,7 @@ void sd_label_encode(const struct sd_geometry *g, int copy, void *block)
 	struct sd_label_disk *l = block;
 	memset(l, 0, sizeof(*l));
 	memcpy(l->magic, SD_LABEL_MAGIC, 8);
-	l->version = cpu_to_le32(SD_FORMAT_VERSION);
+	l->version = cpu_to_le32(g->journal ? SD_FORMAT_VERSION_JOURNAL : SD_FORMAT_VERSION);
 	l->label_size = cpu_to_le32(SD_BLOCK);
 	memcpy(l->group_uuid, g->uuid, 16);
 	memcpy(l->group_name, g->name, strnlen(g->name, SD_NAME_LEN - 1));
@@ -50,10 +50,11 @@ int sd_label_decode(const void *block, uint64_t at, struct sd_geometry *g, struc
 		return sd_fail(err, SD_E_CORRUPT, "no stardm label at offset %" PRIu64, at);
 	if (le32_to_cpu(l->crc) != block_crc(l))
 		return sd_fail(err, SD_E_CORRUPT, "label at offset %" PRIu64 ": checksum mismatch", at);
-	if (le32_to_cpu(l->version) != SD_FORMAT_VERSION)
+	uint32_t version = le32_to_cpu(l->version);
+	if (version != SD_FORMAT_VERSION && version != SD_FORMAT_VERSION_JOURNAL)
 		return sd_fail(err, SD_E_CORRUPT, "label at offset %" PRIu64
-			       ": format version %u is not supported (this stardm reads %u)",
-			       at, le32_to_cpu(l->version), SD_FORMAT_VERSION);
+			       ": format version %u is not supported (this stardm reads %u and %u)",
+			       at, version, SD_FORMAT_VERSION, SD_FORMAT_VERSION_JOURNAL);
 	if (le64_to_cpu(l->self_offset) != at || le32_to_cpu(l->label_size) != SD_BLOCK ||
 	    le32_to_cpu(l->host_slot_size) != SD_BLOCK || le32_to_cpu(l->slots_per_copy) != 2 ||
 	    l->group_name[SD_NAME_LEN - 1] != '\0')
@@ -65,6 +66,7 @@ int sd_label_decode(const void *block, uint64_t at, struct sd_geometry *g, struc
 	d.extent_size = le64_to_cpu(l->extent_size);
 	d.slot_size = le64_to_cpu(l->slot_size);
 	d.created_ns = le64_to_cpu(l->created_ns);
+	d.journal = version == SD_FORMAT_VERSION_JOURNAL;
 	struct sd_geometry want = d;
 	if (!sd_name_valid(d.name) || sd_layout_compute(&want, NULL) < 0)
 		return sd_fail(err, SD_E_CORRUPT, "label at offset %" PRIu64 ": invalid geometry", at);
@@ -97,6 +99,7 @@ void sd_slot_header_encode(const struct sd_geometry *g, int copy, int slot,
 	h->commit_ns = cpu_to_le64(info->commit_ns);
 	h->copy_index = cpu_to_le32((uint32_t)copy);
 	h->slot_index = cpu_to_le32((uint32_t)slot);
+	h->journal_size = cpu_to_le32(info->journal_size);
 	h->crc = cpu_to_le32(block_crc(h));
 }
 
@@ -120,8 +123,13 @@ int sd_slot_header_decode(const void *block, const struct sd_geometry *g, int co
 	info->payload_crc = le32_to_cpu(h->payload_crc);
 	info->writer_host = le32_to_cpu(h->writer_host);
 	info->commit_ns = le64_to_cpu(h->commit_ns);
+	info->journal_size = le32_to_cpu(h->journal_size);
 	if (info->payload_size < sizeof(struct sd_payload_header) ||
 	    info->payload_size > g->slot_size - SD_BLOCK)
 		return sd_fail(err, SD_E_CORRUPT, "metadata slot %s%d: payload size out of range", cn, slot);
+	uint64_t used = SD_BLOCK + ((info->payload_size + SD_BLOCK - 1) & ~(uint64_t)(SD_BLOCK - 1));
+	if (info->journal_size % SD_BLOCK || (info->journal_size && !g->journal) ||
+	    info->journal_size > g->slot_size - used)
+		return sd_fail(err, SD_E_CORRUPT, "metadata slot %s%d: journal size out of range", cn, slot);
 	return 0;
 }

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-static const uint32_t rec_sizes[6] = {
+const uint32_t sd_record_sizes[6] = {
 	sizeof(struct sd_pool_rec), sizeof(struct sd_segment_rec),
 	sizeof(struct sd_volume_rec), sizeof(struct sd_snapshot_rec),
 	sizeof(struct sd_host_rec), sizeof(struct sd_pending_rec),
@@ -16,9 +16,9 @@ static const uint32_t rec_sizes[6] = {
 size_t sd_payload_size(const struct sd_state *s)
 {
 	return sizeof(struct sd_payload_header) +
-	       s->pools.n * rec_sizes[0] + s->segments.n * rec_sizes[1] +
-	       s->volumes.n * rec_sizes[2] + s->snapshots.n * rec_sizes[3] +
-	       s->hosts.n * rec_sizes[4] + s->pending.n * rec_sizes[5];
+	       s->pools.n * sd_record_sizes[0] + s->segments.n * sd_record_sizes[1] +
+	       s->volumes.n * sd_record_sizes[2] + s->snapshots.n * sd_record_sizes[3] +
+	       s->hosts.n * sd_record_sizes[4] + s->pending.n * sd_record_sizes[5];
 }
 
 /* Copy a name into a NUL-padded on-disk field. */
@@ -108,20 +108,20 @@ void sd_payload_encode(const struct sd_state *s, void *buf)
 	h->group_flags = cpu_to_le32(s->group_flags);
 	h->reserve_pct = cpu_to_le32(s->reserve_pct);
 	for (int i = 0; i < 6; i++)
-		h->record_sizes[i] = cpu_to_le32(rec_sizes[i]);
+		h->record_sizes[i] = cpu_to_le32(sd_record_sizes[i]);
 
 	char *p = (char *)buf + sizeof(*h);
-	for (size_t i = 0; i < s->pools.n; i++, p += rec_sizes[0])
+	for (size_t i = 0; i < s->pools.n; i++, p += sd_record_sizes[0])
 		encode_pool(&s->pools.v[i], (struct sd_pool_rec *)p);
-	for (size_t i = 0; i < s->segments.n; i++, p += rec_sizes[1])
+	for (size_t i = 0; i < s->segments.n; i++, p += sd_record_sizes[1])
 		encode_segment(&s->segments.v[i], (struct sd_segment_rec *)p);
-	for (size_t i = 0; i < s->volumes.n; i++, p += rec_sizes[2])
+	for (size_t i = 0; i < s->volumes.n; i++, p += sd_record_sizes[2])
 		encode_volume(&s->volumes.v[i], (struct sd_volume_rec *)p);
-	for (size_t i = 0; i < s->snapshots.n; i++, p += rec_sizes[3])
+	for (size_t i = 0; i < s->snapshots.n; i++, p += sd_record_sizes[3])
 		encode_snapshot(&s->snapshots.v[i], (struct sd_snapshot_rec *)p);
-	for (size_t i = 0; i < s->hosts.n; i++, p += rec_sizes[4])
+	for (size_t i = 0; i < s->hosts.n; i++, p += sd_record_sizes[4])
 		encode_host(&s->hosts.v[i], (struct sd_host_rec *)p);
-	for (size_t i = 0; i < s->pending.n; i++, p += rec_sizes[5])
+	for (size_t i = 0; i < s->pending.n; i++, p += sd_record_sizes[5])
 		encode_pending(&s->pending.v[i], (struct sd_pending_rec *)p);
 }
 
@@ -144,7 +144,7 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 	    SD_VEC_RESERVE(&s->volumes, counts[2]) || SD_VEC_RESERVE(&s->snapshots, counts[3]) ||
 	    SD_VEC_RESERVE(&s->hosts, counts[4]) || SD_VEC_RESERVE(&s->pending, counts[5]))
 		return -ENOMEM;
-	for (uint32_t i = 0; i < counts[0]; i++, p += rec_sizes[0]) {
+	for (uint32_t i = 0; i < counts[0]; i++, p += sd_record_sizes[0]) {
 		struct sd_pool_rec r;
 		memcpy(&r, p, sizeof(r));
 		struct sd_pool *o = SD_VEC_PUSH(&s->pools);
@@ -158,7 +158,7 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 		for (int k = 0; k < 8; k++)
 			o->readers[k] = le32_to_cpu(r.readers[k]);
 	}
-	for (uint32_t i = 0; i < counts[1]; i++, p += rec_sizes[1]) {
+	for (uint32_t i = 0; i < counts[1]; i++, p += sd_record_sizes[1]) {
 		struct sd_segment_rec r;
 		memcpy(&r, p, sizeof(r));
 		struct sd_segment *o = SD_VEC_PUSH(&s->segments);
@@ -167,7 +167,7 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 		*o = (struct sd_segment){ le32_to_cpu(r.pool_id), le16_to_cpu(r.role),
 			le64_to_cpu(r.start_extent), le64_to_cpu(r.extent_count) };
 	}
-	for (uint32_t i = 0; i < counts[2]; i++, p += rec_sizes[2]) {
+	for (uint32_t i = 0; i < counts[2]; i++, p += sd_record_sizes[2]) {
 		struct sd_volume_rec r;
 		memcpy(&r, p, sizeof(r));
 		struct sd_volume *o = SD_VEC_PUSH(&s->volumes);
@@ -179,7 +179,7 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 		if (get_name(o->name, r.name))
 			return -EINVAL;
 	}
-	for (uint32_t i = 0; i < counts[3]; i++, p += rec_sizes[3]) {
+	for (uint32_t i = 0; i < counts[3]; i++, p += sd_record_sizes[3]) {
 		struct sd_snapshot_rec r;
 		memcpy(&r, p, sizeof(r));
 		struct sd_snapshot *o = SD_VEC_PUSH(&s->snapshots);
@@ -190,7 +190,7 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 		if (get_name(o->name, r.name))
 			return -EINVAL;
 	}
-	for (uint32_t i = 0; i < counts[4]; i++, p += rec_sizes[4]) {
+	for (uint32_t i = 0; i < counts[4]; i++, p += sd_record_sizes[4]) {
 		struct sd_host_rec r;
 		memcpy(&r, p, sizeof(r));
 		struct sd_host *o = SD_VEC_PUSH(&s->hosts);
@@ -201,7 +201,7 @@ static int decode_records(const char *p, const uint32_t counts[6], struct sd_sta
 		if (get_name(o->name, r.name))
 			return -EINVAL;
 	}
-	for (uint32_t i = 0; i < counts[5]; i++, p += rec_sizes[5]) {
+	for (uint32_t i = 0; i < counts[5]; i++, p += sd_record_sizes[5]) {
 		struct sd_pending_rec r;
 		memcpy(&r, p, sizeof(r));
 		struct sd_pending *o = SD_VEC_PUSH(&s->pending);
@@ -229,9 +229,9 @@ int sd_payload_decode(const void *buf, size_t len, const struct sd_geometry *g,
 		le32_to_cpu(h.host_count), le32_to_cpu(h.pending_count) };
 	uint64_t need = sizeof(h);
 	for (int i = 0; i < 6; i++) {
-		if (le32_to_cpu(h.record_sizes[i]) != rec_sizes[i])
+		if (le32_to_cpu(h.record_sizes[i]) != sd_record_sizes[i])
 			return sd_fail(err, SD_E_CORRUPT, "metadata payload: unknown record layout");
-		need += (uint64_t)counts[i] * rec_sizes[i];
+		need += (uint64_t)counts[i] * sd_record_sizes[i];
 	}
 	if (need != len)
 		return sd_fail(err, SD_E_CORRUPT, "metadata payload: record counts disagree with its size");

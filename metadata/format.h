@@ -10,6 +10,9 @@
 #include "base/le.h"
 
 #define SD_FORMAT_VERSION 1u
+/* Label version of a group whose slots may carry a journal after their
+ * payload (docs/format.md, section 3); slot headers stay version 1. */
+#define SD_FORMAT_VERSION_JOURNAL 2u
 #define SD_BLOCK 4096u           /* label, slot header and host slot size */
 #define SD_NAME_LEN 64u          /* NUL-padded name fields */
 
@@ -17,6 +20,7 @@
 #define SD_SLOT_MAGIC "STARDMMD"
 #define SD_PAYLOAD_MAGIC "STARDMPL"
 #define SD_HOST_MAGIC "STARDMHS"
+#define SD_JOURNAL_MAGIC "STARDMJE"
 
 /* The label: first 4 KiB of the LUN and last 4 KiB of the LUN. */
 struct sd_label_disk {
@@ -55,7 +59,9 @@ struct sd_slot_header {
 	le64 commit_ns;            /*  56 informational only, never ordered on */
 	le32 copy_index;           /*  64 0 = copy A, 1 = copy B */
 	le32 slot_index;           /*  68 slot within the copy */
-	uint8_t reserved[4020];    /*  72 zero */
+	le32 journal_size;         /*  72 bytes after the payload's last block kept for
+				    *     journal entries; 0 in a version 1 group */
+	uint8_t reserved[4016];    /*  76 zero */
 	le32 crc;                  /* 4092 crc32c of bytes 0..4091 */
 };
 
@@ -176,6 +182,35 @@ enum {
 	SD_VOL_AUTOACTIVATE = 1u << 1, /* activated when its group's LUN appears (at boot) */
 };
 
+/* A journal entry: a commit of the records that changed since the entry
+ * before it (or the slot's payload), written after them in the same slot.
+ * The header is followed by body_size bytes of body, then zeros to
+ * entry_size. */
+struct sd_journal_header {
+	uint8_t magic[8];          /*   0 "STARDMJE" */
+	le32 version;              /*   8 1 */
+	le32 entry_size;           /*  12 bytes on disk, a multiple of 4096 */
+	uint8_t group_uuid[16];    /*  16 */
+	le64 seqno;                /*  32 the state's sequence number */
+	le64 base_seqno;           /*  40 the slot header's */
+	le32 prev_crc;             /*  48 crc of the entry before, or the payload's */
+	le32 body_size;            /*  52 */
+	le32 writer_host;          /*  56 */
+	le32 reserved0;            /*  60 zero */
+	le64 commit_ns;            /*  64 informational */
+	uint8_t reserved[52];      /*  72 zero */
+	le32 crc;                  /* 124 crc32c of bytes 0..123, then the body */
+};
+
+/* One record array's change: of the old array, the first keep records
+ * stay, the next remove go, and insert new records (in the body) take
+ * their place; the rest of the old array follows. */
+struct sd_journal_splice {
+	le32 keep;
+	le32 remove;
+	le32 insert;
+};
+
 #define SD_CHECK_SIZE(type, size) \
 	_Static_assert(sizeof(struct type) == (size), #type " must be " #size " bytes")
 SD_CHECK_SIZE(sd_label_disk, 4096);
@@ -188,6 +223,9 @@ SD_CHECK_SIZE(sd_snapshot_rec, 128);
 SD_CHECK_SIZE(sd_host_rec, 128);
 SD_CHECK_SIZE(sd_pending_rec, 32);
 SD_CHECK_SIZE(sd_host_slot, 4096);
+SD_CHECK_SIZE(sd_journal_header, 128);
+SD_CHECK_SIZE(sd_journal_splice, 12);
+_Static_assert(offsetof(struct sd_journal_header, crc) == 124, "journal crc offset");
 _Static_assert(offsetof(struct sd_label_disk, crc) == 4092, "label crc offset");
 _Static_assert(offsetof(struct sd_slot_header, crc) == 4092, "slot crc offset");
 _Static_assert(offsetof(struct sd_host_slot, crc) == 4092, "host slot crc offset");

@@ -23,6 +23,7 @@ struct sd_geometry {
 	uint64_t data_offset;
 	uint64_t extent_count;
 	uint64_t created_ns;
+	bool journal;              /* label version 2: slots may carry journal entries */
 };
 
 struct sd_pool {

@@ -13,11 +13,11 @@
 #include "store_impl.h"
 
 
-/* Bytes of a slot read or written: header plus payload, in whole 4 KiB
- * blocks, since 4Kn LUNs take O_DIRECT I/O only in 4 KiB units. */
-static size_t slot_io_len(uint64_t payload_size)
+/* Bytes of a slot read: header plus payload in whole 4 KiB blocks (4Kn
+ * LUNs take O_DIRECT I/O only in 4 KiB units), then its journal. */
+static size_t slot_read_len(const struct sd_slot_info *info)
 {
-	return (size_t)((SD_BLOCK + payload_size + SD_BLOCK - 1) & ~(uint64_t)(SD_BLOCK - 1));
+	return (size_t)(sd_slot_io_len(info->payload_size) + info->journal_size);
 }
 
 /* The store's I/O buffer, at least len bytes.  A command reads the group
@@ -139,12 +139,15 @@ static int read_headers(struct sd_store *st, void *hdr, int hdr_rc[4])
 
 struct candidate {
 	struct sd_slot_info info;
-	void *buf;   /* header block + payload */
-	bool shared; /* buf is the store's I/O buffer */
+	void *buf;       /* header block + payload + journal */
+	bool shared;     /* buf is the store's I/O buffer */
+	struct sd_journal_walk walk; /* the state it holds, once checked */
+	bool same_ends;  /* the other copy's slot holds the same journal */
 };
 
 static void drop_buf(struct candidate *c)
 {
+	sd_journal_walk_free(&c->walk);
 	if (!c->shared)
 		free(c->buf);
 	c->buf = NULL;
@@ -183,7 +186,7 @@ static int read_payloads(struct sd_store *st, struct candidate cand[4], const in
 	int part_rc[4];
 	for (unsigned k = 0; k < n; k++) {
 		int i = which[k];
-		size_t len = slot_io_len(cand[i].info.payload_size);
+		size_t len = slot_read_len(&cand[i].info);
 		cand[i].shared = shared;
 		cand[i].buf = shared ? io_buf(st, len) : sd_io_alloc_unzeroed(len);
 		if (!cand[i].buf)
@@ -216,22 +219,61 @@ static int load_slots(struct sd_store *st, const void *hdr, const int hdr_rc[4],
 	return read_payloads(st, cand, which, n, false);
 }
 
-/* Check a read slot's payload and decode it into *out; the slot status
- * says why not. */
-static bool check_slot(struct sd_store *st, const struct candidate *cand, int i,
-		       struct sd_state *out)
+/* The same slot of the other copy. */
+static int twin_of(int i)
+{
+	return (1 - i / 2) * 2 + i % 2;
+}
+
+/* Headers of one commit in both copies (the copy index aside). */
+static bool same_header(const struct sd_slot_info *a, const struct sd_slot_info *b)
+{
+	return a->seqno == b->seqno && a->payload_size == b->payload_size &&
+	       a->payload_crc == b->payload_crc && a->journal_size == b->journal_size;
+}
+
+/* Follow slot cand's journal, then the other copy's (twin_win, its journal,
+ * when its header is the same): a commit's entry may have landed in one
+ * copy alone, and every reader must then take it. */
+static int follow_journal(struct sd_store *st, struct candidate *cand, const char *twin_win,
+			  struct sd_err *e)
+{
+	struct sd_journal_walk *w = &cand->walk;
+	const char *win = (const char *)cand->buf + sd_slot_io_len(cand->info.payload_size);
+	int rc = sd_journal_walk(&st->geo, &cand->info, win, true, w, e);
+	cand->same_ends = false;
+	if (rc || !twin_win)
+		return rc;
+	struct sd_journal_walk t = { .end = { cand->info.seqno, cand->info.payload_crc } };
+	sd_journal_walk(&st->geo, &cand->info, twin_win, false, &t, e);
+	cand->same_ends = t.used == w->used && t.end.crc == w->end.crc;
+	if (t.used > w->used)
+		rc = sd_journal_walk(&st->geo, &cand->info, twin_win, true, w, e);
+	return rc;
+}
+
+/* Check a read slot's payload, follow its journal and decode the state it
+ * reaches into *out; the slot status says why not. */
+static bool check_slot(struct sd_store *st, struct candidate *cand, int i,
+		       const char *twin_win, struct sd_state *out)
 {
 	struct sd_slot_status *ss = &st->copy[i / 2].slot[i % 2];
-	const char *payload = (char *)cand->buf + SD_BLOCK;
+	char *payload = (char *)cand->buf + SD_BLOCK;
 	struct sd_err e;
 	if (crc32c(payload, cand->info.payload_size) != cand->info.payload_crc) {
 		snprintf(ss->error, sizeof(ss->error), "payload checksum mismatch (torn or damaged)");
 		return false;
 	}
-	if (sd_payload_decode(payload, cand->info.payload_size, &st->geo, out, &e)) {
+	cand->walk = (struct sd_journal_walk){ .bytes = payload, .len = cand->info.payload_size,
+					       .end = { cand->info.seqno, cand->info.payload_crc } };
+	if (follow_journal(st, cand, twin_win, &e) ||
+	    sd_payload_decode(cand->walk.bytes, cand->walk.len, &st->geo, out, &e)) {
 		snprintf(ss->error, sizeof(ss->error), "%s", e.msg);
+		sd_journal_walk_free(&cand->walk);
 		return false;
 	}
+	ss->journal_entries = cand->walk.entries;
+	ss->journal_seqno = cand->walk.end.seqno;
 	ss->valid = true;
 	return true;
 }
@@ -252,41 +294,110 @@ static unsigned newest_first(const bool ok[4], const struct candidate cand[4], i
 	return n;
 }
 
-/* The mark of slot i (its decoded header c) in the store's geometry. */
+/* The mark of slot i (its decoded header c) in the store's geometry, its
+ * journal as far as the walk went. */
 static struct sd_store_mark mark_of(const struct sd_store *st, const struct candidate *c, int i)
 {
 	struct sd_store_mark m = { .set = true, .extent_count = st->geo.extent_count, .slot = i,
 				   .seqno = c->info.seqno, .payload_size = c->info.payload_size,
-				   .payload_crc = c->info.payload_crc };
+				   .payload_crc = c->info.payload_crc,
+				   .journal_size = c->info.journal_size,
+				   .journal_used = c->walk.used, .journal_end = c->walk.end };
 	memcpy(m.group_uuid, st->geo.uuid, 16);
 	memcpy(m.copy_offset, st->geo.copy_offset, sizeof(m.copy_offset));
 	return m;
 }
 
-static bool same_mark(const struct sd_store_mark *m, const struct sd_store_mark *k)
+/* Same slot, header and geometry: the journal aside. */
+static bool same_base(const struct sd_store_mark *m, const struct sd_store_mark *k)
 {
 	return m->slot == k->slot && m->seqno == k->seqno && m->payload_size == k->payload_size &&
-	       m->payload_crc == k->payload_crc && m->extent_count == k->extent_count &&
+	       m->payload_crc == k->payload_crc && m->journal_size == k->journal_size &&
+	       m->extent_count == k->extent_count &&
 	       !memcmp(m->copy_offset, k->copy_offset, sizeof(m->copy_offset)) &&
 	       !memcmp(m->group_uuid, k->group_uuid, 16);
 }
 
+/* The held state's journal position, from a mark. */
+static struct sd_journal_pos pos_of(const struct sd_store_mark *m, bool can_append)
+{
+	return (struct sd_journal_pos){ .slot = m->slot % 2, .base_seqno = m->seqno,
+					 .payload_size = m->payload_size, .size = m->journal_size,
+					 .used = m->journal_used, .end = m->journal_end,
+					 .can_append = can_append };
+}
+
 /* Whether slot i (its decoded header c) is the one the caller's state came
- * from (st->known): then that state is still the group's. */
-static bool still_known(const struct sd_store *st, const struct candidate *c, int i)
+ * from (st->known) and neither copy has an entry after that state's: then
+ * it is still the group's.  *failed when the journal could not be read. */
+static bool still_known(struct sd_store *st, const struct candidate *c, int i)
 {
 	if (!st->known || !st->known->set)
 		return false;
 	struct sd_store_mark m = mark_of(st, c, i);
-	return same_mark(&m, st->known);
+	if (!same_base(&m, st->known))
+		return false;
+	st->journal = pos_of(st->known, false);
+	bool newer = false;
+	struct sd_err e;
+	return sd_store_journal_continued(st, &newer, &e) == 0 && !newer;
 }
 
-/* The state is slot i's (its decoded header c): where it came from. */
-static void take_slot(struct sd_store *st, const struct candidate *c, int i)
+void sd_store_hold_bytes(struct sd_store *st, void *bytes, size_t len, bool owned)
 {
-	st->seqno = c->info.seqno;
+	if (st->bytes_owned && st->bytes != bytes)
+		free(st->bytes);
+	st->bytes = bytes;
+	st->bytes_len = len;
+	st->bytes_owned = owned;
+}
+
+/* The state is slot i's (its decoded header and walk c): where it came
+ * from, and its payload for the next commit's entry.  may_append: nothing
+ * newer is in doubt (no slot was unreadable). */
+static int take_slot(struct sd_store *st, struct candidate *c, int i, bool may_append)
+{
+	st->seqno = c->walk.end.seqno;
 	st->source_copy = i / 2;
 	st->mark = mark_of(st, c, i);
+	st->journal = pos_of(&st->mark, may_append && c->same_ends);
+	/* an entry in both copies was written by a commit that found both
+	 * payloads sound (a payload is only torn by a crash in its own commit) */
+	st->journal.both_sound = c->same_ends && c->walk.used > 0;
+	void *bytes = c->walk.bytes;
+	bool owned = c->walk.owned;
+	if (!owned && !c->shared) { /* the candidate's buffer goes with it */
+		if (!(bytes = malloc(c->walk.len ? c->walk.len : 1)))
+			return -ENOMEM;
+		memcpy(bytes, c->walk.bytes, c->walk.len);
+		owned = true;
+	}
+	sd_store_hold_bytes(st, bytes, c->walk.len, owned);
+	c->walk.owned = false;
+	return 0;
+}
+
+/* The other copy's journal of slot i, when its header is the same: read
+ * into *win (NULL when there is none, or it cannot be read). */
+static void read_twin(struct sd_store *st, const bool ok[4], struct candidate cand[4], int i,
+		      void **win)
+{
+	int t = twin_of(i);
+	*win = NULL;
+	const struct sd_slot_info *info = &cand[i].info;
+	if (!ok[t] || !same_header(&cand[t].info, info) || !info->journal_size)
+		return;
+	if (cand[t].buf) { /* read already (every slot is) */
+		*win = (char *)cand[t].buf + sd_slot_io_len(info->payload_size);
+		return;
+	}
+	void *buf = sd_io_alloc_unzeroed(info->journal_size);
+	struct sd_iov v = { sd_journal_offset(&st->geo, t / 2, t % 2, info->payload_size), buf,
+			    info->journal_size };
+	if (buf && sd_io_read(st->io, &v, 1) == 0)
+		*win = buf;
+	else
+		free(buf);
 }
 
 /* Take the state of the newest slot that checks out.  Reading every slot
@@ -298,14 +409,18 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 		       struct candidate cand[4], bool all, struct sd_state *state, bool *failed,
 		       struct sd_err *err)
 {
-	bool ok[4], readable = false;
+	bool ok[4], readable = false, sound = true;
 	int order[4], best = -1, read_rc = 0;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 4; i++) {
 		ok[i] = decode_header(st, hdr, hdr_rc, i, &cand[i]);
+		sound &= hdr_rc[i] == 0;
+	}
 	unsigned n = newest_first(ok, cand, order);
 	if (!all && n && still_known(st, &cand[order[0]], order[0])) {
 		st->unchanged = true;
-		take_slot(st, &cand[order[0]], order[0]);
+		st->seqno = st->known->journal_end.seqno;
+		st->source_copy = order[0] / 2;
+		st->mark = *st->known;
 		return 0;
 	}
 	if (all)
@@ -315,8 +430,15 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 		if (!all)
 			read_rc = read_payloads(st, cand, &i, 1, true);
 		struct sd_state tmp;
+		void *twin = NULL;
 		readable |= cand[i].buf != NULL;
-		if (!cand[i].buf || !check_slot(st, &cand[i], i, &tmp)) {
+		sound &= cand[i].buf != NULL;
+		if (cand[i].buf)
+			read_twin(st, ok, cand, i, &twin);
+		bool good = cand[i].buf && check_slot(st, &cand[i], i, twin, &tmp);
+		if (twin && !cand[twin_of(i)].buf)
+			free(twin);
+		if (!good) {
 			*failed = true;
 			continue;
 		}
@@ -331,7 +453,8 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 		return sd_fail(err, -read_rc, "cannot read metadata: %s", strerror(-read_rc));
 	if (best < 0)
 		return sd_fail(err, SD_E_CORRUPT, "no valid metadata slot in either copy");
-	take_slot(st, &cand[best], best);
+	if (take_slot(st, &cand[best], best, sound))
+		return sd_fail(err, ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -441,6 +564,7 @@ void sd_store_close(struct sd_store *st)
 		return;
 	if (st->lock_depth && !st->no_flock)
 		sd_io_flock(st->io, LOCK_UN);
+	sd_store_hold_bytes(st, NULL, 0, false);
 	free(st->buf);
 	free(st);
 }
@@ -462,10 +586,11 @@ void sd_store_unlock(struct sd_store *st)
 		sd_io_flock(st->io, LOCK_UN);
 }
 
-/* The newest sequence number on disk whose slot is complete.  Headers with
- * a higher number than ours are only believed once their payload checks out:
- * a torn commit must not block every later writer.  (A slot can only hold a
- * number at or below ours if it is ours or older, so only newer ones are read.) */
+/* The newest sequence number on disk whose slot or entry is complete.
+ * Headers with a higher number than ours are only believed once their
+ * payload checks out, entries after ours once they do: a torn commit must
+ * not block every later writer.  (A slot can only hold a number at or below
+ * ours if it is ours or older, so only newer ones are read.) */
 static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 {
 	struct candidate cand[4] = {0};
@@ -492,14 +617,21 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 	for (int i = 0; i < 4; i++)
 		drop_buf(&cand[i]);
 	memcpy(st->copy, saved, sizeof(saved));
-	return rc ? sd_fail(err, -rc, "cannot re-read metadata: %s", strerror(-rc)) : 0;
+	if (rc)
+		return sd_fail(err, -rc, "cannot re-read metadata: %s", strerror(-rc));
+	bool newer = false;
+	if (*seq == st->seqno && (rc = sd_store_journal_continued(st, &newer, err)))
+		return rc;
+	if (newer)
+		*seq = st->seqno + 1;
+	return 0;
 }
 
 int sd_store_build_slots(struct sd_store *st, const struct sd_state *state, uint64_t seq,
-			 struct sd_slot_image *img)
+			 int slot, struct sd_slot_image *img)
 {
 	size_t psize = sd_payload_size(state);
-	img->payload_len = slot_io_len(psize) - SD_BLOCK;
+	img->payload_len = sd_slot_io_len(psize) - SD_BLOCK;
 	img->payload = io_buf(st, img->payload_len);
 	img->hdr[0] = sd_io_alloc(SD_BLOCK);
 	img->hdr[1] = sd_io_alloc(SD_BLOCK);
@@ -510,10 +642,10 @@ int sd_store_build_slots(struct sd_store *st, const struct sd_state *state, uint
 	char *buf = img->payload;
 	sd_payload_encode(state, buf);
 	memset(buf + psize, 0, img->payload_len - psize); /* the last block's tail */
-	struct sd_slot_info info = { seq, psize, crc32c(buf, psize), st->writer_host,
-				     sd_now_ns() };
+	img->info = (struct sd_slot_info){ seq, psize, crc32c(buf, psize), st->writer_host,
+					   sd_now_ns(), sd_journal_size_for(&st->geo, psize) };
 	for (int c = 0; c < 2; c++)
-		sd_slot_header_encode(&st->geo, c, (int)(seq % 2), &info, img->hdr[c]);
+		sd_slot_header_encode(&st->geo, c, slot, &img->info, img->hdr[c]);
 	return 0;
 }
 
@@ -540,8 +672,8 @@ void sd_slot_image_free(struct sd_slot_image *img)
  * copy is the group's state now, so the commit succeeded, and the copy
  * that could not be written is told in st->warning; a state that landed
  * in neither copy is a failed commit (the current state is untouched). */
-static int write_each(struct sd_store *st, struct sd_iov *v, const int *copy_of, unsigned n,
-		      int batch_rc, uint64_t seq, struct sd_err *err)
+int sd_store_write_each(struct sd_store *st, struct sd_iov *v, const int *copy_of, unsigned n,
+			int batch_rc, uint64_t seq, struct sd_err *err)
 {
 	int copy_rc[2] = { 0, 0 };
 	for (unsigned i = 0; i < n; i++) {
@@ -561,6 +693,7 @@ static int write_each(struct sd_store *st, struct sd_iov *v, const int *copy_of,
 	return 0;
 }
 
+/* The whole state into the slot that does not hold the current one. */
 static int write_commit(struct sd_store *st, const struct sd_state *state, uint64_t seq,
 			struct sd_err *err)
 {
@@ -569,11 +702,16 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 	void *label[2] = { NULL, NULL };
 	unsigned n = 0;
 	struct sd_slot_image img;
-	if (sd_store_build_slots(st, state, seq, &img))
+	int slot = 1 - st->journal.slot;
+	/* the encoding takes the I/O buffer, where the held payload may lie */
+	sd_store_hold_bytes(st, NULL, 0, false);
+	st->journal.can_append = false;
+	if (sd_store_build_slots(st, state, seq, slot, &img))
 		return sd_fail(err, ENOMEM, "out of memory");
 	int rc = 0;
+	bool whole = true;
 	for (int c = 0; c < 2; c++) {
-		sd_slot_image_iov(&img, &st->geo, c, (int)(seq % 2), &v[n]);
+		sd_slot_image_iov(&img, &st->geo, c, slot, &v[n]);
 		copy_of[n++] = c;
 		copy_of[n++] = c;
 		if (st->copy[c].label_valid)
@@ -586,8 +724,18 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 		copy_of[n] = c;
 		v[n++] = (struct sd_iov){ sd_label_offset(&st->geo, c), label[c], SD_BLOCK };
 	}
-	if (!rc && (rc = sd_io_write(st->io, v, n, true)))
-		rc = write_each(st, v, copy_of, n, rc, seq, err);
+	if (!rc && (rc = sd_io_write(st->io, v, n, true))) {
+		whole = false;
+		rc = sd_store_write_each(st, v, copy_of, n, rc, seq, err);
+	}
+	if (rc == 0) {
+		st->journal = (struct sd_journal_pos){ .slot = slot, .base_seqno = seq,
+						       .payload_size = img.info.payload_size,
+						       .size = img.info.journal_size,
+						       .end = { seq, img.info.payload_crc },
+						       .can_append = whole, .both_sound = whole };
+		sd_store_hold_bytes(st, img.payload, img.info.payload_size, false);
+	}
 	free(label[0]);
 	free(label[1]);
 	sd_slot_image_free(&img);
@@ -647,14 +795,27 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 	if ((rc = sd_store_enter(st, err)))
 		return rc;
 	rc = sd_store_check_current(st, err);
-	if (rc == 0)
-		rc = write_commit(st, state, st->seqno + 1, err);
+	bool written = false;
+	if (rc == 0 && st->journal.can_append && st->bytes && st->geo.journal &&
+	    st->copy[0].label_valid && st->copy[1].label_valid)
+		rc = sd_store_write_entry(st, state, st->seqno + 1, &written, err);
+	if (rc == 0 && written)
+		st->seqno++;
+	else if (rc == 0)
+		rc = sd_store_commit_whole(st, state, err);
+	return sd_store_leave(st, rc, err);
+}
+
+int sd_store_commit_whole(struct sd_store *st, const struct sd_state *state,
+			  struct sd_err *err)
+{
+	int rc = write_commit(st, state, st->seqno + 1, err);
 	if (rc == 0) {
 		st->seqno++;
 		for (int c = 0; c < 2; c++)
 			st->copy[c].label_valid = true;
 	}
-	return sd_store_leave(st, rc, err);
+	return rc;
 }
 
 int sd_store_format(struct sd_io *io, struct sd_geometry *g, const struct sd_state *first,
@@ -675,8 +836,8 @@ int sd_store_format(struct sd_io *io, struct sd_geometry *g, const struct sd_sta
 	void *zero_hosts = sd_io_alloc((size_t)g->host_slots * SD_BLOCK);
 	void *zero_slot = sd_io_alloc(SD_BLOCK);
 	void *labels = sd_io_alloc(2 * SD_BLOCK);
-	struct sd_slot_image img = { { NULL, NULL }, NULL, 0 };
-	if (!zero_hosts || !zero_slot || !labels || sd_store_build_slots(&st, first, 1, &img)) {
+	struct sd_slot_image img = { { NULL, NULL }, NULL, 0, { 0 } };
+	if (!zero_hosts || !zero_slot || !labels || sd_store_build_slots(&st, first, 1, 1, &img)) {
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;
 	}

@@ -4,6 +4,7 @@
 #ifndef STARDM_STORE_H
 #define STARDM_STORE_H
 
+#include "codec.h"
 #include "hostlock.h"
 #include "io.h"
 #include "state.h"
@@ -12,6 +13,8 @@ struct sd_slot_status {
 	bool valid;       /* header and payload check out */
 	uint64_t seqno;   /* from the header when it decoded, else 0 */
 	uint64_t payload_size;
+	unsigned journal_entries;  /* entries after its payload that continue it */
+	uint64_t journal_seqno;    /* the sequence number they reach (seqno without any) */
 	char error[512];  /* why it is not valid */
 };
 
@@ -21,9 +24,10 @@ struct sd_copy_status {
 	struct sd_slot_status slot[2];
 };
 
-/* Which slot a state was read from, and what its header says of it.  Equal
- * marks mean equal payloads: a slot is never written while it holds the
- * newest state, and each commit raises the sequence number. */
+/* Which slot a state was read from, what its header says of it, and where
+ * its journal ended.  Equal marks mean equal states: a slot's payload is
+ * never written while it holds the newest state, each commit raises the
+ * sequence number, and entries only ever follow the ones before them. */
 struct sd_store_mark {
 	bool set;
 	uint8_t group_uuid[16];
@@ -31,6 +35,19 @@ struct sd_store_mark {
 	int slot;                              /* 0..3: copy * 2 + slot index */
 	uint64_t seqno, payload_size;
 	uint32_t payload_crc;
+	uint32_t journal_size, journal_used;   /* bytes kept for entries, taken by them */
+	struct sd_journal_link journal_end;    /* the state's sequence number and link */
+};
+
+/* Where the held state's journal stands, for the next commit. */
+struct sd_journal_pos {
+	int slot;                 /* slot index (0, 1) of the state's payload */
+	uint64_t base_seqno;      /* its header's sequence number */
+	uint64_t payload_size;
+	uint32_t size, used;      /* bytes kept for entries, taken by them */
+	struct sd_journal_link end;
+	bool can_append;          /* both copies end alike and no newer header is in doubt */
+	bool both_sound;          /* both copies' payloads are known to check out */
 };
 
 struct sd_store {
@@ -47,6 +64,10 @@ struct sd_store {
 	void *buf;                      /* I/O buffer of a slot, kept from read to commit */
 	size_t buf_len;
 	struct sd_store_mark mark;      /* of the state read */
+	struct sd_journal_pos journal;  /* of the state held */
+	void *bytes;                    /* the held state's encoded payload */
+	size_t bytes_len;
+	bool bytes_owned;               /* else it lies in buf */
 	const struct sd_store_mark *known; /* sd_store_open_since: the caller's */
 	bool unchanged;                 /* the newest slot is still *known's */
 };

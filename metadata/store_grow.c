@@ -18,10 +18,14 @@
 static int write_new_end(struct sd_store *st, const struct sd_geometry *g2,
 			 const struct sd_state *state, struct sd_err *err)
 {
-	int cur = (int)(st->seqno % 2);
-	struct sd_slot_image img = { { NULL, NULL }, NULL, 0 };
+	int cur = st->journal.slot;
+	struct sd_slot_image img = { { NULL, NULL }, NULL, 0, { 0 } };
 	void *other = sd_io_alloc(SD_BLOCK), *label = sd_io_alloc(SD_BLOCK);
-	int rc = sd_store_build_slots(st, state, st->seqno, &img);
+	/* the encoding takes the I/O buffer, where the held payload may lie;
+	 * and the copies differ from here on: the next commit writes a slot */
+	sd_store_hold_bytes(st, NULL, 0, false);
+	st->journal.can_append = false;
+	int rc = sd_store_build_slots(st, state, st->seqno, cur, &img);
 	if (rc || !other || !label) {
 		rc = sd_fail(err, ENOMEM, "out of memory");
 		goto out;
@@ -72,6 +76,12 @@ int sd_store_grow(struct sd_store *st, const struct sd_state *state, bool *grown
 	if (rc || (rc = sd_store_enter(st, err)))
 		return rc;
 	rc = sd_store_check_current(st, err);
+	/* The new end copy holds the state as a slot that is the same as the
+	 * start copy's, so that an entry a commit under the old size adds
+	 * there after an interrupted grow still follows it under the new
+	 * size; a state that ends in entries is first written whole. */
+	if (rc == 0 && st->journal.base_seqno != st->seqno)
+		rc = sd_store_commit_whole(st, state, err);
 	if (rc == 0)
 		rc = write_new_end(st, &g2, state, err);
 	if (rc == 0)

@@ -15,7 +15,8 @@ int cmd_init(int argc, char **argv)
 	if (!o.name)
 		return cli_usage("init", "init: --name GROUP is required");
 	struct sdg_init_opts io = { o.name, o.extent_size, o.metadata_size, o.force,
-				    o.reserve_pct < 0 ? SDG_RESERVE_DEFAULT_PCT : (unsigned)o.reserve_pct };
+				    o.reserve_pct < 0 ? SDG_RESERVE_DEFAULT_PCT : (unsigned)o.reserve_pct,
+				    false };
 	struct sd_geometry g;
 	struct sd_err err = {0};
 	if (sdg_init(o.pos[0], &io, &g, &err))

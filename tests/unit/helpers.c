@@ -68,6 +68,8 @@ struct sd_io *open_io(const char *path)
 	return io;
 }
 
+bool format_journal;
+
 void format_image(const char *path, uint64_t slot_size, uint64_t extent_size,
 		  struct sd_geometry *g)
 {
@@ -77,6 +79,7 @@ void format_image(const char *path, uint64_t slot_size, uint64_t extent_size,
 		g->uuid[i] = (uint8_t)(0xa0 + i);
 	g->slot_size = slot_size;
 	g->extent_size = extent_size;
+	g->journal = format_journal;
 	struct sd_io *io = open_io(path);
 	struct sd_err err;
 	int rc = sd_store_format(io, g, NULL, &err);

@@ -23,7 +23,10 @@ pid_t fork_alone(void);
 /* The child's status once it ended; one still running after secs is
  * killed (SIGKILL) and the test fails.  -1: no such child. */
 int wait_child(pid_t pid, unsigned secs);
-/* Format path as a group with small metadata slots; fills g. */
+/* Format path as a group with small metadata slots; fills g.  The group
+ * has a journal (format version 2) while format_journal is set; most
+ * suites pin the whole-slot commits of version 1. */
+extern bool format_journal;
 void format_image(const char *path, uint64_t slot_size, uint64_t extent_size,
 		  struct sd_geometry *g);
 /* Open path read-write through the default backend. */
@@ -102,5 +105,6 @@ void add_lun_hint_tests(void);
 void add_env_tests(void);
 void add_repeat_tests(void);
 void add_pacer_tests(void);
+void add_journal_tests(void);
 
 #endif

@@ -1,0 +1,210 @@
+/* The store's journal: following the entries after a slot's payload, and
+ * committing a state as one more entry (docs/format.md, "Journal" and
+ * "Commit protocol").  An entry is written to the same place in both
+ * copies, after the entries before it, so a commit never touches a byte
+ * of the state it builds on: a torn entry is one that does not check out,
+ * and the state stays the one before it. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/crc32c.h"
+#include "codec.h"
+#include "store_impl.h"
+
+uint64_t sd_slot_io_len(uint64_t payload_size)
+{
+	return SD_BLOCK + ((payload_size + SD_BLOCK - 1) & ~(uint64_t)(SD_BLOCK - 1));
+}
+
+uint64_t sd_journal_offset(const struct sd_geometry *g, int copy, int slot,
+			   uint64_t payload_size)
+{
+	return sd_slot_offset(g, copy, slot) + sd_slot_io_len(payload_size);
+}
+
+void sd_journal_walk_free(struct sd_journal_walk *w)
+{
+	if (w->owned)
+		free(w->bytes);
+	w->bytes = NULL;
+	w->owned = false;
+}
+
+/* Take the next entry's state: the entry at e, checked. */
+static int walk_apply(const struct sd_geometry *g, struct sd_journal_walk *w, const char *e,
+		      struct sd_err *err)
+{
+	size_t need = sd_journal_result_size(e);
+	if (need > g->slot_size - SD_BLOCK)
+		return sd_fail(err, SD_E_CORRUPT, "a journal entry leads to a payload larger than "
+			       "a slot");
+	void *out = malloc(need ? need : 1);
+	if (!out)
+		return sd_fail(err, ENOMEM, "out of memory");
+	int rc = sd_journal_apply(e, w->bytes, w->len, out, err);
+	if (rc) {
+		free(out);
+		return rc;
+	}
+	sd_journal_walk_free(w);
+	w->bytes = out;
+	w->owned = true;
+	w->len = need;
+	return 0;
+}
+
+int sd_journal_walk(const struct sd_geometry *g, const struct sd_slot_info *info,
+		    const char *win, bool apply, struct sd_journal_walk *w, struct sd_err *err)
+{
+	size_t len;
+	struct sd_journal_link next;
+	while (w->used < info->journal_size &&
+	       sd_journal_next(win + w->used, info->journal_size - w->used, g, info->seqno, w->end,
+			       &len, &next)) {
+		int rc = apply ? walk_apply(g, w, win + w->used, err) : 0;
+		if (rc)
+			return rc;
+		w->end = next;
+		w->used += (uint32_t)len;
+		w->entries++;
+	}
+	return 0;
+}
+
+/* Whether copy c holds an entry that continues the held state, reading
+ * the block where it would start and, when that looks like one, the
+ * whole entry (a torn entry does not count). */
+static int continued_in(struct sd_store *st, int c, bool *yes)
+{
+	const struct sd_journal_pos *j = &st->journal;
+	*yes = false;
+	if (j->used >= j->size)
+		return 0;
+	uint64_t at = sd_journal_offset(&st->geo, c, j->slot, j->payload_size) + j->used;
+	char *buf = sd_io_alloc(SD_BLOCK);
+	if (!buf)
+		return -ENOMEM;
+	struct sd_iov v = { at, buf, SD_BLOCK };
+	int rc = sd_io_read(st->io, &v, 1);
+	const struct sd_journal_header *h = (const void *)buf;
+	uint32_t size = le32_to_cpu(h->entry_size);
+	if (rc == 0 && !memcmp(h->magic, SD_JOURNAL_MAGIC, 8) && size > SD_BLOCK &&
+	    size <= j->size - j->used && size % SD_BLOCK == 0) {
+		free(buf);
+		if (!(buf = sd_io_alloc(size)))
+			return -ENOMEM;
+		v = (struct sd_iov){ at, buf, size };
+		rc = sd_io_read(st->io, &v, 1);
+	}
+	size_t len;
+	struct sd_journal_link next;
+	if (rc == 0)
+		*yes = sd_journal_next(buf, v.len, &st->geo, j->base_seqno, j->end, &len, &next);
+	free(buf);
+	return rc;
+}
+
+int sd_store_journal_continued(struct sd_store *st, bool *yes, struct sd_err *err)
+{
+	*yes = false;
+	for (int c = 0; c < 2 && !*yes; c++) {
+		int rc = continued_in(st, c, yes);
+		if (rc == -ENOMEM)
+			return sd_fail(err, ENOMEM, "out of memory");
+		/* a copy that cannot be read holds nothing newer we could know of;
+		 * the other copy, or the write that follows, decides */
+	}
+	return 0;
+}
+
+/* Whether the other copy's slot under the held state's first entry holds
+ * the same payload, whole: a crash in the commit that wrote the slot may
+ * have torn it in one copy alone, and an entry on a torn payload would
+ * leave that copy without the state. */
+static int check_other_copy(struct sd_store *st, struct sd_err *err)
+{
+	struct sd_journal_pos *j = &st->journal;
+	int c = 1 - st->source_copy;
+	size_t len = (size_t)sd_slot_io_len(j->payload_size);
+	char *buf = sd_io_alloc_unzeroed(len);
+	if (!buf)
+		return sd_fail(err, ENOMEM, "out of memory");
+	struct sd_iov v = { sd_slot_offset(&st->geo, c, j->slot), buf, len };
+	struct sd_slot_info info;
+	struct sd_err e;
+	j->both_sound = sd_io_read(st->io, &v, 1) == 0 &&
+			sd_slot_header_decode(buf, &st->geo, c, j->slot, &info, &e) == 0 &&
+			info.seqno == j->base_seqno && info.payload_size == j->payload_size &&
+			info.journal_size == j->size &&
+			crc32c(buf + SD_BLOCK, info.payload_size) == info.payload_crc &&
+			info.payload_crc == st->mark.payload_crc;
+	free(buf);
+	return 0;
+}
+
+/* The entry taking the held state to the encoded payload neu, checked by
+ * applying it as a reader will. */
+static int build_entry(struct sd_store *st, const void *neu, size_t neu_len, void **e,
+		       size_t *elen, struct sd_err *err)
+{
+	struct sd_journal_pos *j = &st->journal;
+	if (sd_journal_encode(&st->geo, st->bytes, neu, j->base_seqno, j->end, st->writer_host,
+			      e, elen))
+		return sd_fail(err, ENOMEM, "out of memory");
+	void *check = malloc(neu_len);
+	int rc = check ? sd_journal_apply(*e, st->bytes, st->bytes_len, check, err)
+		       : sd_fail(err, ENOMEM, "out of memory");
+	if (rc == 0 && (sd_journal_result_size(*e) != neu_len || memcmp(check, neu, neu_len)))
+		rc = sd_fail(err, EIO, "internal error: a journal entry does not rebuild its state");
+	free(check);
+	if (rc) {
+		free(*e);
+		*e = NULL;
+	}
+	return rc;
+}
+
+int sd_store_write_entry(struct sd_store *st, const struct sd_state *state, uint64_t seq,
+			 bool *written, struct sd_err *err)
+{
+	struct sd_journal_pos *j = &st->journal;
+	*written = false;
+	int rc = j->both_sound ? 0 : check_other_copy(st, err);
+	if (rc || !j->both_sound)
+		return rc;
+	size_t neu_len = sd_payload_size(state);
+	void *neu = malloc(neu_len), *e = NULL;
+	size_t elen = 0;
+	if (!neu)
+		return sd_fail(err, ENOMEM, "out of memory");
+	sd_payload_encode(state, neu);
+	rc = build_entry(st, neu, neu_len, &e, &elen, err);
+	if (rc || elen > j->size - j->used) { /* no room: the caller writes the whole state */
+		free(neu);
+		free(e);
+		return rc;
+	}
+	struct sd_iov v[2];
+	int copy_of[2] = { 0, 1 };
+	for (int c = 0; c < 2; c++)
+		v[c] = (struct sd_iov){ sd_journal_offset(&st->geo, c, j->slot, j->payload_size) +
+					j->used, e, elen };
+	struct sd_journal_link link = { seq, le32_to_cpu(((struct sd_journal_header *)e)->crc) };
+	rc = sd_io_write(st->io, v, 2, true);
+	if (rc) {
+		j->can_append = false; /* the copies may differ now */
+		rc = sd_store_write_each(st, v, copy_of, 2, rc, seq, err);
+	}
+	free(e);
+	if (rc) {
+		free(neu);
+		return rc;
+	}
+	sd_store_hold_bytes(st, neu, neu_len, true);
+	j->used += (uint32_t)elen;
+	j->end = link;
+	*written = true;
+	return 0;
+}
