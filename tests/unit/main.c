@@ -38,6 +38,7 @@ int main(void)
 	add_env_tests();
 	add_repeat_tests();
 	add_pacer_tests();
+	add_journal_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	/* STARDM_UNIT_SUITE=name runs one suite, and STARDM_UNIT_TEST=name one
 	 * test of it: for hunting a flaky test */
