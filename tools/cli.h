@@ -63,6 +63,7 @@ struct cli_opts {
 	unsigned grow_pct;  /* percent, 0 = not given */
 	int reserve_pct;    /* percent, -1 = not given */
 	int no_space_timeout; /* seconds, -1 = not given */
+	unsigned format_version; /* 0 = not given */
 	bool has_size;
 	long vmid;
 	unsigned timeout;   /* seconds, 0 = none */
@@ -76,7 +77,7 @@ enum {
 	OPT_READONLY = 1 << 8, OPT_CHECK_POOL = 1 << 9, OPT_TIMEOUT = 1 << 10, OPT_CHUNK = 1 << 11,
 	OPT_INTERVAL = 1 << 12, OPT_ONCE = 1 << 13, OPT_FOLLOW = 1 << 14, OPT_INCOMING = 1 << 15,
 	OPT_PVE_DIR = 1 << 16, OPT_PROVISIONING = 1 << 17, OPT_GROW = 1 << 18, OPT_RESERVE = 1 << 19,
-	OPT_NO_SPACE_TIMEOUT = 1 << 20,
+	OPT_NO_SPACE_TIMEOUT = 1 << 20, OPT_FORMAT_VERSION = 1 << 21,
 };
 /* A whole number from lo to hi for FLAG (what it is, for the message);
  * 0, or EXIT_USAGE after printing the problem. */

@@ -172,6 +172,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 		{ "grow-pct", required_argument, NULL, 'G' },
 		{ "reserve", required_argument, NULL, 'R' },
 		{ "no-space-timeout", required_argument, NULL, 'N' },
+		{ "format-version", required_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	static const unsigned bit[] = { OPT_JSON, OPT_FORCE, OPT_NAME, OPT_EXTENT, OPT_MDSIZE,
@@ -179,7 +180,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 					OPT_CHECK_POOL, OPT_TIMEOUT, OPT_CHUNK,
 					OPT_INTERVAL, OPT_ONCE, OPT_FOLLOW, OPT_INCOMING,
 					OPT_PVE_DIR, OPT_PROVISIONING, OPT_GROW, OPT_GROW,
-					OPT_RESERVE, OPT_NO_SPACE_TIMEOUT };
+					OPT_RESERVE, OPT_NO_SPACE_TIMEOUT, OPT_FORMAT_VERSION };
 	memset(o, 0, sizeof(*o));
 	o->vmid = -1;
 	o->reserve_pct = -1;
@@ -239,6 +240,10 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, int
 			o->no_space_timeout = (int)s;
 			break;
 		}
+		case 'V':
+			rc = cli_number_arg(cmd, "--format-version", optarg, 1, 2, "1 or 2",
+					    &o->format_version);
+			break;
 		case 'R': {
 			unsigned pct;
 			rc = cli_number_arg(cmd, "--reserve", optarg, 0, 100, "a percentage",

@@ -8,7 +8,8 @@ int cmd_init(int argc, char **argv)
 {
 	struct cli_opts o;
 	int rc = cli_parse_opts("init", argc, argv,
-				OPT_NAME | OPT_EXTENT | OPT_MDSIZE | OPT_FORCE | OPT_JSON | OPT_RESERVE,
+				OPT_NAME | OPT_EXTENT | OPT_MDSIZE | OPT_FORCE | OPT_JSON | OPT_RESERVE |
+					OPT_FORMAT_VERSION,
 				1, 1, &o);
 	if (rc)
 		return rc;
@@ -16,7 +17,7 @@ int cmd_init(int argc, char **argv)
 		return cli_usage("init", "init: --name GROUP is required");
 	struct sdg_init_opts io = { o.name, o.extent_size, o.metadata_size, o.force,
 				    o.reserve_pct < 0 ? SDG_RESERVE_DEFAULT_PCT : (unsigned)o.reserve_pct,
-				    false };
+				    o.format_version == 1 };
 	struct sd_geometry g;
 	struct sd_err err = {0};
 	if (sdg_init(o.pos[0], &io, &g, &err))

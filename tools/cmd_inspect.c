@@ -39,6 +39,10 @@ static json_object *copies_json(const struct sdg *g)
 			ADD(sj, "valid", json_object_new_boolean(ss->valid));
 			ADD(sj, "seqno", U64(ss->seqno));
 			ADD(sj, "payload_size", U64(ss->payload_size));
+			if (ss->valid) { /* the entries after its payload, and where they lead */
+				ADD(sj, "journal_entries", U64(ss->journal_entries));
+				ADD(sj, "state_seqno", U64(ss->journal_seqno));
+			}
 			if (!ss->valid)
 				ADD(sj, "error", STR(ss->error));
 			json_object_array_add(slots, sj);
@@ -229,7 +233,7 @@ static json_object *build_report(struct sdg *g, bool check)
 	json_object *gj = json_object_new_object();
 	ADD(gj, "name", STR(geo->name));
 	ADD(gj, "uuid", STR(uuid));
-	ADD(gj, "format_version", U64(SD_FORMAT_VERSION));
+	ADD(gj, "format_version", U64(geo->journal ? SD_FORMAT_VERSION_JOURNAL : SD_FORMAT_VERSION));
 	ADD(gj, "lun_size", U64(geo->lun_size));
 	ADD(gj, "extent_size", U64(geo->extent_size));
 	ADD(gj, "extent_count", U64(geo->extent_count));

@@ -10,7 +10,7 @@
 
 static const struct cmd commands[] = {
 	{ "init", "DEVICE --name GROUP [--extent-size SIZE] [--metadata-size SIZE] [--reserve PERCENT] "
-	  "[--force]", cmd_init },
+	  "[--format-version 1|2] [--force]", cmd_init },
 	{ "scan", "[--json]", cmd_scan },
 	{ "inspect", "DEVICE|GROUP [--json] [--check-pool]", cmd_inspect },
 	{ "status", "GROUP [--json]", cmd_status },
