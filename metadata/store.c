@@ -377,27 +377,28 @@ static int take_slot(struct sd_store *st, struct candidate *c, int i, bool may_a
 	return 0;
 }
 
-/* The other copy's journal of slot i, when its header is the same: read
- * into *win (NULL when there is none, or it cannot be read). */
-static void read_twin(struct sd_store *st, const bool ok[4], struct candidate cand[4], int i,
-		      void **win)
+/* The other copy's journal of slot i, when its header is the same (NULL
+ * when there is none, or it cannot be read); *mine when it was read here,
+ * for the caller to free. */
+static char *read_twin(struct sd_store *st, const bool ok[4], const struct candidate cand[4],
+		       int i, bool *mine)
 {
 	int t = twin_of(i);
-	*win = NULL;
 	const struct sd_slot_info *info = &cand[i].info;
+	*mine = false;
 	if (!ok[t] || !same_header(&cand[t].info, info) || !info->journal_size)
-		return;
-	if (cand[t].buf) { /* read already (every slot is) */
-		*win = (char *)cand[t].buf + sd_slot_io_len(info->payload_size);
-		return;
-	}
-	void *buf = sd_io_alloc_unzeroed(info->journal_size);
+		return NULL;
+	if (cand[t].buf && !cand[t].shared) /* read already (every slot is) */
+		return (char *)cand[t].buf + sd_slot_io_len(info->payload_size);
+	char *buf = sd_io_alloc_unzeroed(info->journal_size);
 	struct sd_iov v = { sd_journal_offset(&st->geo, t / 2, t % 2, info->payload_size), buf,
 			    info->journal_size };
-	if (buf && sd_io_read(st->io, &v, 1) == 0)
-		*win = buf;
-	else
+	if (!buf || sd_io_read(st->io, &v, 1)) {
 		free(buf);
+		return NULL;
+	}
+	*mine = true;
+	return buf;
 }
 
 /* Take the state of the newest slot that checks out.  Reading every slot
@@ -430,13 +431,12 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 		if (!all)
 			read_rc = read_payloads(st, cand, &i, 1, true);
 		struct sd_state tmp;
-		void *twin = NULL;
+		bool mine = false;
 		readable |= cand[i].buf != NULL;
 		sound &= cand[i].buf != NULL;
-		if (cand[i].buf)
-			read_twin(st, ok, cand, i, &twin);
+		char *twin = cand[i].buf ? read_twin(st, ok, cand, i, &mine) : NULL;
 		bool good = cand[i].buf && check_slot(st, &cand[i], i, twin, &tmp);
-		if (twin && !cand[twin_of(i)].buf)
+		if (mine)
 			free(twin);
 		if (!good) {
 			*failed = true;
