@@ -157,7 +157,8 @@ fuzz-coverage: $(FUZZ_B)/make_seeds
 		$(FUZZ_B)/corpus $(FUZZ_B)/seeds >/dev/null 2>&1
 	llvm-profdata-14 merge -o $(COV_B)/fuzz.profdata $(COV_B)/fuzz.profraw
 	llvm-cov-14 report $(COV_B)/fuzz_metadata -instr-profile=$(COV_B)/fuzz.profdata \
-		metadata/validate.c metadata/codec_label.c metadata/codec_payload.c metadata/names.c
+		metadata/validate.c metadata/codec_label.c metadata/codec_payload.c metadata/names.c \
+		metadata/codec_journal.c
 
 # Which layer includes which: tools -> core -> dm -> metadata (in make check).
 layers:

@@ -4,22 +4,85 @@
  * bytes' meaning (decode(encode(x)) == x).
  * The first byte picks the input: 'L' a label and 'H' a slot header as
  * given, 'l' and 'h' the same with their crc recomputed over the fuzzed
- * bytes (so mutations reach the field checks behind the crc), anything else
- * a payload. */
+ * bytes (so mutations reach the field checks behind the crc), 'J' a journal
+ * entry on a fixed payload of three VMs (its links and crc made to fit, so
+ * mutations reach the splices), anything else a payload. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/crc32c.h"
 #include "metadata/codec.h"
+#include "metadata/ops.h"
 
 static struct sd_geometry geometry(void)
 {
 	struct sd_geometry g = { .lun_size = 64ull << 30, .slot_size = 1 << 20,
-				 .extent_size = 4 << 20 };
+				 .extent_size = 4 << 20, .journal = true };
 	memcpy(g.name, "fuzz", 5);
 	sd_layout_compute(&g, NULL);
 	return g;
+}
+
+/* The payload the 'J' entries apply to: three VMs, as make_seeds writes. */
+static void *old_payload(const struct sd_geometry *g, size_t *len)
+{
+	struct sd_state s;
+	struct sd_err err;
+	sd_state_init(&s);
+	for (uint32_t vm = 100; vm < 103; vm++) {
+		uint32_t pool;
+		char name[64];
+		snprintf(name, sizeof(name), "vm-%u-disk-0", vm);
+		if (sd_pool_add(&s, g, vm, 1, 2, 128, &pool, &err) ||
+		    sd_volume_add(&s, pool, name, 1 << 30, NULL, &err) ||
+		    sd_snapshot_add(&s, name, "snap1", &err))
+			abort();
+	}
+	uint32_t hid;
+	sd_host_register(&s, g, "pve1", &hid, &err);
+	*len = sd_payload_size(&s);
+	void *buf = malloc(*len);
+	sd_payload_encode(&s, buf);
+	sd_state_free(&s);
+	return buf;
+}
+
+/* An entry, links and crc set to continue the chain of base 1, state 1. */
+static void fuzz_entry(const struct sd_geometry *g, const uint8_t *data, size_t size)
+{
+	static void *old;
+	static size_t old_len;
+	if (!old)
+		old = old_payload(g, &old_len);
+	size_t len = (size + 4095) / 4096 * 4096;
+	if (len < 4096 || len > (1 << 20))
+		return;
+	uint8_t *e = calloc(1, len);
+	memcpy(e, data, size);
+	struct sd_journal_header *h = (struct sd_journal_header *)e;
+	memcpy(h->group_uuid, g->uuid, 16);
+	h->entry_size = cpu_to_le32((uint32_t)len);
+	h->seqno = cpu_to_le64(2);
+	h->base_seqno = cpu_to_le64(1);
+	h->prev_crc = 0;
+	uint32_t body = le32_to_cpu(h->body_size);
+	if (body <= len - sizeof(*h))
+		h->crc = cpu_to_le32(crc32c_update(crc32c(h, 124), e + sizeof(*h), body));
+	struct sd_journal_link prev = { 1, 0 }, next;
+	size_t used;
+	struct sd_err err;
+	if (sd_journal_next(e, len, g, 1, prev, &used, &next)) {
+		size_t out_len = sd_journal_result_size(e);
+		void *out = out_len <= g->slot_size ? malloc(out_len ? out_len : 1) : NULL;
+		struct sd_state s;
+		if (out && sd_journal_apply(e, old, old_len, out, &err) == 0 &&
+		    sd_payload_decode(out, out_len, g, &s, &err) == 0)
+			sd_state_free(&s);
+		free(out);
+	}
+	free(e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,6 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t mode = data[0];
 	data++, size--;
 	struct sd_err err;
+	if (mode == 'J') {
+		fuzz_entry(&g, data, size);
+		return 0;
+	}
 	if (mode == 'L' || mode == 'H' || mode == 'l' || mode == 'h') {
 		uint8_t block[4096] = {0};
 		memcpy(block, data, size < 4096 ? size : 4096);

@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 	if (argc != 2)
 		return 2;
 	struct sd_geometry g = { .lun_size = 64ull << 30, .slot_size = 1 << 20,
-				 .extent_size = 4 << 20 };
+				 .extent_size = 4 << 20, .journal = true };
 	memcpy(g.name, "fuzz", 5);
 	if (sd_layout_compute(&g, NULL))
 		return 1;
@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	sd_label_encode(&g, 0, block);
 	put(argv[1], "label", 'L', block, sizeof(block));
 	put(argv[1], "label-fixcrc", 'l', block, sizeof(block));
-	struct sd_slot_info info = { 7, 128, 0, 1, 0 };
+	struct sd_slot_info info = { 7, 128, 0, 1, 0, 16384 };
 	sd_slot_header_encode(&g, 0, 1, &info, block);
 	put(argv[1], "header", 'H', block, sizeof(block));
 	put(argv[1], "header-fixcrc", 'h', block, sizeof(block));
@@ -55,6 +55,20 @@ int main(int argc, char **argv)
 	void *buf = malloc(len);
 	sd_payload_encode(&s, buf);
 	put(argv[1], "payload", 'P', buf, len);
+	/* an entry on that payload (the fuzzer's own old payload is the same
+	 * three VMs): one more VM, and a snapshot gone */
+	uint32_t pool;
+	if (sd_pool_add(&s, &g, 103, 1, 2, 128, &pool, &err) ||
+	    sd_snapshot_remove(&s, "vm-101-disk-0", "snap1", &err))
+		return 1;
+	void *neu = malloc(sd_payload_size(&s)), *e;
+	sd_payload_encode(&s, neu);
+	struct sd_journal_link prev = { 1, 0 };
+	if (sd_journal_encode(&g, buf, neu, 1, prev, 1, &e, &len))
+		return 1;
+	put(argv[1], "entry", 'J', e, len);
+	free(e);
+	free(neu);
 	free(buf);
 	sd_state_free(&s);
 	return 0;
