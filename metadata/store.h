@@ -96,9 +96,11 @@ int sd_store_open_since(struct sd_io *io, int flags, const struct sd_store_mark 
 			struct sd_store **out, struct sd_state *state, bool *unchanged,
 			struct sd_err *err);
 
-/* Write state as the next sequence number.  Fails with SD_E_CONFLICT
- * ("concurrent metadata update detected") if another writer committed since
- * this store read or last committed. */
+/* Write state as the next sequence number: in a version 2 group as a
+ * journal entry after the held state's when that is safe and fits, else as
+ * a slot of each copy (docs/format.md, "Commit protocol").  Fails with
+ * SD_E_CONFLICT ("concurrent metadata update detected") if another writer
+ * committed since this store read or last committed. */
 int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd_err *err);
 
 /* Take in a device that grew since the group was made or last grown: the
