@@ -299,7 +299,13 @@ static void print_copies(json_object *copies)
 		json_object *slots = jget(cj, "slots");
 		for (size_t s = 0; s < json_object_array_length(slots); s++) {
 			json_object *sj = json_object_array_get_idx(slots, s);
-			if (jb(sj, "valid"))
+			if (jb(sj, "valid") && ju(sj, "journal_entries"))
+				printf("slot  %s%zu     valid    at %" PRIu64 ", seq %" PRIu64 ", %" PRIu64
+				       " bytes, then %" PRIu64 " journal entries to seq %" PRIu64 "\n",
+				       js(cj, "copy"), s, ju(sj, "offset"), ju(sj, "seqno"),
+				       ju(sj, "payload_size"), ju(sj, "journal_entries"),
+				       ju(sj, "state_seqno"));
+			else if (jb(sj, "valid"))
 				printf("slot  %s%zu     valid    at %" PRIu64 ", seq %" PRIu64 ", %" PRIu64
 				       " bytes\n", js(cj, "copy"), s, ju(sj, "offset"), ju(sj, "seqno"),
 				       ju(sj, "payload_size"));
