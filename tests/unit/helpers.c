@@ -295,3 +295,24 @@ int test_pool_add(struct sd_state *s, const struct sd_geometry *g, uint32_t vmid
 	*p = rc ? NULL : sd_find_pool(s, id);
 	return rc;
 }
+
+uint64_t copy_reaches(const struct sd_copy_status cs[2], int c)
+{
+	uint64_t best = 0;
+	for (int k = 0; k < 2; k++)
+		if (cs[c].slot[k].valid && cs[c].slot[k].journal_seqno > best)
+			best = cs[c].slot[k].journal_seqno;
+	return best;
+}
+
+int journal_on(void)
+{
+	format_journal = true;
+	return 0;
+}
+
+int journal_off(void)
+{
+	format_journal = false;
+	return 0;
+}

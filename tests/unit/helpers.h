@@ -27,6 +27,12 @@ int wait_child(pid_t pid, unsigned secs);
  * has a journal (format version 2) while format_journal is set; most
  * suites pin the whole-slot commits of version 1. */
 extern bool format_journal;
+/* Suite set-up and clean-up that make format_image's groups version 2. */
+int journal_on(void);
+int journal_off(void);
+/* The sequence number copy c's valid slots reach, journals followed (0:
+ * none checks out); copies as load_from fills them. */
+uint64_t copy_reaches(const struct sd_copy_status cs[2], int c);
 void format_image(const char *path, uint64_t slot_size, uint64_t extent_size,
 		  struct sd_geometry *g);
 /* Open path read-write through the default backend. */

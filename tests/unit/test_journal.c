@@ -16,28 +16,6 @@
 #define IMG (64ull << 20)
 #define SLOT (256ull << 10)
 
-static int journal_on(void)
-{
-	format_journal = true;
-	return 0;
-}
-
-static int journal_off(void)
-{
-	format_journal = false;
-	return 0;
-}
-
-/* The sequence number copy c reaches (0: none of its slots checks out). */
-static uint64_t copy_reaches(const struct sd_copy_status cs[2], int c)
-{
-	uint64_t best = 0;
-	for (int k = 0; k < 2; k++)
-		if (cs[c].slot[k].valid && cs[c].slot[k].journal_seqno > best)
-			best = cs[c].slot[k].journal_seqno;
-	return best;
-}
-
 static void *encoded(const struct sd_state *s, size_t *len)
 {
 	*len = sd_payload_size(s);
