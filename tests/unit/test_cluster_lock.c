@@ -530,4 +530,6 @@ void add_cluster_lock_tests(void)
 		    test_beats_between_a_commands_writes);
 	CU_add_test(s, "a beat on a LUN formatted again writes nothing",
 		    test_beat_after_format_writes_nothing);
+	CU_pSuite j = CU_add_suite("cluster lock with a journal", journal_on, journal_off);
+	CU_add_test(j, "nodes without an outside lock lose no update", test_cluster_lock_no_lost_update);
 }

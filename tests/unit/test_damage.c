@@ -251,4 +251,10 @@ void add_damage_tests(void)
 	CU_add_test(s, "random garbage in both copies", test_random_garbage_everywhere);
 	CU_add_test(s, "a command does not read the older slots", test_older_slots_not_read);
 	CU_add_test(s, "newest slot damaged: copy B's, then the one before", test_newest_damaged_falls_back);
+	CU_pSuite j = CU_add_suite("damage with a journal", journal_on, journal_off);
+	CU_add_test(j, "first MiB wiped: read from copy B, commit repairs", test_first_mib_wiped);
+	CU_add_test(j, "last MiB wiped: read from copy A", test_last_mib_wiped);
+	CU_add_test(j, "a whole copy wiped", test_whole_copy_wiped);
+	CU_add_test(j, "both ends wiped: clear error", test_both_ends_wiped);
+	CU_add_test(j, "garbage in any byte of one copy", test_every_metadata_byte);
 }
