@@ -72,25 +72,35 @@ static const uint8_t uuid_v1[16] = { 0x78, 0x94, 0xee, 0xbf, 0x4e, 0x2f, 0x44, 0
 static const uint8_t uuid_v2[16] = { 0x76, 0xcf, 0x49, 0x83, 0x20, 0x23, 0x40, 0xc5,
 				      0xaa, 0xba, 0x0b, 0xc9, 0x38, 0x4b, 0x21, 0xfb };
 
-static void test_golden_v1(void)
+/* Open a golden image and check what both versions hold alike: the group
+ * at sequence 5, its geometry (uuid aside), records and host slot. */
+static const char *open_golden(const char *image, const uint8_t uuid[16], bool journal,
+			       struct sd_io **io, struct sd_store **st, struct sd_state *s)
 {
-	const char *path = unpack(GOLDEN_V1);
+	const char *path = unpack(image);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
-	struct sd_io *io = open_io(path);
-	struct sd_store *st;
-	struct sd_state s;
+	*io = open_io(path);
 	struct sd_err err;
-	int rc = sd_store_open(io, 0, &st, &s, &err);
+	int rc = sd_store_open(*io, 0, st, s, &err);
 	if (rc)
 		fprintf(stderr, "\n    golden image: %s\n", err.msg);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
-	CU_ASSERT_EQUAL(st->seqno, 5);
-	CU_ASSERT(!st->geo.journal);
-	check_geometry(&st->geo, uuid_v1);
-	check_records(&s);
+	CU_ASSERT_EQUAL((*st)->seqno, 5);
+	CU_ASSERT((*st)->geo.journal == journal);
+	check_geometry(&(*st)->geo, uuid);
+	check_records(s);
 	struct sd_host_slot_info hosts[4];
-	CU_ASSERT_EQUAL(sd_host_slots_read(io, &st->geo, hosts, 4), 1);
+	CU_ASSERT_EQUAL(sd_host_slots_read(*io, &(*st)->geo, hosts, 4), 1);
 	CU_ASSERT_STRING_EQUAL(hosts[0].name, "golden-node");
+	return path;
+}
+
+static void test_golden_v1(void)
+{
+	struct sd_io *io;
+	struct sd_store *st;
+	struct sd_state s;
+	const char *path = open_golden(GOLDEN_V1, uuid_v1, false, &io, &st, &s);
 
 	/* byte-exact: today's encoder writes what is on the image */
 	size_t len = sd_payload_size(&s);
@@ -152,23 +162,10 @@ static void check_entries(const char *path, const struct sd_geometry *g)
 
 static void test_golden_v2(void)
 {
-	const char *path = unpack(GOLDEN_V2);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
-	struct sd_io *io = open_io(path);
+	struct sd_io *io;
 	struct sd_store *st;
 	struct sd_state s;
-	struct sd_err err;
-	int rc = sd_store_open(io, 0, &st, &s, &err);
-	if (rc)
-		fprintf(stderr, "\n    golden image: %s\n", err.msg);
-	CU_ASSERT_EQUAL_FATAL(rc, 0);
-	CU_ASSERT_EQUAL(st->seqno, 5);
-	CU_ASSERT(st->geo.journal);
-	check_geometry(&st->geo, uuid_v2);
-	check_records(&s);
-	struct sd_host_slot_info hosts[4];
-	CU_ASSERT_EQUAL(sd_host_slots_read(io, &st->geo, hosts, 4), 1);
-	CU_ASSERT_STRING_EQUAL(hosts[0].name, "golden-node");
+	const char *path = open_golden(GOLDEN_V2, uuid_v2, true, &io, &st, &s);
 	check_entries(path, &st->geo);
 	sd_state_free(&s);
 	sd_store_close(st);
