@@ -244,5 +244,7 @@ echo "bench: monitor log:"; cat $T/monitor.log
 ratio=$(sed -n 's/^ratio *\([0-9.]*\).*/\1/p' $T/meta.out)
 commit=$(sed -n 's/^commit median *\([0-9.]*\).*/\1/p' $T/meta.out)
 raw=$(sed -n 's/^raw 4K+flush *\([0-9.]*\).*/\1/p' $T/meta.out)
-r "{\"kind\":\"commit\",\"commit_us\":${commit:-0},\"raw_us\":${raw:-0},\"ratio\":${ratio:-0}}"
+entry=$(sed -n 's/^entry median *\([0-9.]*\).*/\1/p' $T/meta.out)
+entry_ratio=$(sed -n 's/^entry ratio *\([0-9.]*\).*/\1/p' $T/meta.out)
+r "{\"kind\":\"commit\",\"commit_us\":${commit:-0},\"raw_us\":${raw:-0},\"ratio\":${ratio:-0},\"entry_us\":${entry:-0},\"entry_ratio\":${entry_ratio:-0}}"
 echo "bench: done"
