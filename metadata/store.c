@@ -176,20 +176,18 @@ static bool decode_header(struct sd_store *st, const void *hdr, const int hdr_rc
 }
 
 /* Read in one batch the payloads of the slots in which[0..n) (headers
- * decoded); a slot that cannot be read is left without a buffer.  shared:
- * one slot (n == 1) into the store's I/O buffer, which the next such read
- * reuses. */
+ * decoded), each into a buffer of its own; a slot that cannot be read is
+ * left without one. */
 static int read_payloads(struct sd_store *st, struct candidate cand[4], const int *which,
-			 unsigned n, bool shared)
+			 unsigned n)
 {
 	struct sd_iov v[4];
 	int part_rc[4];
 	for (unsigned k = 0; k < n; k++) {
 		int i = which[k];
 		size_t len = slot_read_len(&cand[i].info);
-		cand[i].shared = shared;
-		cand[i].buf = shared ? io_buf(st, len) : sd_io_alloc_unzeroed(len);
-		if (!cand[i].buf)
+		cand[i].shared = false;
+		if (!(cand[i].buf = sd_io_alloc_unzeroed(len)))
 			return -ENOMEM;
 		v[k] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len };
 	}
@@ -216,7 +214,7 @@ static int load_slots(struct sd_store *st, const void *hdr, const int hdr_rc[4],
 	for (int i = 0; i < 4; i++)
 		if (decode_header(st, hdr, hdr_rc, i, &cand[i]) && cand[i].info.seqno >= min_seq)
 			which[n++] = i;
-	return read_payloads(st, cand, which, n, false);
+	return read_payloads(st, cand, which, n);
 }
 
 /* The same slot of the other copy. */
@@ -377,28 +375,43 @@ static int take_slot(struct sd_store *st, struct candidate *c, int i, bool may_a
 	return 0;
 }
 
-/* The other copy's journal of slot i, when its header is the same (NULL
- * when there is none, or it cannot be read); *mine when it was read here,
- * for the caller to free. */
-static char *read_twin(struct sd_store *st, const bool ok[4], const struct candidate cand[4],
-		       int i, bool *mine)
+/* Whether slot t (the other copy's of i) carries the same commit, whose
+ * journal then counts too. */
+static bool twin_counts(const bool ok[4], const struct candidate cand[4], int i, int t)
 {
-	int t = twin_of(i);
+	return ok[t] && same_header(&cand[t].info, &cand[i].info) && cand[i].info.journal_size;
+}
+
+/* Slot i into the store's I/O buffer and, in the same batch, the other
+ * copy's journal of it into *twin when it counts (NULL when it does not,
+ * or cannot be read; the caller frees it): one round trip for a command's
+ * read.  0, or why slot i could not be read. */
+static int read_one(struct sd_store *st, const bool ok[4], struct candidate cand[4], int i,
+		    char **twin)
+{
+	int t = twin_of(i), part_rc[2];
 	const struct sd_slot_info *info = &cand[i].info;
-	*mine = false;
-	if (!ok[t] || !same_header(&cand[t].info, info) || !info->journal_size)
-		return NULL;
-	if (cand[t].buf && !cand[t].shared) /* read already (every slot is) */
-		return (char *)cand[t].buf + sd_slot_io_len(info->payload_size);
-	char *buf = sd_io_alloc_unzeroed(info->journal_size);
-	struct sd_iov v = { sd_journal_offset(&st->geo, t / 2, t % 2, info->payload_size), buf,
-			    info->journal_size };
-	if (!buf || sd_io_read(st->io, &v, 1)) {
-		free(buf);
-		return NULL;
+	size_t len = slot_read_len(info);
+	*twin = NULL;
+	cand[i].shared = true;
+	if (!(cand[i].buf = io_buf(st, len)))
+		return -ENOMEM;
+	struct sd_iov v[2] = { { sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len } };
+	unsigned n = 1;
+	if (twin_counts(ok, cand, i, t) && (*twin = sd_io_alloc_unzeroed(info->journal_size)))
+		v[n++] = (struct sd_iov){ sd_journal_offset(&st->geo, t / 2, t % 2,
+							    info->payload_size),
+					  *twin, info->journal_size };
+	read_parts(st->io, v, n, part_rc);
+	if (n == 2 && part_rc[1]) {
+		free(*twin);
+		*twin = NULL;
 	}
-	*mine = true;
-	return buf;
+	if (part_rc[0]) {
+		unreadable(&st->copy[i / 2].slot[i % 2], part_rc[0]);
+		drop_buf(&cand[i]);
+	}
+	return part_rc[0];
 }
 
 /* Take the state of the newest slot that checks out.  Reading every slot
@@ -425,18 +438,19 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 		return 0;
 	}
 	if (all)
-		read_rc = read_payloads(st, cand, order, n, false);
+		read_rc = read_payloads(st, cand, order, n);
 	for (unsigned k = 0; k < n && read_rc != -ENOMEM && (all || best < 0); k++) {
-		int i = order[k];
+		int i = order[k], t = twin_of(i);
+		char *twin = NULL; /* the other copy's journal of slot i */
 		if (!all)
-			read_rc = read_payloads(st, cand, &i, 1, true);
+			read_rc = read_one(st, ok, cand, i, &twin);
+		else if (twin_counts(ok, cand, i, t) && cand[t].buf)
+			twin = (char *)cand[t].buf + sd_slot_io_len(cand[i].info.payload_size);
 		struct sd_state tmp;
-		bool mine = false;
 		readable |= cand[i].buf != NULL;
 		sound &= cand[i].buf != NULL;
-		char *twin = cand[i].buf ? read_twin(st, ok, cand, i, &mine) : NULL;
 		bool good = cand[i].buf && check_slot(st, &cand[i], i, twin, &tmp);
-		if (mine)
+		if (!all)
 			free(twin);
 		if (!good) {
 			*failed = true;
