@@ -64,9 +64,11 @@ bool sd_journal_next(const void *p, size_t avail, const struct sd_geometry *g,
 /* The payload size an entry (checked by sd_journal_next) leads to. */
 size_t sd_journal_result_size(const void *entry);
 
-/* Apply a checked entry to the encoded payload old: the new payload into
- * out (at least sd_journal_result_size bytes). */
-int sd_journal_apply(const void *entry, const void *old, size_t old_len, void *out,
+/* Apply a checked entry to the encoded payload of old_len bytes in buf,
+ * in place: buf then holds the new payload (sd_journal_result_size bytes,
+ * which must not pass cap).  Only the runs of records that move are
+ * copied: an entry that replaces records in place moves nothing. */
+int sd_journal_apply(const void *entry, void *buf, size_t old_len, size_t cap,
 		     struct sd_err *err);
 
 /* Semantic checks shared by decode and commit (validate.c). */

@@ -169,7 +169,29 @@ static bool splices_fit(const struct sd_journal_splice *sp, const uint32_t co[6]
 	return need == body;
 }
 
-int sd_journal_apply(const void *entry, const void *old, size_t old_len, void *out,
+/* A run of the old payload's bytes that the new one keeps, from `from`
+ * to `to`. */
+struct piece {
+	size_t from, to, len;
+};
+
+/* Move the kept runs (in payload order, their places in both payloads in
+ * that order too) to their new places in buf.  Runs moving toward the
+ * start go first, from the first one on: each lands before its old place
+ * and after where every run before it now lies.  Then the runs moving
+ * toward the end, from the last one on, by the same argument mirrored.
+ * No run's bytes are overwritten before it moved. */
+static void move_pieces(char *buf, const struct piece *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (p[i].to < p[i].from)
+			memmove(buf + p[i].to, buf + p[i].from, p[i].len);
+	for (int i = n - 1; i >= 0; i--)
+		if (p[i].to > p[i].from)
+			memmove(buf + p[i].to, buf + p[i].from, p[i].len);
+}
+
+int sd_journal_apply(const void *entry, void *buf, size_t old_len, size_t cap,
 		     struct sd_err *err)
 {
 	const struct sd_journal_header *h = entry;
@@ -177,25 +199,32 @@ int sd_journal_apply(const void *entry, const void *old, size_t old_len, void *o
 	struct sd_journal_splice sp[6];
 	memcpy(sp, b + BODY_SPLICES, sizeof(sp));
 	uint32_t co[6], cn[6];
-	counts_of(old, co);
+	counts_of(buf, co);
 	counts_of(b, cn);
 	if (old_len < sizeof(struct sd_payload_header) || size_of_counts(co) != old_len ||
-	    memcmp(b, SD_PAYLOAD_MAGIC, 8) || !splices_fit(sp, co, cn, le32_to_cpu(h->body_size)))
+	    memcmp(b, SD_PAYLOAD_MAGIC, 8) || !splices_fit(sp, co, cn, le32_to_cpu(h->body_size)) ||
+	    size_of_counts(cn) > cap)
 		return sd_fail(err, SD_E_CORRUPT, "journal entry %llu does not fit the state "
 			       "before it", (unsigned long long)le64_to_cpu(h->seqno));
-	const char *o = (const char *)old + sizeof(struct sd_payload_header), *in = b + BODY_RECORDS;
-	char *to = (char *)out + sizeof(struct sd_payload_header);
-	memcpy(out, b, sizeof(struct sd_payload_header));
+	struct piece kept[12];
+	size_t from = sizeof(struct sd_payload_header), to = from, ins_at[6];
 	for (int i = 0; i < 6; i++) {
 		size_t rs = sd_record_sizes[i], k = le32_to_cpu(sp[i].keep) * rs,
 		       r = le32_to_cpu(sp[i].remove) * rs, ins = le32_to_cpu(sp[i].insert) * rs,
 		       all = (size_t)co[i] * rs;
-		memcpy(to, o, k);
-		memcpy(to + k, in, ins);
-		memcpy(to + k + ins, o + k + r, all - k - r);
+		kept[2 * i] = (struct piece){ from, to, k };
+		ins_at[i] = to + k;
+		kept[2 * i + 1] = (struct piece){ from + k + r, to + k + ins, all - k - r };
+		from += all;
 		to += all - r + ins;
-		o += all;
+	}
+	move_pieces(buf, kept, 12);
+	const char *in = b + BODY_RECORDS;
+	for (int i = 0; i < 6; i++) {
+		size_t ins = le32_to_cpu(sp[i].insert) * (size_t)sd_record_sizes[i];
+		memcpy((char *)buf + ins_at[i], in, ins);
 		in += ins;
 	}
+	memcpy(buf, b, sizeof(struct sd_payload_header));
 	return 0;
 }

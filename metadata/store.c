@@ -139,8 +139,10 @@ static int read_headers(struct sd_store *st, void *hdr, int hdr_rc[4])
 
 struct candidate {
 	struct sd_slot_info info;
-	void *buf;       /* header block + payload + journal */
+	void *buf;       /* header block + payload (+ journal, but for read_one's) */
 	bool shared;     /* buf is the store's I/O buffer */
+	char *win;       /* its journal: in buf, or (win_own) read apart */
+	bool win_own;
 	struct sd_journal_walk walk; /* the state it holds, once checked */
 	bool same_ends;  /* the other copy's slot holds the same journal */
 };
@@ -148,6 +150,10 @@ struct candidate {
 static void drop_buf(struct candidate *c)
 {
 	sd_journal_walk_free(&c->walk);
+	if (c->win_own)
+		free(c->win);
+	c->win = NULL;
+	c->win_own = false;
 	if (!c->shared)
 		free(c->buf);
 	c->buf = NULL;
@@ -189,6 +195,7 @@ static int read_payloads(struct sd_store *st, struct candidate cand[4], const in
 		cand[i].shared = false;
 		if (!(cand[i].buf = sd_io_alloc_unzeroed(len)))
 			return -ENOMEM;
+		cand[i].win = (char *)cand[i].buf + sd_slot_io_len(cand[i].info.payload_size);
 		v[k] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len };
 	}
 	int rc = read_parts(st->io, v, n, part_rc);
@@ -237,8 +244,7 @@ static int follow_journal(struct sd_store *st, struct candidate *cand, const cha
 			  struct sd_err *e)
 {
 	struct sd_journal_walk *w = &cand->walk;
-	const char *win = (const char *)cand->buf + sd_slot_io_len(cand->info.payload_size);
-	int rc = sd_journal_walk(&st->geo, &cand->info, win, true, w, e);
+	int rc = cand->win ? sd_journal_walk(&st->geo, &cand->info, cand->win, true, w, e) : 0;
 	cand->same_ends = false;
 	if (rc || !twin_win)
 		return rc;
@@ -262,7 +268,10 @@ static bool check_slot(struct sd_store *st, struct candidate *cand, int i,
 		snprintf(ss->error, sizeof(ss->error), "payload checksum mismatch (torn or damaged)");
 		return false;
 	}
+	/* the store's I/O buffer has room to apply entries in place (read_one) */
+	size_t cap = cand->shared ? st->buf_len - SD_BLOCK : cand->info.payload_size;
 	cand->walk = (struct sd_journal_walk){ .bytes = payload, .len = cand->info.payload_size,
+					       .cap = cap,
 					       .end = { cand->info.seqno, cand->info.payload_crc } };
 	if (follow_journal(st, cand, twin_win, &e) ||
 	    sd_payload_decode(cand->walk.bytes, cand->walk.len, &st->geo, out, &e)) {
@@ -341,12 +350,13 @@ static bool still_known(struct sd_store *st, const struct candidate *c, int i)
 	return sd_store_journal_continued(st, &newer, &e) == 0 && !newer;
 }
 
-void sd_store_hold_bytes(struct sd_store *st, void *bytes, size_t len, bool owned)
+void sd_store_hold_bytes(struct sd_store *st, void *bytes, size_t len, size_t cap, bool owned)
 {
 	if (st->bytes_owned && st->bytes != bytes)
 		free(st->bytes);
 	st->bytes = bytes;
 	st->bytes_len = len;
+	st->bytes_cap = cap;
 	st->bytes_owned = owned;
 }
 
@@ -364,13 +374,15 @@ static int take_slot(struct sd_store *st, struct candidate *c, int i, bool may_a
 	st->journal.both_sound = c->same_ends && c->walk.used > 0;
 	void *bytes = c->walk.bytes;
 	bool owned = c->walk.owned;
+	size_t cap = c->walk.cap;
 	if (!owned && !c->shared) { /* the candidate's buffer goes with it */
 		if (!(bytes = malloc(c->walk.len ? c->walk.len : 1)))
 			return -ENOMEM;
 		memcpy(bytes, c->walk.bytes, c->walk.len);
 		owned = true;
+		cap = c->walk.len;
 	}
-	sd_store_hold_bytes(st, bytes, c->walk.len, owned);
+	sd_store_hold_bytes(st, bytes, c->walk.len, cap, owned);
 	c->walk.owned = false;
 	return 0;
 }
@@ -382,36 +394,46 @@ static bool twin_counts(const bool ok[4], const struct candidate cand[4], int i,
 	return ok[t] && same_header(&cand[t].info, &cand[i].info) && cand[i].info.journal_size;
 }
 
-/* Slot i into the store's I/O buffer and, in the same batch, the other
- * copy's journal of it into *twin when it counts (NULL when it does not,
- * or cannot be read; the caller frees it): one round trip for a command's
- * read.  0, or why slot i could not be read. */
+/* Slot i into the store's I/O buffer, with room after its payload to
+ * apply entries in place, and in the same batch its journal and the other
+ * copy's journal of it (into *twin when that counts; NULL when it does
+ * not, or cannot be read; the caller frees it): one round trip for a
+ * command's read.  0, or why slot i could not be read. */
 static int read_one(struct sd_store *st, const bool ok[4], struct candidate cand[4], int i,
 		    char **twin)
 {
-	int t = twin_of(i), part_rc[2];
+	int t = twin_of(i), part_rc[3] = { 0, 0, 0 };
 	const struct sd_slot_info *info = &cand[i].info;
-	size_t len = slot_read_len(info);
+	size_t len = sd_slot_io_len(info->payload_size);
 	*twin = NULL;
 	cand[i].shared = true;
-	if (!(cand[i].buf = io_buf(st, len)))
+	if (!(cand[i].buf = io_buf(st, len + info->journal_size)))
 		return -ENOMEM;
-	struct sd_iov v[2] = { { sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len } };
+	struct sd_iov v[3] = { { sd_slot_offset(&st->geo, i / 2, i % 2), cand[i].buf, len } };
 	unsigned n = 1;
+	if (info->journal_size) {
+		if (!(cand[i].win = sd_io_alloc_unzeroed(info->journal_size)))
+			return -ENOMEM;
+		cand[i].win_own = true;
+		v[n++] = (struct sd_iov){ sd_journal_offset(&st->geo, i / 2, i % 2,
+							    info->payload_size),
+					  cand[i].win, info->journal_size };
+	}
 	if (twin_counts(ok, cand, i, t) && (*twin = sd_io_alloc_unzeroed(info->journal_size)))
 		v[n++] = (struct sd_iov){ sd_journal_offset(&st->geo, t / 2, t % 2,
 							    info->payload_size),
 					  *twin, info->journal_size };
 	read_parts(st->io, v, n, part_rc);
-	if (n == 2 && part_rc[1]) {
+	if (*twin && part_rc[n - 1]) {
 		free(*twin);
 		*twin = NULL;
 	}
-	if (part_rc[0]) {
-		unreadable(&st->copy[i / 2].slot[i % 2], part_rc[0]);
+	int rc = part_rc[0] ? part_rc[0] : info->journal_size ? part_rc[1] : 0;
+	if (rc) { /* a slot without its journal would be an older state */
+		unreadable(&st->copy[i / 2].slot[i % 2], rc);
 		drop_buf(&cand[i]);
 	}
-	return part_rc[0];
+	return rc;
 }
 
 /* Take the state of the newest slot that checks out.  Reading every slot
@@ -578,7 +600,7 @@ void sd_store_close(struct sd_store *st)
 		return;
 	if (st->lock_depth && !st->no_flock)
 		sd_io_flock(st->io, LOCK_UN);
-	sd_store_hold_bytes(st, NULL, 0, false);
+	sd_store_hold_bytes(st, NULL, 0, 0, false);
 	free(st->buf);
 	free(st);
 }
@@ -718,7 +740,7 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 	struct sd_slot_image img;
 	int slot = 1 - st->journal.slot;
 	/* the encoding takes the I/O buffer, where the held payload may lie */
-	sd_store_hold_bytes(st, NULL, 0, false);
+	sd_store_hold_bytes(st, NULL, 0, 0, false);
 	st->journal.can_append = false;
 	if (sd_store_build_slots(st, state, seq, slot, &img))
 		return sd_fail(err, ENOMEM, "out of memory");
@@ -748,7 +770,7 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 						       .size = img.info.journal_size,
 						       .end = { seq, img.info.payload_crc },
 						       .can_append = whole, .both_sound = whole };
-		sd_store_hold_bytes(st, img.payload, img.info.payload_size, false);
+		sd_store_hold_bytes(st, img.payload, img.info.payload_size, st->buf_len, false);
 	}
 	free(label[0]);
 	free(label[1]);

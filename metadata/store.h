@@ -66,7 +66,7 @@ struct sd_store {
 	struct sd_store_mark mark;      /* of the state read */
 	struct sd_journal_pos journal;  /* of the state held */
 	void *bytes;                    /* the held state's encoded payload */
-	size_t bytes_len;
+	size_t bytes_len, bytes_cap;
 	bool bytes_owned;               /* else it lies in buf */
 	const struct sd_store_mark *known; /* sd_store_open_since: the caller's */
 	bool unchanged;                 /* the newest slot is still *known's */

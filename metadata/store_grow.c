@@ -23,7 +23,7 @@ static int write_new_end(struct sd_store *st, const struct sd_geometry *g2,
 	void *other = sd_io_alloc(SD_BLOCK), *label = sd_io_alloc(SD_BLOCK);
 	/* the encoding takes the I/O buffer, where the held payload may lie;
 	 * and the copies differ from here on: the next commit writes a slot */
-	sd_store_hold_bytes(st, NULL, 0, false);
+	sd_store_hold_bytes(st, NULL, 0, 0, false);
 	st->journal.can_append = false;
 	int rc = sd_store_build_slots(st, state, st->seqno, cur, &img);
 	if (rc || !other || !label) {

@@ -30,9 +30,9 @@ void sd_slot_image_free(struct sd_slot_image *img);
 int sd_store_enter(struct sd_store *st, struct sd_err *err);
 int sd_store_leave(struct sd_store *st, int rc, struct sd_err *err);
 
-/* The held state's encoded payload is now bytes (owned: freed by the
- * store; else it lies in the store's I/O buffer). */
-void sd_store_hold_bytes(struct sd_store *st, void *bytes, size_t len, bool owned);
+/* The held state's encoded payload is now bytes, len of cap (owned: freed
+ * by the store; else it lies in the store's I/O buffer). */
+void sd_store_hold_bytes(struct sd_store *st, void *bytes, size_t len, size_t cap, bool owned);
 
 /* The batch v (n writes; copy_of[i] is write i's copy) failed with
  * batch_rc: each write again alone; what landed decides (store.c). */
@@ -48,7 +48,7 @@ uint64_t sd_journal_offset(const struct sd_geometry *g, int copy, int slot,
 /* A state followed along its journal: the payload it has reached. */
 struct sd_journal_walk {
 	void *bytes;      /* encoded payload */
-	size_t len;
+	size_t len, cap;  /* cap: what the buffer at bytes holds */
 	bool owned;       /* bytes were allocated by the walk */
 	struct sd_journal_link end;
 	uint32_t used;    /* bytes of the journal behind it */

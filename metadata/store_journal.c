@@ -32,27 +32,31 @@ void sd_journal_walk_free(struct sd_journal_walk *w)
 	w->owned = false;
 }
 
-/* Take the next entry's state: the entry at e, checked. */
-static int walk_apply(const struct sd_geometry *g, struct sd_journal_walk *w, const char *e,
-		      struct sd_err *err)
+/* Take the next entry's state: the entry at e, checked, applied where the
+ * state lies while it has the room (room: what a journal's entries can add
+ * at most), else in a buffer of the walk's own. */
+static int walk_apply(const struct sd_geometry *g, const struct sd_slot_info *info,
+		      struct sd_journal_walk *w, const char *e, struct sd_err *err)
 {
 	size_t need = sd_journal_result_size(e);
 	if (need > g->slot_size - SD_BLOCK)
 		return sd_fail(err, SD_E_CORRUPT, "a journal entry leads to a payload larger than "
 			       "a slot");
-	void *out = malloc(need ? need : 1);
-	if (!out)
-		return sd_fail(err, ENOMEM, "out of memory");
-	int rc = sd_journal_apply(e, w->bytes, w->len, out, err);
-	if (rc) {
-		free(out);
-		return rc;
+	if (need > w->cap) {
+		size_t cap = need + info->journal_size;
+		char *room = malloc(cap);
+		if (!room)
+			return sd_fail(err, ENOMEM, "out of memory");
+		memcpy(room, w->bytes, w->len);
+		sd_journal_walk_free(w);
+		w->bytes = room;
+		w->cap = cap;
+		w->owned = true;
 	}
-	sd_journal_walk_free(w);
-	w->bytes = out;
-	w->owned = true;
-	w->len = need;
-	return 0;
+	int rc = sd_journal_apply(e, w->bytes, w->len, w->cap, err);
+	if (rc == 0)
+		w->len = need;
+	return rc;
 }
 
 int sd_journal_walk(const struct sd_geometry *g, const struct sd_slot_info *info,
@@ -63,7 +67,7 @@ int sd_journal_walk(const struct sd_geometry *g, const struct sd_slot_info *info
 	while (w->used < info->journal_size &&
 	       sd_journal_next(win + w->used, info->journal_size - w->used, g, info->seqno, w->end,
 			       &len, &next)) {
-		int rc = apply ? walk_apply(g, w, win + w->used, err) : 0;
+		int rc = apply ? walk_apply(g, info, w, win + w->used, err) : 0;
 		if (rc)
 			return rc;
 		w->end = next;
@@ -144,24 +148,36 @@ static int check_other_copy(struct sd_store *st, struct sd_err *err)
 	return 0;
 }
 
-/* The entry taking the held state to the encoded payload neu, checked by
- * applying it as a reader will. */
-static int build_entry(struct sd_store *st, const void *neu, size_t neu_len, void **e,
-		       size_t *elen, struct sd_err *err)
+/* Room in the held payload's buffer for need bytes, moving it to one of
+ * its own when it has less. */
+static int make_room(struct sd_store *st, size_t need, struct sd_err *err)
 {
-	struct sd_journal_pos *j = &st->journal;
-	if (sd_journal_encode(&st->geo, st->bytes, neu, j->base_seqno, j->end, st->writer_host,
-			      e, elen))
+	if (st->bytes_cap >= need)
+		return 0;
+	size_t cap = need + st->journal.size;
+	char *room = malloc(cap);
+	if (!room)
 		return sd_fail(err, ENOMEM, "out of memory");
-	void *check = malloc(neu_len);
-	int rc = check ? sd_journal_apply(*e, st->bytes, st->bytes_len, check, err)
-		       : sd_fail(err, ENOMEM, "out of memory");
-	if (rc == 0 && (sd_journal_result_size(*e) != neu_len || memcmp(check, neu, neu_len)))
+	memcpy(room, st->bytes, st->bytes_len);
+	sd_store_hold_bytes(st, room, st->bytes_len, cap, true);
+	return 0;
+}
+
+/* Check entry e (taking the held state to the encoded payload neu) by
+ * applying it as a reader will: the held payload becomes neu's bytes, or
+ * on a failure is let go. */
+static int check_entry(struct sd_store *st, const void *e, const void *neu, size_t neu_len,
+		       struct sd_err *err)
+{
+	int rc = make_room(st, neu_len, err);
+	if (rc == 0)
+		rc = sd_journal_apply(e, st->bytes, st->bytes_len, st->bytes_cap, err);
+	if (rc == 0 && (sd_journal_result_size(e) != neu_len || memcmp(st->bytes, neu, neu_len)))
 		rc = sd_fail(err, EIO, "internal error: a journal entry does not rebuild its state");
-	free(check);
+	st->bytes_len = neu_len;
 	if (rc) {
-		free(*e);
-		*e = NULL;
+		sd_store_hold_bytes(st, NULL, 0, 0, false);
+		st->journal.can_append = false;
 	}
 	return rc;
 }
@@ -180,9 +196,16 @@ int sd_store_write_entry(struct sd_store *st, const struct sd_state *state, uint
 	if (!neu)
 		return sd_fail(err, ENOMEM, "out of memory");
 	sd_payload_encode(state, neu);
-	rc = build_entry(st, neu, neu_len, &e, &elen, err);
-	if (rc || elen > j->size - j->used) { /* no room: the caller writes the whole state */
+	rc = sd_journal_encode(&st->geo, st->bytes, neu, j->base_seqno, j->end, st->writer_host,
+			       &e, &elen) ? sd_fail(err, ENOMEM, "out of memory") : 0;
+	if (rc || elen > j->size - j->used) { /* no room: the caller writes a slot */
+		free(e);
 		free(neu);
+		return rc;
+	}
+	rc = check_entry(st, e, neu, neu_len, err);
+	free(neu);
+	if (rc) {
 		free(e);
 		return rc;
 	}
@@ -198,11 +221,10 @@ int sd_store_write_entry(struct sd_store *st, const struct sd_state *state, uint
 		rc = sd_store_write_each(st, v, copy_of, 2, rc, seq, err);
 	}
 	free(e);
-	if (rc) {
-		free(neu);
+	if (rc) { /* the held payload is the entry's state, which did not land */
+		sd_store_hold_bytes(st, NULL, 0, 0, false);
 		return rc;
 	}
-	sd_store_hold_bytes(st, neu, neu_len, true);
 	j->used += (uint32_t)elen;
 	j->end = link;
 	*written = true;

@@ -75,9 +75,12 @@ static void fuzz_entry(const struct sd_geometry *g, const uint8_t *data, size_t 
 	struct sd_err err;
 	if (sd_journal_next(e, len, g, 1, prev, &used, &next)) {
 		size_t out_len = sd_journal_result_size(e);
-		void *out = out_len <= g->slot_size ? malloc(out_len ? out_len : 1) : NULL;
+		size_t cap = out_len > old_len ? out_len : old_len;
+		char *out = cap <= g->slot_size ? malloc(cap) : NULL;
 		struct sd_state s;
-		if (out && sd_journal_apply(e, old, old_len, out, &err) == 0 &&
+		if (out)
+			memcpy(out, old, old_len);
+		if (out && sd_journal_apply(e, out, old_len, cap, &err) == 0 &&
 		    sd_payload_decode(out, out_len, g, &s, &err) == 0)
 			sd_state_free(&s);
 		free(out);

@@ -62,16 +62,21 @@ static void test_entry_rebuilds(void)
 		size_t olen, nlen, elen, seen;
 		void *old = encoded(&s, &olen);
 		change(&s, &g, i);
-		void *neu = encoded(&s, &nlen), *e, *out = malloc(nlen + 1);
+		if (i % 4 == 1) /* a snapshot gone and a VM added: runs move both ways */
+			change(&s, &g, i + 30002);
+		void *neu = encoded(&s, &nlen), *e;
+		size_t cap = olen > nlen ? olen : nlen;
+		char *out = malloc(cap);
+		memcpy(out, old, olen);
 		CU_ASSERT_FATAL(sd_journal_encode(&g, old, neu, 5, link, 3, &e, &elen) == 0);
 		struct sd_journal_link next;
 		CU_ASSERT_FATAL(sd_journal_next(e, elen, &g, 5, link, &seen, &next));
 		CU_ASSERT_EQUAL(seen, elen);
 		CU_ASSERT_EQUAL(next.seqno, link.seqno + 1);
 		CU_ASSERT_EQUAL(sd_journal_result_size(e), nlen);
-		CU_ASSERT_FATAL(sd_journal_apply(e, old, olen, out, &err) == 0);
+		CU_ASSERT_FATAL(sd_journal_apply(e, out, olen, cap, &err) == 0);
 		CU_ASSERT(memcmp(out, neu, nlen) == 0);
-		if (i % 3 == 2) /* one record changed in a payload of 60 KiB: one block */
+		if (i % 3 == 2 && i % 4 != 1) /* one record changed in 60 KiB: one block */
 			CU_ASSERT_EQUAL(elen, 4096u);
 		CU_ASSERT(!sd_journal_next(e, elen, &g, 6, link, &seen, &next)); /* another base */
 		struct sd_journal_link wrong = { link.seqno, link.crc + 1 };
