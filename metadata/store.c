@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/crc32c.h"
+#include "base/trace.h"
 #include "codec.h"
 #include "store_impl.h"
 
@@ -830,7 +831,9 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 			       PRIu64, SD_BLOCK + sd_payload_size(state), st->geo.slot_size);
 	if ((rc = sd_store_enter(st, err)))
 		return rc;
+	uint64_t t = sd_trace_begin();
 	rc = sd_store_check_current(st, err);
+	sd_trace_end(t, "commit-check");
 	bool written = false;
 	if (rc == 0 && st->journal.can_append && st->bytes && st->geo.journal &&
 	    st->copy[0].label_valid && st->copy[1].label_valid)

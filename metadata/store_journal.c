@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/crc32c.h"
+#include "base/trace.h"
 #include "codec.h"
 #include "store_impl.h"
 
@@ -187,9 +188,12 @@ int sd_store_write_entry(struct sd_store *st, const struct sd_state *state, uint
 {
 	struct sd_journal_pos *j = &st->journal;
 	*written = false;
+	uint64_t t = sd_trace_begin();
 	int rc = j->both_sound ? 0 : check_other_copy(st, err);
+	sd_trace_end(t, "commit-other-copy");
 	if (rc || !j->both_sound)
 		return rc;
+	t = sd_trace_begin();
 	size_t neu_len = sd_payload_size(state);
 	void *neu = malloc(neu_len), *e = NULL;
 	size_t elen = 0;
@@ -203,8 +207,11 @@ int sd_store_write_entry(struct sd_store *st, const struct sd_state *state, uint
 		free(neu);
 		return rc;
 	}
+	sd_trace_end(t, "commit-entry");
+	t = sd_trace_begin();
 	rc = check_entry(st, e, neu, neu_len, err);
 	free(neu);
+	sd_trace_end(t, "commit-entry-check");
 	if (rc) {
 		free(e);
 		return rc;
