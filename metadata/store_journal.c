@@ -78,50 +78,57 @@ int sd_journal_walk(const struct sd_geometry *g, const struct sd_slot_info *info
 	return 0;
 }
 
-/* Whether copy c holds an entry that continues the held state, reading
- * the block where it would start and, when that looks like one, the
- * whole entry (a torn entry does not count). */
-static int continued_in(struct sd_store *st, int c, bool *yes)
+/* Whether the block read at `at` (in buf) begins an entry continuing the
+ * held state; an entry longer than the block is read whole first (a
+ * torn entry does not count).  *yes stays false when it cannot be read. */
+static int continues_at(struct sd_store *st, uint64_t at, const char *buf, bool *yes)
+{
+	const struct sd_journal_pos *j = &st->journal;
+	const struct sd_journal_header *h = (const void *)buf;
+	uint32_t size = le32_to_cpu(h->entry_size);
+	size_t len;
+	struct sd_journal_link next;
+	if (memcmp(h->magic, SD_JOURNAL_MAGIC, 8) || size <= SD_BLOCK || size % SD_BLOCK ||
+	    size > j->size - j->used) {
+		*yes = sd_journal_next(buf, SD_BLOCK, &st->geo, j->base_seqno, j->end, &len, &next);
+		return 0;
+	}
+	char *whole = sd_io_alloc(size);
+	if (!whole)
+		return -ENOMEM;
+	struct sd_iov v = { at, whole, size };
+	if (sd_io_read(st->io, &v, 1) == 0)
+		*yes = sd_journal_next(whole, size, &st->geo, j->base_seqno, j->end, &len, &next);
+	free(whole);
+	return 0;
+}
+
+/* Both copies' blocks where the next entry would start, in one batch (each
+ * alone when that fails: a copy that cannot be read holds nothing newer
+ * we could know of; the other copy, or the write that follows, decides). */
+int sd_store_journal_continued(struct sd_store *st, bool *yes, struct sd_err *err)
 {
 	const struct sd_journal_pos *j = &st->journal;
 	*yes = false;
 	if (j->used >= j->size)
 		return 0;
-	uint64_t at = sd_journal_offset(&st->geo, c, j->slot, j->payload_size) + j->used;
-	char *buf = sd_io_alloc(SD_BLOCK);
+	char *buf = sd_io_alloc(2 * SD_BLOCK);
 	if (!buf)
-		return -ENOMEM;
-	struct sd_iov v = { at, buf, SD_BLOCK };
-	int rc = sd_io_read(st->io, &v, 1);
-	const struct sd_journal_header *h = (const void *)buf;
-	uint32_t size = le32_to_cpu(h->entry_size);
-	if (rc == 0 && !memcmp(h->magic, SD_JOURNAL_MAGIC, 8) && size > SD_BLOCK &&
-	    size <= j->size - j->used && size % SD_BLOCK == 0) {
-		free(buf);
-		if (!(buf = sd_io_alloc(size)))
-			return -ENOMEM;
-		v = (struct sd_iov){ at, buf, size };
-		rc = sd_io_read(st->io, &v, 1);
-	}
-	size_t len;
-	struct sd_journal_link next;
-	if (rc == 0)
-		*yes = sd_journal_next(buf, v.len, &st->geo, j->base_seqno, j->end, &len, &next);
+		return sd_fail(err, ENOMEM, "out of memory");
+	struct sd_iov v[2];
+	int rc[2] = { 0, 0 };
+	for (int c = 0; c < 2; c++)
+		v[c] = (struct sd_iov){ sd_journal_offset(&st->geo, c, j->slot, j->payload_size) +
+					j->used, buf + c * SD_BLOCK, SD_BLOCK };
+	if (sd_io_read(st->io, v, 2))
+		for (int c = 0; c < 2; c++)
+			rc[c] = sd_io_read(st->io, &v[c], 1);
+	int r = 0;
+	for (int c = 0; c < 2 && !*yes && r == 0; c++)
+		if (rc[c] == 0)
+			r = continues_at(st, v[c].off, v[c].buf, yes);
 	free(buf);
-	return rc;
-}
-
-int sd_store_journal_continued(struct sd_store *st, bool *yes, struct sd_err *err)
-{
-	*yes = false;
-	for (int c = 0; c < 2 && !*yes; c++) {
-		int rc = continued_in(st, c, yes);
-		if (rc == -ENOMEM)
-			return sd_fail(err, ENOMEM, "out of memory");
-		/* a copy that cannot be read holds nothing newer we could know of;
-		 * the other copy, or the write that follows, decides */
-	}
-	return 0;
+	return r ? sd_fail(err, ENOMEM, "out of memory") : 0;
 }
 
 /* Whether the other copy's slot under the held state's first entry holds
