@@ -42,10 +42,12 @@ uint32_t sd_journal_size_for(const struct sd_geometry *g, uint64_t payload_size)
 	return (uint32_t)(want < room ? want : room);
 }
 
+/* The six record counts of an encoded payload header, in payload order. */
 static void counts_of(const void *payload, uint32_t counts[6])
 {
 	const struct sd_payload_header *h = payload;
-	const le32 *c = &h->pool_count;
+	const le32 c[6] = { h->pool_count, h->segment_count, h->volume_count,
+			    h->snapshot_count, h->host_count, h->pending_count };
 	for (int i = 0; i < 6; i++)
 		counts[i] = le32_to_cpu(c[i]);
 }
