@@ -23,6 +23,10 @@ struct sd_slot_info {
 	uint32_t journal_size; /* bytes kept for journal entries after the payload */
 };
 
+/* A slot's header and payload in whole 4 KiB blocks (4Kn LUNs take
+ * O_DIRECT I/O only in 4 KiB units): where its journal starts. */
+uint64_t sd_slot_io_len(uint64_t payload_size);
+
 void sd_slot_header_encode(const struct sd_geometry *g, int copy, int slot,
 			   const struct sd_slot_info *info, void *block);
 int sd_slot_header_decode(const void *block, const struct sd_geometry *g, int copy, int slot,

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/crc32c.h"
 #include "io.h"
+#include "size.h"
 
 enum {
 	JOURNAL_MIN = 16 * 1024,
@@ -24,7 +25,7 @@ enum {
 
 static uint64_t up_to_block(uint64_t n)
 {
-	return (n + SD_BLOCK - 1) & ~(uint64_t)(SD_BLOCK - 1);
+	return sd_div_up(n, SD_BLOCK) * SD_BLOCK;
 }
 
 /* An eighth of the payload (entries of a few records each take a block),
@@ -33,7 +34,7 @@ uint32_t sd_journal_size_for(const struct sd_geometry *g, uint64_t payload_size)
 {
 	if (!g->journal)
 		return 0;
-	uint64_t used = SD_BLOCK + up_to_block(payload_size);
+	uint64_t used = sd_slot_io_len(payload_size);
 	if (used >= g->slot_size)
 		return 0;
 	uint64_t want = up_to_block(payload_size / 8);

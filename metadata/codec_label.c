@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/crc32c.h"
+#include "size.h"
 
 static uint32_t block_crc(const void *block)
 {
@@ -83,6 +84,11 @@ int sd_label_decode(const void *block, uint64_t at, struct sd_geometry *g, struc
 	return 0;
 }
 
+uint64_t sd_slot_io_len(uint64_t payload_size)
+{
+	return SD_BLOCK + sd_div_up(payload_size, SD_BLOCK) * SD_BLOCK;
+}
+
 void sd_slot_header_encode(const struct sd_geometry *g, int copy, int slot,
 			   const struct sd_slot_info *info, void *block)
 {
@@ -127,7 +133,7 @@ int sd_slot_header_decode(const void *block, const struct sd_geometry *g, int co
 	if (info->payload_size < sizeof(struct sd_payload_header) ||
 	    info->payload_size > g->slot_size - SD_BLOCK)
 		return sd_fail(err, SD_E_CORRUPT, "metadata slot %s%d: payload size out of range", cn, slot);
-	uint64_t used = SD_BLOCK + ((info->payload_size + SD_BLOCK - 1) & ~(uint64_t)(SD_BLOCK - 1));
+	uint64_t used = sd_slot_io_len(info->payload_size);
 	if (info->journal_size % SD_BLOCK || (info->journal_size && !g->journal) ||
 	    info->journal_size > g->slot_size - used)
 		return sd_fail(err, SD_E_CORRUPT, "metadata slot %s%d: journal size out of range", cn, slot);

@@ -40,8 +40,7 @@ int sd_store_write_each(struct sd_store *st, struct sd_iov *v, const int *copy_o
 			int batch_rc, uint64_t seq, struct sd_err *err);
 
 /* The journal (store_journal.c).  A slot's bytes: header and payload in
- * whole blocks, then the journal at sd_journal_offset. */
-uint64_t sd_slot_io_len(uint64_t payload_size);
+ * whole blocks (sd_slot_io_len), then the journal at sd_journal_offset. */
 uint64_t sd_journal_offset(const struct sd_geometry *g, int copy, int slot,
 			   uint64_t payload_size);
 

@@ -14,11 +14,6 @@
 #include "codec.h"
 #include "store_impl.h"
 
-uint64_t sd_slot_io_len(uint64_t payload_size)
-{
-	return SD_BLOCK + ((payload_size + SD_BLOCK - 1) & ~(uint64_t)(SD_BLOCK - 1));
-}
-
 uint64_t sd_journal_offset(const struct sd_geometry *g, int copy, int slot,
 			   uint64_t payload_size)
 {
