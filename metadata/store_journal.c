@@ -5,7 +5,6 @@
  * of the state it builds on: a torn entry is one that does not check out,
  * and the state stays the one before it. */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
