@@ -13,6 +13,9 @@ void sd_label_encode(const struct sd_geometry *g, int copy, void *block);
 /* Decode a label read from byte offset `at`; checks magic, crc, version and
  * that its geometry is the one the layout rules give. */
 int sd_label_decode(const void *block, uint64_t at, struct sd_geometry *g, struct sd_err *err);
+/* The label version a geometry is written with: 2 when slots may carry a
+ * journal, else 1. */
+unsigned sd_label_version(const struct sd_geometry *g);
 
 struct sd_slot_info {
 	uint64_t seqno;

@@ -12,12 +12,17 @@ static uint32_t block_crc(const void *block)
 	return crc32c(block, SD_BLOCK - 4);
 }
 
+unsigned sd_label_version(const struct sd_geometry *g)
+{
+	return g->journal ? SD_FORMAT_VERSION_JOURNAL : SD_FORMAT_VERSION;
+}
+
 void sd_label_encode(const struct sd_geometry *g, int copy, void *block)
 {
 	struct sd_label_disk *l = block;
 	memset(l, 0, sizeof(*l));
 	memcpy(l->magic, SD_LABEL_MAGIC, 8);
-	l->version = cpu_to_le32(g->journal ? SD_FORMAT_VERSION_JOURNAL : SD_FORMAT_VERSION);
+	l->version = cpu_to_le32(sd_label_version(g));
 	l->label_size = cpu_to_le32(SD_BLOCK);
 	memcpy(l->group_uuid, g->uuid, 16);
 	memcpy(l->group_name, g->name, strnlen(g->name, SD_NAME_LEN - 1));

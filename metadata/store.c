@@ -53,6 +53,7 @@ static bool read_label(struct sd_io *io, uint64_t at, void *buf, struct sd_geome
 	else if (sd_label_decode(buf, at, g, &e))
 		snprintf(copy->label_error, sizeof(copy->label_error), "%s", e.msg);
 	copy->label_valid = rc == 0 && copy->label_error[0] == 0;
+	copy->label_version = copy->label_valid ? sd_label_version(g) : 0;
 	return copy->label_valid;
 }
 
@@ -97,6 +98,7 @@ int sd_store_probe(struct sd_io *io, struct sd_geometry *g, struct sd_copy_statu
 		if (read_label(io, sd_label_offset(g, 1), buf, &at_end, &copy[1]) &&
 		    (memcmp(at_end.uuid, g->uuid, 16) || at_end.lun_size != g->lun_size)) {
 			copy[1].label_valid = false;
+			copy[1].label_version = 0;
 			snprintf(copy[1].label_error, sizeof(copy[1].label_error),
 				 "label at the group's end describes another group or size");
 		}
@@ -123,19 +125,43 @@ static void unreadable(struct sd_slot_status *ss, int rc)
 	snprintf(ss->error, sizeof(ss->error), "cannot be read: %s", strerror(-rc));
 }
 
-/* Read the four slot headers into hdr (4 blocks); an unreadable one is
- * zeroed (it then fails to decode) and hdr_rc says why. */
-static int read_headers(struct sd_store *st, void *hdr, int hdr_rc[4])
+/* Read the four slot headers into hdr (4 blocks) and, when labels is not
+ * NULL, both labels into labels (2 blocks) in the same batch; an unreadable
+ * block is zeroed (it then fails to decode) and, for a header, hdr_rc says
+ * why. */
+static int read_headers(struct sd_store *st, void *hdr, int hdr_rc[4], void *labels)
 {
-	struct sd_iov v[4];
+	struct sd_iov v[6];
+	int part_rc[6];
+	unsigned n = 0;
 	for (int i = 0; i < 4; i++)
-		v[i] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2),
-					(char *)hdr + i * SD_BLOCK, SD_BLOCK };
-	int rc = read_parts(st->io, v, 4, hdr_rc);
-	for (int i = 0; i < 4; i++)
-		if (hdr_rc[i])
+		v[n++] = (struct sd_iov){ sd_slot_offset(&st->geo, i / 2, i % 2),
+					  (char *)hdr + i * SD_BLOCK, SD_BLOCK };
+	for (int c = 0; labels && c < 2; c++)
+		v[n++] = (struct sd_iov){ sd_label_offset(&st->geo, c),
+					  (char *)labels + c * SD_BLOCK, SD_BLOCK };
+	int rc = read_parts(st->io, v, n, part_rc);
+	for (unsigned i = 0; i < n; i++)
+		if (part_rc[i])
 			memset(v[i].buf, 0, SD_BLOCK);
+	memcpy(hdr_rc, part_rc, 4 * sizeof(*hdr_rc));
 	return rc;
+}
+
+/* Whether a label read again (labels: 2 blocks from read_headers) now says
+ * another format version than when the store read it: a conversion ran
+ * since, and what the store holds was read or is to be written for the
+ * other version.  A label that does not decode says nothing. */
+static bool labels_moved(const struct sd_store *st, const void *labels)
+{
+	for (int c = 0; c < 2; c++) {
+		struct sd_geometry g;
+		struct sd_err e;
+		if (sd_label_decode((const char *)labels + c * SD_BLOCK, sd_label_offset(&st->geo, c),
+				    &g, &e) == 0 && sd_label_version(&g) != st->copy[c].label_version)
+			return true;
+	}
+	return false;
 }
 
 struct candidate {
@@ -499,8 +525,9 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 enum { READ_ATTEMPTS = 64 };
 
 /* One pass of the read protocol: headers, then the payloads they name.
- * *moved is set when a slot failed and the headers changed under the read
- * (a writer committed in between: the failure says nothing about the disk). */
+ * *moved is set when a slot failed and the headers or the labels' format
+ * version changed under the read (a writer committed or a conversion ran
+ * in between: the failure says nothing about the disk).  again: 6 blocks. */
 static int read_once(struct sd_store *st, void *hdr, void *again, bool all,
 		     struct sd_state *state, bool *moved, struct sd_err *err)
 {
@@ -510,16 +537,18 @@ static int read_once(struct sd_store *st, void *hdr, void *again, bool all,
 	memset(st->copy[1].slot, 0, sizeof(st->copy[1].slot));
 	int hdr_rc[4];
 	bool failed = false;
-	int rc = read_headers(st, hdr, hdr_rc);
+	int rc = read_headers(st, hdr, hdr_rc, NULL);
 	if (rc)
 		rc = sd_fail(err, -rc, "cannot read metadata: %s", strerror(-rc));
 	else
 		rc = take_newest(st, hdr, hdr_rc, cand, all, state, &failed, err);
 	if (rc == 0 && !failed)
 		goto out;
-	/* a slot failed: trust that only if a second look finds the same headers */
-	int r2 = read_headers(st, again, hdr_rc);
-	if (r2 == 0 && memcmp(hdr, again, 4 * SD_BLOCK) != 0)
+	/* a slot failed: trust that only if a second look finds the same headers,
+	 * read for the same format version */
+	char *labels = (char *)again + 4 * SD_BLOCK;
+	int r2 = read_headers(st, again, hdr_rc, labels);
+	if (r2 == 0 && (memcmp(hdr, again, 4 * SD_BLOCK) != 0 || labels_moved(st, labels)))
 		*moved = true;
 out:
 	for (int i = 0; i < 4; i++)
@@ -536,7 +565,7 @@ out:
 static int read_stable(struct sd_store *st, bool all, struct sd_state *state,
 		       struct sd_err *err)
 {
-	void *hdr = sd_io_alloc(8 * SD_BLOCK);
+	void *hdr = sd_io_alloc(10 * SD_BLOCK);
 	if (!hdr)
 		return sd_fail(err, ENOMEM, "out of memory");
 	int rc = 0;
@@ -544,6 +573,11 @@ static int read_stable(struct sd_store *st, bool all, struct sd_state *state,
 	for (int attempt = 0; moved && attempt < READ_ATTEMPTS; attempt++) {
 		sd_state_free(state);
 		sd_state_init(state);
+		/* the labels again: the headers may have moved with them */
+		if (attempt && (rc = sd_store_probe(st->io, &st->geo, st->copy, err))) {
+			free(hdr);
+			return rc;
+		}
 		rc = read_once(st, hdr, (char *)hdr + 4 * SD_BLOCK, all, state, &moved, err);
 	}
 	free(hdr);
@@ -628,20 +662,24 @@ void sd_store_unlock(struct sd_store *st)
  * payload checks out, entries after ours once they do: a torn commit must
  * not block every later writer.  (A slot can only hold a number at or below
  * ours if it is ours or older, so only newer ones are read.) */
-static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
+static int ondisk_seqno(struct sd_store *st, uint64_t *seq, bool *relabelled,
+			struct sd_err *err)
 {
 	struct candidate cand[4] = {0};
 	struct sd_copy_status saved[2];
 	*seq = st->seqno; /* ours, unless a complete newer slot exists */
-	void *hdr = sd_io_alloc(4 * SD_BLOCK);
+	void *hdr = sd_io_alloc(6 * SD_BLOCK);
 	if (!hdr)
 		return sd_fail(err, ENOMEM, "out of memory");
 	memcpy(saved, st->copy, sizeof(saved));
 	memset(st->copy, 0, sizeof(st->copy));
 	int hdr_rc[4];
-	int rc = read_headers(st, hdr, hdr_rc);
+	char *labels = (char *)hdr + 4 * SD_BLOCK;
+	int rc = read_headers(st, hdr, hdr_rc, labels);
 	if (rc == 0)
 		rc = load_slots(st, hdr, hdr_rc, cand, st->seqno + 1);
+	memcpy(st->copy, saved, sizeof(saved));
+	*relabelled = rc == 0 && labels_moved(st, labels);
 	free(hdr);
 	for (int i = 0; i < 4 && !rc; i++) {
 		if (!cand[i].buf)
@@ -653,7 +691,6 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 	}
 	for (int i = 0; i < 4; i++)
 		drop_buf(&cand[i]);
-	memcpy(st->copy, saved, sizeof(saved));
 	if (rc)
 		return sd_fail(err, -rc, "cannot re-read metadata: %s", strerror(-rc));
 	bool newer = false;
@@ -662,6 +699,17 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, struct sd_err *err)
 	if (newer)
 		*seq = st->seqno + 1;
 	return 0;
+}
+
+bool sd_store_journal_on(const struct sd_store *st)
+{
+	unsigned want = sd_label_version(&st->geo);
+	if (st->plain_slots)
+		return false;
+	for (int c = 0; c < 2; c++)
+		if (st->copy[c].label_valid && st->copy[c].label_version != want)
+			return false;
+	return st->geo.journal;
 }
 
 int sd_store_build_slots(struct sd_store *st, const struct sd_state *state, uint64_t seq,
@@ -680,7 +728,8 @@ int sd_store_build_slots(struct sd_store *st, const struct sd_state *state, uint
 	sd_payload_encode(state, buf);
 	memset(buf + psize, 0, img->payload_len - psize); /* the last block's tail */
 	img->info = (struct sd_slot_info){ seq, psize, crc32c(buf, psize), st->writer_host,
-					   sd_now_ns(), sd_journal_size_for(&st->geo, psize) };
+					   sd_now_ns(),
+					   sd_store_journal_on(st) ? sd_journal_size_for(&st->geo, psize) : 0 };
 	for (int c = 0; c < 2; c++)
 		sd_slot_header_encode(&st->geo, c, slot, &img->info, img->hdr[c]);
 	return 0;
@@ -719,8 +768,9 @@ int sd_store_write_each(struct sd_store *st, struct sd_iov *v, const int *copy_o
 			copy_rc[copy_of[i]] = r;
 	}
 	uint64_t now;
+	bool relabelled;
 	struct sd_err e;
-	if (ondisk_seqno(st, &now, &e) || now != seq)
+	if (ondisk_seqno(st, &now, &relabelled, &e) || now != seq)
 		return sd_fail(err, -batch_rc, "metadata write failed: %s", strerror(-batch_rc));
 	for (int c = 0; c < 2; c++)
 		if (copy_rc[c])
@@ -751,7 +801,7 @@ static int write_commit(struct sd_store *st, const struct sd_state *state, uint6
 		sd_slot_image_iov(&img, &st->geo, c, slot, &v[n]);
 		copy_of[n++] = c;
 		copy_of[n++] = c;
-		if (st->copy[c].label_valid)
+		if (st->copy[c].label_valid && st->copy[c].label_version == sd_label_version(&st->geo))
 			continue;
 		if (!(label[c] = sd_io_alloc(SD_BLOCK))) {
 			rc = sd_fail(err, ENOMEM, "out of memory");
@@ -812,10 +862,14 @@ int sd_store_leave(struct sd_store *st, int rc, struct sd_err *err)
 int sd_store_check_current(struct sd_store *st, struct sd_err *err)
 {
 	uint64_t seq;
-	int rc = ondisk_seqno(st, &seq, err);
+	bool relabelled;
+	int rc = ondisk_seqno(st, &seq, &relabelled, err);
 	if (rc == 0 && seq != st->seqno)
 		rc = sd_fail(err, SD_E_CONFLICT, "concurrent metadata update detected "
 			     "(read sequence %" PRIu64 ", disk now has %" PRIu64 ")", st->seqno, seq);
+	else if (rc == 0 && relabelled)
+		rc = sd_fail(err, SD_E_CONFLICT, "concurrent metadata update detected (the "
+			     "group's format version changed since it was read)");
 	return rc;
 }
 
@@ -835,7 +889,7 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
 	rc = sd_store_check_current(st, err);
 	sd_trace_end(t, "commit-check");
 	bool written = false;
-	if (rc == 0 && st->journal.can_append && st->bytes && st->geo.journal &&
+	if (rc == 0 && st->journal.can_append && st->bytes && sd_store_journal_on(st) &&
 	    st->copy[0].label_valid && st->copy[1].label_valid)
 		rc = sd_store_write_entry(st, state, st->seqno + 1, &written, err);
 	if (rc == 0 && written)
@@ -851,8 +905,10 @@ int sd_store_commit_whole(struct sd_store *st, const struct sd_state *state,
 	int rc = write_commit(st, state, st->seqno + 1, err);
 	if (rc == 0) {
 		st->seqno++;
-		for (int c = 0; c < 2; c++)
+		for (int c = 0; c < 2; c++) {
 			st->copy[c].label_valid = true;
+			st->copy[c].label_version = sd_label_version(&st->geo);
+		}
 	}
 	return rc;
 }

@@ -20,6 +20,7 @@ struct sd_slot_status {
 
 struct sd_copy_status {
 	bool label_valid;
+	unsigned label_version;  /* the valid label's format version, else 0 */
 	char label_error[512];
 	struct sd_slot_status slot[2];
 };
@@ -68,6 +69,7 @@ struct sd_store {
 	void *bytes;                    /* the held state's encoded payload */
 	size_t bytes_len, bytes_cap;
 	bool bytes_owned;               /* else it lies in buf */
+	bool plain_slots;               /* slots without a journal, whatever the labels say */
 	const struct sd_store_mark *known; /* sd_store_open_since: the caller's */
 	bool unchanged;                 /* the newest slot is still *known's */
 };
@@ -109,6 +111,13 @@ int sd_store_commit(struct sd_store *st, const struct sd_state *state, struct sd
  * size the group records. */
 int sd_store_grow(struct sd_store *st, const struct sd_state *state, bool *grown,
 		  struct sd_err *err);
+
+/* Rewrite the group as format version `version` (1 or 2; docs/format.md,
+ * "Converting"): every slot without a journal, then both labels.  Holds
+ * both locks; crash-safe at every write.  *changed is false when both
+ * labels already say that version. */
+int sd_store_convert(struct sd_store *st, const struct sd_state *state, unsigned version,
+		     bool *changed, struct sd_err *err);
 
 /* Write a new group described by g (uuid, name, sizes) onto io, holding
  * first (NULL: empty) as its first state. */

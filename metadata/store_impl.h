@@ -24,6 +24,12 @@ void sd_slot_image_iov(const struct sd_slot_image *img, const struct sd_geometry
 		       int slot, struct sd_iov v[2]);
 void sd_slot_image_free(struct sd_slot_image *img);
 
+/* Whether a slot written now may carry a journal: a version 2 group whose
+ * labels do not disagree.  Labels that disagree (a format conversion cut
+ * short, store_convert.c) get slots that both versions read, and the
+ * commit makes the labels agree again. */
+bool sd_store_journal_on(const struct sd_store *st);
+
 /* A writer's locks: this node's flock, then the cluster lock when the
  * store has one (both nest).  leave() returns rc, or a failure of its own
  * when the cluster lock's release did not reach the disk. */
