@@ -208,6 +208,20 @@ static bool decode_header(struct sd_store *st, const void *hdr, const int hdr_rc
 	return true;
 }
 
+/* Whether slot i's header, refused under version 1, decodes under version
+ * 2: the group may have been converted since its labels were read. */
+static bool refused_for_journal(const struct sd_store *st, const void *hdr, int i)
+{
+	if (st->geo.journal)
+		return false;
+	struct sd_geometry g2 = st->geo;
+	struct sd_slot_info info;
+	struct sd_err e;
+	g2.journal = true;
+	return sd_slot_header_decode((const char *)hdr + i * SD_BLOCK, &g2, i / 2, i % 2, &info,
+				     &e) == 0;
+}
+
 /* Read in one batch the payloads of the slots in which[0..n) (headers
  * decoded), each into a buffer of its own; a slot that cannot be read is
  * left without one. */
@@ -477,6 +491,7 @@ static int take_newest(struct sd_store *st, const void *hdr, const int hdr_rc[4]
 	for (int i = 0; i < 4; i++) {
 		ok[i] = decode_header(st, hdr, hdr_rc, i, &cand[i]);
 		sound &= hdr_rc[i] == 0;
+		*failed |= !ok[i] && refused_for_journal(st, hdr, i);
 	}
 	unsigned n = newest_first(ok, cand, order);
 	if (!all && n && still_known(st, &cand[order[0]], order[0])) {

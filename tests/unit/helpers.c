@@ -116,6 +116,8 @@ int load_from(const char *path, struct sd_state *s, struct sd_copy_status copy[2
 		return -EIO;
 	struct sd_store *st;
 	int rc = sd_store_open(io, copy ? SD_STORE_CHECK_ALL : 0, &st, s, &err);
+	if (rc && getenv("STARDM_TEST_DEBUG"))
+		fprintf(stderr, "load_from: %s\n", err.msg);
 	if (rc == 0) {
 		if (copy)
 			memcpy(copy, st->copy, 2 * sizeof(*copy));

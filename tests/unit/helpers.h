@@ -112,5 +112,6 @@ void add_env_tests(void);
 void add_repeat_tests(void);
 void add_pacer_tests(void);
 void add_journal_tests(void);
+void add_convert_tests(void);
 
 #endif

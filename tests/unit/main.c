@@ -39,6 +39,7 @@ int main(void)
 	add_repeat_tests();
 	add_pacer_tests();
 	add_journal_tests();
+	add_convert_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	/* STARDM_UNIT_SUITE=name runs one suite, and STARDM_UNIT_TEST=name one
 	 * test of it: for hunting a flaky test */
