@@ -244,39 +244,12 @@ static void test_cut_down(void)
 	cut_everywhere(SD_FORMAT_VERSION_JOURNAL, SD_FORMAT_VERSION);
 }
 
-/* A writer that read the group before a conversion: its commit is a
- * concurrent update, in either direction (a writer that read version 2
- * would otherwise give the converted group a slot version 1 refuses). */
-static void test_writer_before_conversion(void)
-{
-	for (unsigned from = 1; from <= 2; from++) {
-		const char *path = tmp_image(0, IMG);
-		struct sd_geometry g;
-		struct sd_state s, held, back;
-		make_group(path, from, &g, &s);
-		struct sd_io *io = open_io(path);
-		struct sd_store *st;
-		struct sd_err err;
-		CU_ASSERT_FATAL(sd_store_open(io, 0, &st, &held, &err) == 0);
-		CU_ASSERT_FATAL(convert_through(path, NULL, 3 - from, NULL) == 0);
-		held.pools.v[0].owner_host = 7;
-		CU_ASSERT_EQUAL(sd_store_commit(st, &held, &err), -SD_E_CONFLICT);
-		sd_store_close(st);
-		sd_io_close(io);
-		CU_ASSERT_FATAL(load_from(path, &back, NULL) == 0);
-		CU_ASSERT(sd_state_equal(&back, &s));
-		sd_state_free(&back);
-		check_each_label(path, &g, &s);
-		sd_state_free(&held);
-		sd_state_free(&s);
-	}
-}
-
 /* The read hook: once the reader has its labels, the group is converted
- * to version 2 and a commit gives it a slot with a journal. */
+ * to the other version and a commit follows. */
 struct relabel {
 	const char *path;
 	struct sd_state *s;
+	unsigned to;
 	bool done;
 };
 
@@ -287,9 +260,49 @@ static void convert_after_labels(struct fault_io *f, const struct sd_iov *v, uns
 	if (r->done || f->nreads != 2 || n != 4) /* the labels, one by one; then the headers */
 		return;
 	r->done = true;
-	CU_ASSERT_FATAL(convert_through(r->path, NULL, 2, NULL) == 0);
+	CU_ASSERT_FATAL(convert_through(r->path, NULL, r->to, NULL) == 0);
 	r->s->pools.v[1].owner_host = 5;
 	CU_ASSERT_FATAL(commit_to(r->path, r->s) == 0);
+}
+
+/* A writer that read the group before a conversion, or its labels before
+ * and its slots after one: its commit is a concurrent update, in either
+ * direction (a writer that read version 2 would otherwise give the
+ * converted group a slot version 1 refuses, and its change would be lost),
+ * unless its read saw the conversion and took the new labels. */
+static void test_writer_before_conversion(void)
+{
+	for (unsigned k = 0; k < 4; k++) {
+		unsigned from = 1 + k % 2;
+		bool between = k >= 2;
+		const char *path = tmp_image(0, IMG);
+		struct sd_geometry g;
+		struct sd_state s, held, back;
+		make_group(path, from, &g, &s);
+		struct relabel r = { path, &s, 3 - from, false };
+		struct fault_io f = { .on_read = between ? convert_after_labels : NULL, .hook_arg = &r };
+		struct sd_io *io = fault_wrap(&f, open_io(path), policy_all);
+		struct sd_store *st;
+		struct sd_err err;
+		CU_ASSERT_FATAL(sd_store_open(io, 0, &st, &held, &err) == 0);
+		CU_ASSERT_EQUAL(r.done, between);
+		if (!between)
+			CU_ASSERT_FATAL(convert_through(path, NULL, 3 - from, NULL) == 0);
+		/* a version 1 reader meets a slot only version 2 reads: it reads
+		 * the labels again, and so holds the newest state */
+		bool reread = between && from == 1;
+		CU_ASSERT_EQUAL(st->geo.journal, from == 2 || reread);
+		held.pools.v[0].owner_host = 7;
+		CU_ASSERT_EQUAL(sd_store_commit(st, &held, &err), reread ? 0 : -SD_E_CONFLICT);
+		sd_store_close(st);
+		sd_io_close(io);
+		CU_ASSERT_FATAL(load_from(path, &back, NULL) == 0);
+		CU_ASSERT(sd_state_equal(&back, reread ? &held : &s));
+		check_each_label(path, &g, &back);
+		sd_state_free(&back);
+		sd_state_free(&held);
+		sd_state_free(&s);
+	}
 }
 
 /* A reader that took its labels before the conversion returns the newest
@@ -300,7 +313,7 @@ static void test_reader_across_conversion(void)
 	struct sd_geometry g;
 	struct sd_state s, back;
 	make_group(path, SD_FORMAT_VERSION, &g, &s);
-	struct relabel r = { path, &s, false };
+	struct relabel r = { path, &s, 2, false };
 	struct fault_io f = { .on_read = convert_after_labels, .hook_arg = &r };
 	struct sd_io *io = fault_wrap(&f, open_io(path), policy_all);
 	struct sd_store *st;
