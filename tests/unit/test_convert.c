@@ -244,6 +244,51 @@ static void test_cut_down(void)
 	cut_everywhere(SD_FORMAT_VERSION_JOURNAL, SD_FORMAT_VERSION);
 }
 
+/* Labels that disagree, as a conversion cut between its two label writes
+ * leaves them, and then a commit cut at every sector: the group reads the
+ * same by either label, and a whole commit makes them agree. */
+static void test_labels_disagree(void)
+{
+	for (unsigned from = 1; from <= 2; from++) {
+		struct cut t = { .path = tmp_image(1, IMG) };
+		make_group(t.path, from, &t.g, &t.s);
+		uint8_t end_label[4096];
+		read_bytes(t.path, sd_label_offset(&t.g, 1), end_label, sizeof(end_label));
+		CU_ASSERT_FATAL(convert_through(t.path, NULL, 3 - from, NULL) == 0);
+		write_bytes(t.path, sd_label_offset(&t.g, 1), end_label, sizeof(end_label));
+		CU_ASSERT_EQUAL(version_read(t.path, 1), from);
+		t.saved = malloc(2 * 4096 + 4 * SLOT);
+		CU_ASSERT_FATAL(t.saved != NULL);
+		keep(&t, true);
+		struct sd_state next;
+		CU_ASSERT_FATAL(sd_state_copy(&next, &t.s) == 0);
+		populate(&next, &t.g, 900, 1);
+		for (long k = 0;; k++) {
+			keep(&t, false);
+			struct fault_io f = { .policy = policy_prefix, .budget = k };
+			struct sd_io *io = fault_wrap(&f, open_io(t.path), policy_prefix);
+			struct sd_store *st;
+			struct sd_state back;
+			struct sd_err err;
+			CU_ASSERT_FATAL(sd_store_open(io, 0, &st, &back, &err) == 0);
+			int rc = sd_store_commit(st, &next, &err);
+			sd_store_close(st);
+			sd_io_close(io);
+			sd_state_free(&back);
+			CU_ASSERT_EQUAL_FATAL(load_from(t.path, &back, NULL), 0);
+			CU_ASSERT(sd_state_equal(&back, &t.s) || sd_state_equal(&back, &next));
+			check_each_label(t.path, &t.g, &back);
+			sd_state_free(&back);
+			if (rc == 0 && !f.crashed)
+				break;
+		}
+		CU_ASSERT_EQUAL(version_read(t.path, 0), version_read(t.path, 1));
+		sd_state_free(&next);
+		free(t.saved);
+		sd_state_free(&t.s);
+	}
+}
+
 /* The read hook: once the reader has its labels, the group is converted
  * to the other version and a commit follows. */
 struct relabel {
@@ -335,6 +380,7 @@ void add_convert_tests(void)
 	CU_add_test(s, "to version 2 and back", test_convert_both_ways);
 	CU_add_test(s, "to version 2, cut anywhere", test_cut_up);
 	CU_add_test(s, "to version 1, cut anywhere", test_cut_down);
+	CU_add_test(s, "labels that disagree, a commit cut anywhere", test_labels_disagree);
 	CU_add_test(s, "a writer from before a conversion", test_writer_before_conversion);
 	CU_add_test(s, "a reader across a conversion", test_reader_across_conversion);
 }
