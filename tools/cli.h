@@ -137,6 +137,7 @@ int cmd_autoactivate(int argc, char **argv);
 int cmd_set_autoactivate(int argc, char **argv);
 int cmd_set_discards(int argc, char **argv);
 int cmd_grow(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_set_reserve(int argc, char **argv);
 int cmd_udev_name(int argc, char **argv);
 int cmd_create(int argc, char **argv);

@@ -14,6 +14,8 @@ int cli_on_group_then(const char *cmd, int argc, char **argv, unsigned allowed, 
 		return rc;
 	if ((allowed & OPT_SIZE) && !o->has_size)
 		return cli_usage(cmd, "%s: --size SIZE is required", cmd);
+	if ((allowed & OPT_FORMAT_VERSION) && !o->format_version)
+		return cli_usage(cmd, "%s: --format-version 1|2 is required", cmd);
 	struct sd_err err = {0};
 	struct sdg *g;
 	if (sdg_open(o->pos[0], flags, &g, &err))

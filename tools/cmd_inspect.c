@@ -30,6 +30,8 @@ static json_object *copies_json(const struct sdg *g)
 		ADD(cj, "label_valid", json_object_new_boolean(sdg_copy_status(g, c)->label_valid));
 		if (!sdg_copy_status(g, c)->label_valid)
 			ADD(cj, "label_error", STR(sdg_copy_status(g, c)->label_error));
+		else
+			ADD(cj, "label_version", U64(sdg_copy_status(g, c)->label_version));
 		json_object *slots = json_object_new_array();
 		for (int s = 0; s < 2; s++) {
 			const struct sd_slot_status *ss = &sdg_copy_status(g, c)->slot[s];
@@ -293,9 +295,12 @@ static void print_copies(json_object *copies)
 {
 	for (size_t c = 0; c < json_object_array_length(copies); c++) {
 		json_object *cj = json_object_array_get_idx(copies, c);
-		printf("label %s      %-8s at %" PRIu64 "%s%s\n", js(cj, "copy"),
-		       jb(cj, "label_valid") ? "valid" : "DAMAGED", ju(cj, "label_offset"),
-		       jb(cj, "label_valid") ? "" : ": ", js(cj, "label_error"));
+		if (jb(cj, "label_valid"))
+			printf("label %s      valid    at %" PRIu64 ", format v%" PRIu64 "\n",
+			       js(cj, "copy"), ju(cj, "label_offset"), ju(cj, "label_version"));
+		else
+			printf("label %s      DAMAGED  at %" PRIu64 ": %s\n", js(cj, "copy"),
+			       ju(cj, "label_offset"), js(cj, "label_error"));
 		json_object *slots = jget(cj, "slots");
 		for (size_t s = 0; s < json_object_array_length(slots); s++) {
 			json_object *sj = json_object_array_get_idx(slots, s);

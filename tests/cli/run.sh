@@ -484,6 +484,39 @@ got=$?
 [ "$(json "(d['activated'], d['failed'], d['error']['exit'])")" = "(0, 1, $got)" ] &&
 	ok "  ...its JSON has the counts and the error" || bad "  ...its JSON has the counts and the error"
 
+# convert: between format versions, the records as they were
+cv=$W/convert.img
+truncate -s 256M "$cv"
+"$STARDM" init "$cv" --name cv --format-version 1 >/dev/null 2>&1 &&
+	"$STARDM" create "$cv" vm-7-disk-0 --size 8M >/dev/null 2>&1 &&
+	"$STARDM" snapshot "$cv" vm-7-disk-0 s1 >/dev/null 2>&1 || bad "convert: a version 1 group"
+"$STARDM" list "$cv" --json >"$W/list-before" 2>"$W/err" || bad "convert: list before"
+before=$(sum_md "$cv")
+run 2 "convert without --format-version" -- convert "$cv"
+run 2 "convert to version 3" -- convert "$cv" --format-version 3
+[ "$(sum_md "$cv")" = "$before" ] && ok "  ...wrote nothing" || bad "  ...wrote nothing"
+run 0 "convert to version 2" -- convert "$cv" --format-version 2
+expect_in "$W/out" "converted from format version 1 to 2" "  ...says so"
+run 0 "inspect after it" -- inspect "$cv" --json
+[ "$(json "d['group']['format_version'], [c['label_version'] for c in d['copies']]")" = "2 [2, 2]" ] &&
+	ok "  ...both labels say version 2" || bad "  ...both labels say version 2"
+for k in on off on; do "$STARDM" set-autoactivate "$cv" vm-7-disk-0 $k >/dev/null 2>&1 || bad "convert: commit $k"; done
+run 0 "inspect after three commits" -- inspect "$cv" --json
+[ "$(json "max(s['journal_entries'] for c in d['copies'] for s in c['slots'])")" = 2 ] &&
+	ok "  ...the commits after a slot are entries" || bad "  ...the commits after a slot are entries"
+run 0 "convert to version 2 again (--json)" -- convert "$cv" --format-version 2 --json
+[ "$(json "d['converted'], d['old_format_version'], d['format_version']")" = "False 2 2" ] &&
+	ok "  ...nothing to do" || bad "  ...nothing to do"
+run 0 "convert back to version 1" -- convert "$cv" --format-version 1
+run 0 "inspect after it" -- inspect "$cv" --json
+[ "$(json "d['group']['format_version'], [c['label_version'] for c in d['copies']], max(s['journal_entries'] for c in d['copies'] for s in c['slots'])")" = "1 [1, 1] 0" ] &&
+	ok "  ...version 1, no entries left" || bad "  ...version 1, no entries left"
+"$STARDM" set-autoactivate "$cv" vm-7-disk-0 off >/dev/null 2>&1 || bad "convert: commit after it"
+"$STARDM" list "$cv" --json >"$W/out" 2>"$W/err" || bad "convert: list after"
+python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(a != b)" \
+	"$W/list-before" "$W/out" && ok "  ...the volumes and snapshots as before" ||
+	bad "  ...the volumes and snapshots as before"
+
 # both I/O backends serve the CLI
 for b in uring aio; do
 	STARDM_IO=$b "$STARDM" inspect "$lun" --json >"$W/out" 2>"$W/err" && ok "inspect through $b" || bad "inspect through $b"
