@@ -43,6 +43,27 @@ check "snapshots on a and removes on b, at once (exit $ra, $rb)" [ "$ra$rb" = 00
 check "25 volumes left" [ "$(count b)" = 25 ]
 check "5 snapshots recorded" sh -c "[ \$($N b 'stardm list san1 --json' | grep -c '\"name\": \"s1\"') = 5 ]"
 
+# converting the group's format while the other node commits: every
+# command either went before the conversion or after it, none is lost
+labels() { $N "$1" "stardm inspect /dev/vda --json" | tr -d ' \n' | grep -o '"label_version":[0-9]*' | tr '\n' ' '; }
+convert_beside() { # convert_beside CONVERTER CREATOR FIRST_VMID VERSION
+	$N "$2" "i=0; while [ \$i -lt 8 ]; do stardm create san1 vm-\$(($3 + i))-disk-0 --size 8M || exit 1; i=\$((i + 1)); done" >/tmp/cl.b.$$ 2>&1 &
+	pc=$!
+	$N "$1" "sleep 1; stardm convert san1 --format-version $4" >/tmp/cl.a.$$ 2>&1
+	rv=$?
+	wait $pc; rc=$?
+	check "$1 converts to version $4 while $2 creates (exit $rv)" sh -c "[ $rv = 0 ] || { cat /tmp/cl.a.$$; false; }"
+	check "  $2's 8 creates all succeeded (exit $rc)" sh -c "[ $rc = 0 ] || { cat /tmp/cl.b.$$; false; }"
+	check "  $1 names the conversion" grep -q "converted from format version" /tmp/cl.a.$$
+	check "  both labels say version $4, seen from $2" [ "$(labels "$2")" = "\"label_version\":$4 \"label_version\":$4 " ]
+}
+convert_beside a b 300 1
+check "  33 volumes, seen from a" [ "$(count a)" = 33 ]
+convert_beside b a 400 2
+check "  41 volumes, seen from b" [ "$(count b)" = 41 ]
+check "  commits after it are journal entries" $N b \
+	"stardm create san1 vm-600-disk-0 --size 8M && stardm create san1 vm-601-disk-0 --size 8M && stardm inspect /dev/vda --json | tr -d ' \n' | grep -q '\"journal_entries\":[1-9]'"
+
 # a node's volumes are usable on the other node once deactivated here
 check "activate vm-100-disk-0 on a and write" $N a \
 	'dd if=/dev/urandom of=/tmp/p bs=1M count=4 2>/dev/null; d=$(stardm activate san1 vm-100-disk-0) && dd if=/tmp/p of=$d bs=1M oflag=direct 2>/dev/null && md5sum </tmp/p | cut -c1-32 >/tmp/want && stardm deactivate san1 vm-100-disk-0'
