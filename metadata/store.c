@@ -148,16 +148,18 @@ static int read_headers(struct sd_store *st, void *hdr, int hdr_rc[4], void *lab
 	return rc;
 }
 
-/* Whether a label read again (labels: 2 blocks from read_headers) now says
- * another format version than when the store read it: a conversion ran
- * since, and what the store holds was read or is to be written for the
- * other version.  A label that does not decode says nothing. */
+/* Whether a label that was valid when the store read it, read again
+ * (labels: 2 blocks from read_headers), now says another format version: a
+ * conversion ran since, and what the store holds was read or is to be
+ * written for the other version.  A label that does not decode now, or did
+ * not then, says nothing. */
 static bool labels_moved(const struct sd_store *st, const void *labels)
 {
 	for (int c = 0; c < 2; c++) {
 		struct sd_geometry g;
 		struct sd_err e;
-		if (sd_label_decode((const char *)labels + c * SD_BLOCK, sd_label_offset(&st->geo, c),
+		if (st->copy[c].label_version &&
+		    sd_label_decode((const char *)labels + c * SD_BLOCK, sd_label_offset(&st->geo, c),
 				    &g, &e) == 0 && sd_label_version(&g) != st->copy[c].label_version)
 			return true;
 	}
