@@ -517,6 +517,18 @@ python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sy
 	"$W/list-before" "$W/out" && ok "  ...the volumes and snapshots as before" ||
 	bad "  ...the volumes and snapshots as before"
 
+# every command of 'stardm help' has its entry in the man page
+man="$HERE/../../docs/stardm.8"
+"$STARDM" help >"$W/out" 2>&1
+cmds=$(awk '$1 == "stardm" && $2 ~ /^[a-z]/ {print $2}' "$W/out")
+[ "$(echo "$cmds" | wc -w)" -ge 30 ] && ok "help lists the commands" || bad "help lists the commands"
+undocumented=""
+for c in $cmds; do
+	e=$(echo "$c" | sed 's/-/\\\\-/g')
+	grep -qE "^\.B[IR]* \"?(stardm )?$e( |\"|\$)" "$man" || undocumented="$undocumented $c"
+done
+[ -z "$undocumented" ] && ok "  ...each one in stardm(8)" || bad "  ...each one in stardm(8):$undocumented"
+
 # both I/O backends serve the CLI
 for b in uring aio; do
 	STARDM_IO=$b "$STARDM" inspect "$lun" --json >"$W/out" 2>"$W/err" && ok "inspect through $b" || bad "inspect through $b"
