@@ -125,11 +125,11 @@ vmcheck: hooks deb
 	tests/vm/suite $(HOOKS_B)/stardm
 
 FUZZ_B = build/fuzz
-$(FUZZ_B)/fuzz_metadata: tests/fuzz/fuzz_metadata.c $(MD_SRC) $(BASE_SRC)
+$(FUZZ_B)/fuzz_metadata: tests/fuzz/fuzz_metadata.c tests/fuzz/three_vms.h $(MD_SRC) $(BASE_SRC)
 	@mkdir -p $(FUZZ_B)
 	clang $(STD) -O1 -g -I. -fsanitize=fuzzer,address,undefined \
 		tests/fuzz/fuzz_metadata.c $(MD_SRC) $(BASE_SRC) -o $@ -lpthread -luring -laio
-$(FUZZ_B)/make_seeds: tests/fuzz/make_seeds.c $(MD_SRC) $(BASE_SRC)
+$(FUZZ_B)/make_seeds: tests/fuzz/make_seeds.c tests/fuzz/three_vms.h $(MD_SRC) $(BASE_SRC)
 	@mkdir -p $(FUZZ_B)
 	$(CC) $(STD) -O1 -I. tests/fuzz/make_seeds.c $(MD_SRC) $(BASE_SRC) -o $@ -lpthread -luring -laio
 fuzz: $(FUZZ_B)/fuzz_metadata $(FUZZ_B)/make_seeds

@@ -15,33 +15,14 @@
 #include "base/crc32c.h"
 #include "metadata/codec.h"
 #include "metadata/ops.h"
-
-static struct sd_geometry geometry(void)
-{
-	struct sd_geometry g = { .lun_size = 64ull << 30, .slot_size = 1 << 20,
-				 .extent_size = 4 << 20, .journal = true };
-	memcpy(g.name, "fuzz", 5);
-	sd_layout_compute(&g, NULL);
-	return g;
-}
+#include "three_vms.h"
 
 /* The payload the 'J' entries apply to: three VMs, as make_seeds writes. */
 static void *old_payload(const struct sd_geometry *g, size_t *len)
 {
 	struct sd_state s;
-	struct sd_err err;
-	sd_state_init(&s);
-	for (uint32_t vm = 100; vm < 103; vm++) {
-		uint32_t pool;
-		char name[64];
-		snprintf(name, sizeof(name), "vm-%u-disk-0", vm);
-		if (sd_pool_add(&s, g, vm, 1, 2, 128, &pool, &err) ||
-		    sd_volume_add(&s, pool, name, 1 << 30, NULL, &err) ||
-		    sd_snapshot_add(&s, name, "snap1", &err))
-			abort();
-	}
-	uint32_t hid;
-	sd_host_register(&s, g, "pve1", &hid, &err);
+	if (fuzz_three_vms(g, &s))
+		abort();
 	*len = sd_payload_size(&s);
 	void *buf = malloc(*len);
 	sd_payload_encode(&s, buf);
@@ -94,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sd_geometry g;
 	if (!g.extent_count)
-		g = geometry();
+		g = fuzz_geometry();
 	if (size < 1)
 		return 0;
 	uint8_t mode = data[0];

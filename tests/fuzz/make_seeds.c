@@ -6,6 +6,7 @@
 
 #include "metadata/codec.h"
 #include "metadata/ops.h"
+#include "three_vms.h"
 
 static void put(const char *dir, const char *name, char mode, const void *buf, size_t len)
 {
@@ -23,11 +24,7 @@ int main(int argc, char **argv)
 {
 	if (argc != 2)
 		return 2;
-	struct sd_geometry g = { .lun_size = 64ull << 30, .slot_size = 1 << 20,
-				 .extent_size = 4 << 20, .journal = true };
-	memcpy(g.name, "fuzz", 5);
-	if (sd_layout_compute(&g, NULL))
-		return 1;
+	struct sd_geometry g = fuzz_geometry();
 	uint8_t block[4096];
 	sd_label_encode(&g, 0, block);
 	put(argv[1], "label", 'L', block, sizeof(block));
@@ -38,19 +35,8 @@ int main(int argc, char **argv)
 	put(argv[1], "header-fixcrc", 'h', block, sizeof(block));
 	struct sd_state s;
 	struct sd_err err;
-	sd_state_init(&s);
-	for (uint32_t vm = 100; vm < 103; vm++) {
-		uint32_t pool;
-		char name[64];
-		if (sd_pool_add(&s, &g, vm, 1, 2, 128, &pool, &err))
-			return 1;
-		snprintf(name, sizeof(name), "vm-%u-disk-0", vm);
-		if (sd_volume_add(&s, pool, name, 1 << 30, NULL, &err) ||
-		    sd_snapshot_add(&s, name, "snap1", &err))
-			return 1;
-	}
-	uint32_t hid;
-	sd_host_register(&s, &g, "pve1", &hid, &err);
+	if (fuzz_three_vms(&g, &s))
+		return 1;
 	size_t len = sd_payload_size(&s);
 	void *buf = malloc(len);
 	sd_payload_encode(&s, buf);
