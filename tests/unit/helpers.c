@@ -318,3 +318,18 @@ int journal_off(void)
 	format_journal = false;
 	return 0;
 }
+
+void metadata_keep(const char *path, const struct sd_geometry *g, uint64_t slot_size,
+		   uint8_t *saved, bool save)
+{
+	uint64_t off[4] = { 0, sd_label_offset(g, 1), sd_slot_offset(g, 0, 0),
+			    sd_slot_offset(g, 1, 0) };
+	uint64_t len[4] = { 4096, 4096, 2 * slot_size, 2 * slot_size };
+	for (int i = 0; i < 4; i++) {
+		if (save)
+			read_bytes(path, off[i], saved, len[i]);
+		else
+			write_bytes(path, off[i], saved, len[i]);
+		saved += len[i];
+	}
+}

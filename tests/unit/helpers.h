@@ -42,8 +42,15 @@ void populate(struct sd_state *s, const struct sd_geometry *g, uint32_t first_vm
 /* Commit state into the group on path (fresh open, commit, close); 0 or error. */
 int commit_to(const char *path, const struct sd_state *s);
 /* Open the group on path; 0 and *s filled, or an error (s left empty).  With
- * copy, every slot is read and checked and copy says how each fared. */
+ * copy, every slot is read and checked and copy says how each fared.
+ * STARDM_TEST_DEBUG=1 prints why an open failed. */
 int load_from(const char *path, struct sd_state *s, struct sd_copy_status copy[2]);
+
+/* Both labels and both copies' slots (slot_size each): all a commit or a
+ * conversion may write, saved into or restored from saved (2 blocks and 4
+ * slots long). */
+void metadata_keep(const char *path, const struct sd_geometry *g, uint64_t slot_size,
+		   uint8_t *saved, bool save);
 
 void read_bytes(const char *path, uint64_t off, void *buf, size_t len);
 void write_bytes(const char *path, uint64_t off, const void *buf, size_t len);

@@ -157,20 +157,9 @@ struct cut {
 	size_t span;
 };
 
-/* Both labels and both copies' slots: all a conversion may write. */
 static void keep(struct cut *t, bool save)
 {
-	uint64_t off[4] = { 0, sd_label_offset(&t->g, 1), sd_slot_offset(&t->g, 0, 0),
-			    sd_slot_offset(&t->g, 1, 0) };
-	uint64_t len[4] = { 4096, 4096, 2 * SLOT, 2 * SLOT };
-	uint8_t *p = t->saved;
-	for (int i = 0; i < 4; i++) {
-		if (save)
-			read_bytes(t->path, off[i], p, len[i]);
-		else
-			write_bytes(t->path, off[i], p, len[i]);
-		p += len[i];
-	}
+	metadata_keep(t->path, &t->g, SLOT, t->saved, save);
 }
 
 /* After a cut conversion: the old state by either label; then a commit,
