@@ -13,6 +13,8 @@
 /* Label version of a group whose slots may carry a journal after their
  * payload (docs/format.md, section 3); slot headers stay version 1. */
 #define SD_FORMAT_VERSION_JOURNAL 2u
+/* The label versions this stardm reads, as its host slot announces them. */
+#define SD_HOST_FORMATS ((1u << SD_FORMAT_VERSION) | (1u << SD_FORMAT_VERSION_JOURNAL))
 #define SD_BLOCK 4096u           /* label, slot header and host slot size */
 #define SD_NAME_LEN 64u          /* NUL-padded name fields */
 
@@ -163,7 +165,9 @@ struct sd_host_slot {
 	le32 reserved0;            /* 100 zero */
 	le64 lock_ticket;          /* 104 bakery lock: 0 = not waiting or holding */
 	le64 nonce;                /* 112 random, set when the slot was claimed */
-	uint8_t reserved[3972];    /* 120 zero */
+	le32 formats;              /* 120 bit v set: the writer reads label version v;
+				    *     0 from a stardm before the field */
+	uint8_t reserved[3968];    /* 124 zero */
 	le32 crc;                  /* 4092 */
 };
 

@@ -32,6 +32,7 @@ struct slot {
 	bool empty;      /* all zeros: never claimed */
 	uint32_t choosing;
 	uint64_t ticket, counter, nonce, timestamp_ns;
+	uint32_t formats;
 	char name[SD_NAME_LEN];
 };
 
@@ -49,6 +50,7 @@ static void decode(const struct sd_host_slot *d, uint32_t id, struct slot *s)
 	s->counter = le64_to_cpu(d->counter);
 	s->nonce = le64_to_cpu(d->nonce);
 	s->timestamp_ns = le64_to_cpu(d->timestamp_ns);
+	s->formats = le32_to_cpu(d->formats);
 	memcpy(s->name, d->name, SD_NAME_LEN);
 	s->name[SD_NAME_LEN - 1] = '\0';
 }
@@ -157,6 +159,7 @@ static int write_locked(struct sd_hostlock *h, uint32_t choosing, uint64_t ticke
 	d->lock_choosing = cpu_to_le32(choosing);
 	d->lock_ticket = cpu_to_le64(ticket);
 	d->nonce = cpu_to_le64(h->nonce);
+	d->formats = cpu_to_le32(SD_HOST_FORMATS);
 	d->crc = cpu_to_le32(crc32c(d, offsetof(struct sd_host_slot, crc)));
 	struct sd_iov v = { h->geo->host_area_offset + (uint64_t)(h->id - 1) * SD_BLOCK, d, SD_BLOCK };
 	note = (struct slot_note){ h->counter, sd_monotonic_ms(), choosing, 0, ticket };
@@ -441,6 +444,7 @@ int sd_host_slots_read(struct sd_io *io, const struct sd_geometry *g,
 		*o = (struct sd_host_slot_info){ .id = i + 1, .counter = slots[i].counter,
 						 .ticket = slots[i].ticket,
 						 .timestamp_ns = slots[i].timestamp_ns,
+						 .formats = slots[i].formats,
 						 .choosing = slots[i].choosing, .valid = slots[i].valid };
 		memcpy(o->name, slots[i].name, SD_NAME_LEN);
 	}

@@ -56,6 +56,7 @@ struct sd_host_slot_info {
 	uint32_t id;
 	char name[SD_NAME_LEN];
 	uint64_t counter, ticket, timestamp_ns;
+	uint32_t formats;   /* bit v: its stardm reads label version v (0: not said) */
 	bool choosing, valid;
 };
 int sd_host_slots_read(struct sd_io *io, const struct sd_geometry *g,

@@ -8,7 +8,7 @@
 static int op_convert(struct sdg *g, const struct cli_opts *o, struct sd_err *err)
 {
 	struct sdg_convert_result r;
-	int rc = sdg_convert(g, o->format_version, &r, err);
+	int rc = sdg_convert(g, o->format_version, o->force, &r, err);
 	if (rc)
 		return rc;
 	if (o->json) {
@@ -29,6 +29,6 @@ static int op_convert(struct sdg *g, const struct cli_opts *o, struct sd_err *er
 
 int cmd_convert(int argc, char **argv)
 {
-	return cli_on_group("convert", argc, argv, OPT_JSON | OPT_FORMAT_VERSION, 1, SDG_WRITE,
-			    op_convert);
+	return cli_on_group("convert", argc, argv, OPT_JSON | OPT_FORMAT_VERSION | OPT_FORCE, 1,
+			    SDG_WRITE, op_convert);
 }

@@ -215,6 +215,11 @@ static json_object *host_slots_json(struct sdg *g)
 		ADD(j, "lock_ticket", U64(info[i].ticket));
 		ADD(j, "lock_choosing", json_object_new_boolean(info[i].choosing));
 		ADD(j, "written_ns", U64(info[i].timestamp_ns));
+		json_object *fv = json_object_new_array();
+		for (unsigned v = 1; v < 32; v++)
+			if (info[i].formats & (1u << v))
+				json_object_array_add(fv, U64(v));
+		ADD(j, "reads_format_versions", fv);
 		json_object_array_add(arr, j);
 	}
 	return arr;
@@ -399,8 +404,14 @@ static void print_report(json_object *r)
 	printf("host slots  %zu\n", json_object_array_length(hs));
 	for (size_t i = 0; i < json_object_array_length(hs); i++) {
 		json_object *h = json_object_array_get_idx(hs, i);
-		printf("  host %" PRIu64 ": %s%s, %" PRIu64 " writes%s\n", ju(h, "host_id"),
-		       js(h, "name"), jb(h, "valid") ? "" : " (DAMAGED SLOT)", ju(h, "counter"),
+		json_object *fv = jget(h, "reads_format_versions");
+		char reads[64] = "";
+		for (size_t k = 0; fv && k < json_object_array_length(fv); k++)
+			snprintf(reads + strlen(reads), sizeof(reads) - strlen(reads), "%s%" PRIu64,
+				 k ? "," : "", json_object_get_uint64(json_object_array_get_idx(fv, k)));
+		printf("  host %" PRIu64 ": %s%s, %" PRIu64 " writes, reads format %s%s\n",
+		       ju(h, "host_id"), js(h, "name"), jb(h, "valid") ? "" : " (DAMAGED SLOT)",
+		       ju(h, "counter"), reads[0] ? reads : "1 (said nothing)",
 		       ju(h, "lock_ticket") || jb(h, "lock_choosing") ? ", in the cluster lock" : "");
 	}
 }

@@ -34,7 +34,7 @@ static const struct cmd commands[] = {
 	{ "migrate-finish", "GROUP VOLUME [--timeout SECONDS] [--force]", cmd_migrate_finish },
 	{ "migrate-abort", "GROUP VOLUME", cmd_migrate_abort },
 	{ "grow", "GROUP [--json]", cmd_grow },
-	{ "convert", "GROUP --format-version 1|2 [--json]", cmd_convert },
+	{ "convert", "GROUP --format-version 1|2 [--force] [--json]", cmd_convert },
 	{ "extend-pool", "GROUP --vmid N --size SIZE", cmd_extend_pool },
 	{ "repair-pool", "GROUP --vmid N", cmd_repair_pool },
 	{ "monitor", "GROUP [--interval SECONDS] [--once] [--pve-dir DIR] [--grow-pct N] "

@@ -517,6 +517,45 @@ python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sy
 	"$W/list-before" "$W/out" && ok "  ...the volumes and snapshots as before" ||
 	bad "  ...the volumes and snapshots as before"
 
+# convert to version 2 while another node's host slot does not say that
+# its stardm reads version 2 (as a stardm from before the field writes it)
+old_slot() { # old_slot IMAGE HOST_ID: the slot's formats field zeroed, crc made to fit
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82F63B78 & -(c & 1))
+    return c ^ 0xFFFFFFFF
+path, hid = sys.argv[1], int(sys.argv[2])
+with open(path, "r+b") as f:
+    f.seek(4096 * hid)
+    s = bytearray(f.read(4096))
+    s[120:124] = b"\0\0\0\0"
+    s[4092:4096] = struct.pack("<I", crc32c(bytes(s[:4092])))
+    f.seek(4096 * hid)
+    f.write(s)
+PY
+}
+co=$W/convert-old.img
+truncate -s 256M "$co"
+"$STARDM" init "$co" --name co --format-version 1 >/dev/null 2>&1 &&
+	"$STARDM" create "$co" vm-8-disk-0 --size 8M >/dev/null 2>&1 &&
+	STARDM_NODE_NAME=oldnode "$STARDM" create "$co" vm-9-disk-0 --size 8M >/dev/null 2>&1 &&
+	old_slot "$co" 2 || bad "convert: a group with a node of an older stardm"
+run 0 "inspect it" -- inspect "$co" --json
+[ "$(json "[(h['host_id'], h['reads_format_versions']) for h in d['host_slots']], d['host_slots'][1]['name']")" = "[(1, [1, 2]), (2, [])] oldnode" ] &&
+	ok "  ...each host slot says what its stardm reads" || bad "  ...each host slot says what its stardm reads"
+before=$(sum_md "$co")
+run 6 "convert to version 2 beside an older stardm is refused" -- convert "$co" --format-version 2
+expect_in "$W/err" "node oldnode (host slot 2) runs a stardm that cannot read format version 2" "  ...naming the node"
+[ "$(sum_md "$co")" = "$before" ] && ok "  ...metadata unchanged" || bad "  ...metadata unchanged"
+run 0 "convert to version 1 beside it" -- convert "$co" --format-version 1
+run 0 "convert to version 2 with --force" -- convert "$co" --format-version 2 --force
+expect_in "$W/out" "converted from format version 1 to 2" "  ...converted"
+
 # every command of 'stardm help' has its entry in the man page
 man="$HERE/../../docs/stardm.8"
 "$STARDM" help >"$W/out" 2>&1
