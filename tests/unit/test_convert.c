@@ -154,7 +154,6 @@ struct cut {
 	struct sd_geometry g;
 	struct sd_state s;
 	uint8_t *saved;
-	size_t span;
 };
 
 static void keep(struct cut *t, bool save)
