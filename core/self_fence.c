@@ -36,6 +36,7 @@ struct sdg_fence {
 	char **thins, **pools; /* what the fence suspended */
 	size_t nthins, npools;
 	struct sd_repeat unfence_failed; /* why the last unfences failed, said */
+	struct sd_repeat unfence_busy;   /* that a command of the node held the group */
 };
 
 /* An unfence that fails is tried again every 100 ms while beats land:
@@ -156,12 +157,16 @@ static void pool_cut_off(struct sdg_fence *f, struct sdg *g, const struct sd_poo
 }
 
 /* Say why an unfence failed: at once for a new reason, then no more than
- * every UNFENCE_FAILURE_REPEAT_MS, with how many tries the line stands for. */
-static void say_unfence_failed(struct sdg_fence *f, const char *why)
+ * every UNFENCE_FAILURE_REPEAT_MS, with how many tries the line stands for.
+ * The group held by another process of the node is counted apart: the
+ * node's own heartbeat holds it for a moment every second, and that must
+ * not make a failure that stays the same a new reason each time. */
+static void say_unfence_failed(struct sdg_fence *f, const struct sd_err *err)
 {
 	unsigned tries;
-	if (!sd_repeat_due(&f->unfence_failed, why, sd_monotonic_ms(), UNFENCE_FAILURE_REPEAT_MS,
-			   &tries))
+	const char *why = err->msg;
+	struct sd_repeat *r = err->code == EWOULDBLOCK ? &f->unfence_busy : &f->unfence_failed;
+	if (!sd_repeat_due(r, why, sd_monotonic_ms(), UNFENCE_FAILURE_REPEAT_MS, &tries))
 		return;
 	char since[64] = "";
 	if (tries > 1)
@@ -181,7 +186,7 @@ static int unfence(struct sdg_fence *f)
 	struct sd_err err = {0};
 	sdg_heart_get_device(f->hb, dev);
 	if (sdg_open(dev, SDG_WRITE | SDG_FENCED_OK | SDG_NOWAIT, &g, &err)) {
-		say_unfence_failed(f, err.msg);
+		say_unfence_failed(f, &err);
 		return -1;
 	}
 	uint32_t me = sdg_my_host_id(g);
@@ -214,7 +219,7 @@ static void forget(struct sdg_fence *f)
 	sdm_free_names(f->pools, f->npools);
 	f->thins = f->pools = NULL;
 	f->nthins = f->npools = 0;
-	f->unfence_failed = (struct sd_repeat){0};
+	f->unfence_failed = f->unfence_busy = (struct sd_repeat){0};
 }
 
 static void *watch(void *arg)

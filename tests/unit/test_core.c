@@ -1421,7 +1421,10 @@ static void test_unfence_after_own_release(void)
 
 /* Beats land again, but the group cannot be read (both metadata copies
  * gone, the label and host slots intact): the unfence, tried every
- * 100 ms, says why once, not ten times a second into the journal. */
+ * 100 ms, says why once, not ten times a second into the journal.  Tries
+ * that find the group held by another process of the node meanwhile (the
+ * node's heartbeat holds it for a moment every second) say so once, and
+ * do not make the reason that stays the same a new one. */
 static void test_unfence_failing_said_once(void)
 {
 	char dir[] = "/tmp/stardm-run.XXXXXX";
@@ -1430,12 +1433,24 @@ static void test_unfence_failing_said_once(void)
 	for (int c = 0; c < 2; c++)
 		zero_range(lun, geo.copy_offset[c], 2 * geo.slot_size);
 	sdg_heart_device(test_hb, lun);
-	sleep(3); /* about 25 tries once the first beat lands */
-	const char *line = "cannot open the group to resume this node's disks";
-	int said = fence_said_count(line);
-	if (said != 1)
-		fprintf(stderr, "\n    said %d times: %s", said, fence_said);
+	const char *why = "no valid metadata slot in either copy";
+	for (int i = 0; i < 50 && !fence_said_count(why); i++) /* the first beat lands */
+		usleep(100000);
+	char id[37], path[PATH_MAX];
+	sdg_uuid_format(geo.uuid, id);
+	snprintf(path, sizeof(path), "%s/group-%s.lock", dir, id);
+	int fd = open(path, O_RDWR);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(flock(fd, LOCK_EX), 0); /* another process of the node, for a while */
+	usleep(500000);
+	flock(fd, LOCK_UN);
+	close(fd);
+	sleep(2); /* about 20 tries more */
+	int said = fence_said_count(why), busy = fence_said_count("another stardm command");
+	if (said != 1 || busy != 1)
+		fprintf(stderr, "\n    said %d and %d times: %s", said, busy, fence_said);
 	CU_ASSERT_EQUAL(said, 1);
+	CU_ASSERT_EQUAL(busy, 1);
 	CU_ASSERT(wait_suspended(true)); /* and nothing was resumed */
 	stop_threads();
 	run_dir_done(dir, geo.uuid);
