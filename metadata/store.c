@@ -718,6 +718,14 @@ static int ondisk_seqno(struct sd_store *st, uint64_t *seq, bool *relabelled,
 	return 0;
 }
 
+void sd_store_labels_written(struct sd_store *st)
+{
+	for (int c = 0; c < 2; c++) {
+		st->copy[c].label_valid = true;
+		st->copy[c].label_version = sd_label_version(&st->geo);
+	}
+}
+
 bool sd_store_journal_on(const struct sd_store *st)
 {
 	unsigned want = sd_label_version(&st->geo);
@@ -922,10 +930,7 @@ int sd_store_commit_whole(struct sd_store *st, const struct sd_state *state,
 	int rc = write_commit(st, state, st->seqno + 1, err);
 	if (rc == 0) {
 		st->seqno++;
-		for (int c = 0; c < 2; c++) {
-			st->copy[c].label_valid = true;
-			st->copy[c].label_version = sd_label_version(&st->geo);
-		}
+		sd_store_labels_written(st);
 	}
 	return rc;
 }

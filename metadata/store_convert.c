@@ -65,10 +65,7 @@ int sd_store_convert(struct sd_store *st, const struct sd_state *state, unsigned
 		rc = write_labels(st, &g2, err);
 	if (rc == 0) {
 		st->geo = g2;
-		for (int c = 0; c < 2; c++) {
-			st->copy[c].label_valid = true;
-			st->copy[c].label_version = version;
-		}
+		sd_store_labels_written(st);
 		*changed = true;
 	}
 	return sd_store_leave(st, rc, err);

@@ -88,10 +88,7 @@ int sd_store_grow(struct sd_store *st, const struct sd_state *state, bool *grown
 		rc = write_start_label(st, &g2, err);
 	if (rc == 0) {
 		st->geo = g2;
-		for (int c = 0; c < 2; c++) {
-			st->copy[c].label_valid = true;
-			st->copy[c].label_version = sd_label_version(&g2);
-		}
+		sd_store_labels_written(st);
 		*grown = true;
 	}
 	return sd_store_leave(st, rc, err);

@@ -30,6 +30,9 @@ void sd_slot_image_free(struct sd_slot_image *img);
  * commit makes the labels agree again. */
 bool sd_store_journal_on(const struct sd_store *st);
 
+/* Both labels were just written for st->geo: valid, at its version. */
+void sd_store_labels_written(struct sd_store *st);
+
 /* A writer's locks: this node's flock, then the cluster lock when the
  * store has one (both nest).  leave() returns rc, or a failure of its own
  * when the cluster lock's release did not reach the disk. */
